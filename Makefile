@@ -1,0 +1,79 @@
+# Rasid: two commands on a fresh machine.
+#   make demo   one full cycle over the bundled sample corpus (embedded store, no server)
+#   make test   the whole suite: unit, real search engines, real Airflow, fault injection
+# Each target installs what it needs itself (Python packages, Debian packages, Maven artifacts).
+
+PYTHON ?= python3
+VENV   ?= .venv
+AFVENV ?= .venv-airflow
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+AFSTAMP := $(AFVENV)/.installed
+AIRFLOW_VERSION ?= 3.3.2
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-unit test-engine test-airflow test-faults lint bench install install-airflow system-deps clean help
+
+help:
+	@echo "make demo    run one full cycle on the bundled sample corpus"
+	@echo "make test    run the whole test suite (installs everything it needs)"
+	@echo "make bench   run the benchmarks in bench/ (ratios against in-run baselines)"
+	@echo "make test-faults   only the fault-tolerance suite"
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c requirements.lock -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+# Airflow lives in its own venv: its 160 pinned packages must not move the pipeline's.
+$(AFSTAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(AFVENV)
+	$(AFVENV)/bin/pip install -q --upgrade pip
+	$(AFVENV)/bin/pip install -q -c constraints.txt "apache-airflow==$(AIRFLOW_VERSION)" -e '.[test]'
+	touch $@
+
+install-airflow: $(AFSTAMP)
+
+# Debian packages the tests use: docker-compose (v1) validates docker-compose.yml without an engine;
+# Maven fetches the real Elasticsearch/OpenSearch distributions.
+system-deps:
+	@missing=""; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	command -v mvn >/dev/null || missing="$$missing maven"; \
+	command -v unzip >/dev/null || missing="$$missing unzip"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+demo: $(STAMP)
+	$(BIN)/rasid demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(STAMP) $(AFSTAMP) system-deps lint
+	$(BIN)/pytest -m "not airflow" $(PYTEST_ARGS)
+	$(AFVENV)/bin/pytest -m airflow $(PYTEST_ARGS)
+
+test-unit: $(STAMP)
+	$(BIN)/pytest -m "not airflow and not engine and not faults" $(PYTEST_ARGS)
+
+test-engine: $(STAMP) system-deps
+	$(BIN)/pytest -m engine $(PYTEST_ARGS)
+
+test-airflow: $(AFSTAMP)
+	$(AFVENV)/bin/pytest -m airflow $(PYTEST_ARGS)
+
+test-faults: $(STAMP) system-deps
+	$(BIN)/pytest -m faults $(PYTEST_ARGS)
+
+bench: $(STAMP) system-deps
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(AFVENV) .pytest_cache .ruff_cache data

@@ -1,0 +1,41 @@
+"""Turn a feed item and its extracted page into an Article record (pure)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from processing.urls import canonical_url
+from rasid.records import Article, FeedItem, article_id
+
+
+class ExtractedLike(Protocol):
+    title: str
+    body: str
+    published_at: datetime | None
+    author: str
+    canonical_url: str | None
+    method: str
+
+
+def assemble_article(
+    item: FeedItem, extracted: ExtractedLike, *, lang: str, fetched_at: datetime
+) -> Article:
+    # The page's rel=canonical beats the feed link: outlets syndicate one page under many URLs.
+    canon = canonical_url(item.url, extracted.canonical_url)
+    return Article(
+        id=article_id(canon),
+        url=item.url,
+        canonical_url=canon,
+        source=item.source,
+        feed_id=item.feed_id,
+        title=(extracted.title or item.title).strip(),
+        body=extracted.body.strip(),
+        lang=lang,
+        fetched_at=fetched_at,
+        published_at=item.published_at or extracted.published_at,
+        guid=item.guid,
+        summary=item.summary,
+        author=extracted.author or item.author,
+        extraction=extracted.method,
+    )

@@ -1,0 +1,462 @@
+"""The `rasid` command line. Each subcommand parses flags and calls library functions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from rasid.config import load_settings
+from rasid.terminal import rtl_line
+from rasid.yamlconf import ConfigError
+from store.base import StoreError
+
+STORE_HELP = (
+    "where articles live: sqlite:///PATH (embedded default, ./data/rasid.db), "
+    "elasticsearch://HOST:PORT, http(s)://HOST:PORT (Elasticsearch) or opensearch://HOST:PORT"
+)
+EPILOG = """\
+examples:
+  rasid demo                          one full cycle over the bundled sample feeds
+  rasid run --feeds config/feeds.yaml one cycle over real Arabic outlets
+  rasid watch --every 300             keep polling every 5 minutes
+  rasid search طرابلس                  search with highlighted matches (clitics handled)
+  rasid search حفتر --json             one JSON object per hit
+  rasid enrich page.html --json       entities, places and claims of one page
+
+configuration: config/rasid.yaml (settings), config/feeds.yaml (feeds:),
+config/alerts.yaml (rules: and channels:). RASID_STORE_URL, RASID_FEEDS, RASID_RULES
+and RASID_ALLOW_PRIVATE_NETWORKS=1 override them.
+"""
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+
+
+def _parse_date(value: str) -> datetime:
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date: {value!r} (try 2019-04-05)") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    return load_settings(
+        getattr(args, "config", None),
+        feeds=getattr(args, "feeds", None),
+        rules=getattr(args, "rules", None),
+        store=getattr(args, "store", None),
+    )
+
+
+def _progress(event: str, data: dict[str, Any]) -> None:
+    if event == "start":
+        err.print(f"[bold]Polling {data['feeds']} feeds…[/bold]")
+    elif event == "feed":
+        if data["status"] == "error":
+            err.print(f"  [red]✗[/red] {data['feed']}: {data['error']}")
+        elif data["status"] == "not-modified":
+            err.print(f"  [dim]= {data['feed']}: not modified[/dim]")
+        else:
+            err.print(
+                f"  [green]✓[/green] {data['feed']}: {data['new']} new, {data['indexed']} indexed,"
+                f" {data['unchanged']} unchanged, {data['failed']} failed"
+            )
+    elif event == "alerts":
+        err.print(f"[bold]Alerts:[/bold] {data['fired']} fired, {data['delivered']} delivered")
+
+
+# --- run / watch / demo -------------------------------------------------------------------
+def _print_summary(report: Any, settings: Any) -> None:
+    from rasid.summary import summary_lines
+
+    for line in summary_lines(report, settings.store_url):
+        out.print(line)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from rasid.pipeline import run_cycle
+
+    settings = _settings(args)
+    report = run_cycle(settings, progress=_progress if not args.json else lambda e, d: None)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        _print_summary(report, settings)
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from rasid.pipeline import run_cycle
+
+    settings = _settings(args)
+    cycles = 0
+    try:
+        while True:
+            started = time.monotonic()
+            report = run_cycle(settings, progress=_progress)
+            cycles += 1
+            err.print(
+                f"[dim]{datetime.now(UTC):%H:%M:%S} cycle {cycles}:"
+                f" {report.articles_indexed} indexed, {report.alerts_fired} alerts,"
+                f" {report.elapsed_s:.1f}s[/dim]"
+            )
+            if args.cycles and cycles >= args.cycles:
+                return 0
+            time.sleep(max(0.0, args.every - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        err.print("stopped")
+        return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from rasid.demo import run_demo
+
+    return run_demo(store_url=args.store, keep_serving=args.serve, json_out=args.json)
+
+
+# --- search / alerts / export -------------------------------------------------------------
+def cmd_search(args: argparse.Namespace) -> int:
+    from rasid.records import SearchQuery
+    from store.factory import open_store
+
+    query = SearchQuery(
+        text=" ".join(args.query),
+        source=args.source,
+        since=args.since,
+        until=args.until,
+        entity=args.entity,
+        place=args.place,
+        lang=args.lang,
+        sort=args.sort,
+        limit=args.limit,
+        include_duplicates=not args.originals,
+    )
+    if not (query.text or query.entity or query.place or query.source):
+        raise SystemExit("rasid search: give a QUERY, or --entity/--place/--source")
+    store = open_store(_settings(args).store_url)
+    try:
+        hits = store.search(query)
+    finally:
+        store.close()
+    if args.json:
+        for hit in hits:
+            doc = hit.article.to_dict()
+            doc.pop("body", None) if args.no_body else None
+            _print_json({"score": round(hit.score, 4), "highlights": hit.highlights, **doc})
+        return 0
+    if not hits:
+        err.print("no results")
+        return 0
+    for i, hit in enumerate(hits, 1):
+        art = hit.article
+        when = (art.published_at or art.fetched_at).strftime("%Y-%m-%d %H:%M")
+        title = hit.highlights.get("title", [art.title])[0]
+        out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + rtl_line(title).replace("[", r"\["))
+        meta = f"    {art.source} · {when} · {art.lang}"
+        if art.duplicate_of:
+            meta += f" · near-duplicate of {art.duplicate_of}"
+        out.print(f"[dim]{meta}[/dim]")
+        for frag in hit.highlights.get("body", [])[:2]:
+            out.print("    " + rtl_line(frag).replace("[", r"\["))
+        out.print(f"    [blue]{art.url}[/blue]")
+    return 0
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from store.factory import open_store
+
+    settings = _settings(args)
+    store = open_store(settings.store_url)
+    try:
+        if args.action == "test":
+            return _alerts_test(args, settings, store)
+        alerts = store.recent_alerts(args.limit)
+    finally:
+        store.close()
+    if args.json:
+        for a in alerts:
+            _print_json(a.to_dict())
+        return 0
+    if not alerts:
+        err.print("no alerts yet")
+    for a in alerts:
+        out.print(f"[bold]{a.rule_id}[/bold] · {a.fired_at:%Y-%m-%d %H:%M} · {a.source}")
+        out.print("    " + rtl_line(a.title).replace("[", r"\["))
+        if a.other_sources:
+            out.print(f"    [dim]also: {', '.join(a.other_sources)}[/dim]")
+        out.print(f"    [blue]{a.url}[/blue]")
+    return 0
+
+
+def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
+    from alerts.rules import load_rules, preview
+
+    rules = load_rules(settings.rules_path)
+    matches = preview(args.rule, store, rules, args.limit)
+    if args.json:
+        for art, terms in matches:
+            _print_json({"id": art.id, "title": art.title, "source": art.source,
+                         "url": art.url, "matched": terms})  # fmt: skip
+        return 0
+    err.print(f"rule {args.rule!r} would match {len(matches)} recent article(s)")
+    for art, terms in matches:
+        out.print("  " + rtl_line(art.title) + f"  [dim]({art.source}; {', '.join(terms)})[/dim]")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from store.factory import open_store
+
+    store = open_store(_settings(args).store_url)
+    try:
+        for art in store.iter_articles():
+            _print_json(art.to_dict())
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from rasid.health import feed_health
+    from store.factory import open_store
+
+    settings = _settings(args)
+    store = open_store(settings.store_url)
+    try:
+        health = feed_health(settings.feeds, store.all_feed_states(), datetime.now(UTC))
+    finally:
+        store.close()
+    for h in health:
+        if args.json:
+            _print_json(h.to_dict())
+        else:
+            colour = {"ok": "green", "failing": "red", "disabled": "red"}.get(h.status, "yellow")
+            extra = f" — {h.last_error}" if h.last_error else ""
+            out.print(f"[{colour}]{h.status:<12}[/{colour}] {h.feed_id}{extra}")
+    return 0
+
+
+# --- enrich / eval ------------------------------------------------------------------------
+def cmd_enrich(args: argparse.Namespace) -> int:
+    from rasid.enrich_one import enrich_path_or_url
+
+    settings = _settings(args)
+    art = enrich_path_or_url(args.target, settings)
+    doc = {
+        "title": art.title,
+        "lang": art.lang,
+        "body": art.body,
+        "url": art.url,
+        "published_at": art.published_at.isoformat() if art.published_at else None,
+        "extraction": art.extraction,
+        "entities": [
+            {"type": e.type, "name": e.name, "mentions": e.mentions} for e in art.entities
+        ],
+        "places": [
+            {
+                "name": p.name,
+                "lat": p.lat,
+                "lon": p.lon,
+                "country": p.country,
+                "geonameid": p.geonameid,
+            }
+            for p in art.places
+        ],
+        "claims": [
+            {"speaker": c.speaker, "cue": c.cue, "quote": c.quote, "sentence": c.sentence}
+            for c in art.claims
+        ],
+    }
+    if args.json:
+        _print_json(doc)
+        return 0
+    out.print(
+        "[bold]" + rtl_line(art.title) + f"[/bold]  [dim]({art.lang}, {art.extraction})[/dim]"
+    )
+    for kind in ("PER", "ORG", "LOC"):
+        names = [e["name"] for e in doc["entities"] if e["type"] == kind]
+        if names:
+            out.print(f"  {kind}: " + rtl_line("، ".join(names)))
+    for p in doc["places"]:
+        out.print(f"  📍 {rtl_line(p['name'])} → {p['country']} ({p['lat']:.3f}, {p['lon']:.3f})")
+    for c in doc["claims"]:
+        out.print(f"  🗣 {rtl_line(c['speaker'] + ' ' + c['cue'] + ': ' + c['quote'][:120])}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rasid.evaluation import run_eval
+
+    result = run_eval(args.what, Path(args.data) if args.data else None)
+    if args.json:
+        _print_json(result)
+    else:
+        from rasid.evaluation import print_table
+
+        print_table(args.what, result, out)
+    return 0
+
+
+def cmd_ner(args: argparse.Namespace) -> int:
+    from processing.enrich.evaluate import train
+
+    path = train(Path(args.train), Path(args.out) if args.out else None)
+    err.print(f"model written to {path}")
+    return 0
+
+
+def cmd_kibana(args: argparse.Namespace) -> int:
+    from kibana.setup import setup_kibana
+
+    from store.factory import open_store
+
+    store = open_store(_settings(args).store_url)
+    try:
+        result = setup_kibana(args.kibana_url, store)
+    finally:
+        store.close()
+    _print_json(result)
+    return 0
+
+
+# --- parser -------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rasid",
+        description="Rasid (راصد): monitor Arabic news feeds — fetch, extract, deduplicate, "
+        "enrich, index and alert.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--config", help="settings file (default: config/rasid.yaml if present)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(
+        name: str, func: Any, help_: str, description: str | None = None
+    ) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=description or help_)
+        sp.set_defaults(func=func)
+        return sp
+
+    def store_opt(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--store", metavar="URL", help=STORE_HELP)
+
+    sp = add(
+        "demo",
+        cmd_demo,
+        "run one full cycle over the bundled sample corpus (no network needed)",
+        "Start a loopback server with the bundled sample feeds and pages, run one full cycle "
+        "into the embedded store (./data/rasid.db) and print a summary.",
+    )
+    store_opt(sp)
+    sp.add_argument(
+        "--serve", action="store_true", help="keep the sample server running afterwards"
+    )
+    sp.add_argument("--json", action="store_true", help="print the cycle report as JSON")
+
+    for name, helptext in (("run", "poll every feed once and process what is new"),
+                           ("watch", "poll continuously")):  # fmt: skip
+        sp = add(name, cmd_run if name == "run" else cmd_watch, helptext)
+        sp.add_argument(
+            "--feeds", metavar="FILE", help="feed registry (default: config/feeds.yaml)"
+        )
+        sp.add_argument("--rules", metavar="FILE", help="alert rules (default: config/alerts.yaml)")
+        store_opt(sp)
+        if name == "run":
+            sp.add_argument("--json", action="store_true", help="print the cycle report as JSON")
+        else:
+            sp.add_argument("--every", type=float, default=300, metavar="SECONDS",
+                            help="seconds between cycle starts (default 300)")  # fmt: skip
+            sp.add_argument("--cycles", type=int, default=0, help="stop after N cycles (0: never)")
+
+    sp = add(
+        "search", cmd_search, "search stored articles (Arabic-aware: clitics, spelling variants)"
+    )
+    sp.add_argument(
+        "query", nargs="*", help="words to find; «طرابلس» also finds «وطرابلس», «بطرابلس»"
+    )
+    sp.add_argument("--source", help="only this outlet id")
+    sp.add_argument("--since", type=_parse_date, help="published on or after (ISO date)")
+    sp.add_argument("--until", type=_parse_date, help="published before (ISO date)")
+    sp.add_argument("--entity", help="only articles naming this entity (e.g. حفتر)")
+    sp.add_argument("--place", help="only articles naming this place")
+    sp.add_argument("--lang", help="only this language (ar, en, …)")
+    sp.add_argument("--sort", choices=["relevance", "recency"], default="relevance")
+    sp.add_argument("--limit", type=int, default=20)
+    sp.add_argument("--originals", action="store_true", help="hide near-duplicates")
+    sp.add_argument("--json", action="store_true", help="one JSON object per hit")
+    sp.add_argument("--no-body", action="store_true", help="with --json: omit the body text")
+    store_opt(sp)
+
+    sp = add(
+        "alerts", cmd_alerts, "list recent alerts, or preview a rule: `rasid alerts test RULE`"
+    )
+    sp.add_argument("action", nargs="?", choices=["list", "test"], default="list")
+    sp.add_argument("rule", nargs="?", help="with `test`: the rule id to preview")
+    sp.add_argument("--rules", metavar="FILE", help="alert rules (default: config/alerts.yaml)")
+    sp.add_argument("--limit", type=int, default=50)
+    sp.add_argument("--json", action="store_true", help="one JSON object per alert")
+    store_opt(sp)
+
+    sp = add("export", cmd_export, "print every stored article as JSON lines")
+    sp.add_argument("--json", action="store_true", help="JSON lines (the default and only format)")
+    store_opt(sp)
+
+    sp = add("feeds", cmd_feeds, "feed health: failing, stale, disabled")
+    sp.add_argument("--feeds", metavar="FILE")
+    sp.add_argument("--json", action="store_true")
+    store_opt(sp)
+
+    sp = add(
+        "enrich", cmd_enrich, "extract and enrich one HTML page, text file or URL (not indexed)"
+    )
+    sp.add_argument("target", metavar="PATH_OR_URL")
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sp = add("eval", cmd_eval, "measure quality on the real data in ../shared/data")
+    sp.add_argument("what", choices=["ner", "places", "extraction", "dedup", "alerts"])
+    sp.add_argument("--data", help="data folder (default: ../shared/data)")
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("ner", cmd_ner, "train the optional statistical entity tagger: `rasid ner train`")
+    sp.add_argument("action", choices=["train"])
+    sp.add_argument("--train", default="../shared/data/ner/ANERCorp_train.txt")
+    sp.add_argument("--out", help="model path (default: the user cache)")
+
+    sp = add("kibana", cmd_kibana, "import Rasid's saved objects into Kibana: `rasid kibana setup`")
+    sp.add_argument("action", choices=["setup"])
+    sp.add_argument("--kibana-url", default="http://localhost:5601")
+    store_opt(sp)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error[/red]\n{exc}")
+        return 2
+    except StoreError as exc:
+        err.print(f"[red]store error ({exc.cause}):[/red] {exc}")
+        return 3
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

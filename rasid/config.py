@@ -1,0 +1,144 @@
+"""Settings and the feed registry, from YAML, validated at load (errors carry line numbers)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from rasid.records import Feed
+from rasid.yamlconf import ConfigError, load_model
+
+DEFAULT_CONFIG = Path("config/rasid.yaml")
+DEFAULT_FEEDS = Path("config/feeds.yaml")
+DEFAULT_RULES = Path("config/alerts.yaml")
+DEFAULT_STORE = "sqlite:///data/rasid.db"
+
+
+class FeedConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str
+    url: str
+    source: str = ""
+    lang: str | None = None
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("feed url must start with http:// or https://")
+        return v
+
+    def to_feed(self) -> Feed:
+        return Feed(id=self.id, name=self.name, url=self.url, source=self.source, lang=self.lang)
+
+
+class FeedsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    feeds: list[FeedConfig]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> FeedsFile:
+        seen: set[str] = set()
+        for f in self.feeds:
+            if f.id in seen:
+                raise ValueError(f"duplicate feed id {f.id!r}")
+            seen.add(f.id)
+        return self
+
+
+class HttpConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    total_timeout: float = 30.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    per_host_concurrency: int = 2
+    user_agent: str | None = None
+
+
+class SettingsFile(BaseModel):
+    """config/rasid.yaml. Relative file paths are relative to the working directory."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    feeds_file: str = str(DEFAULT_FEEDS)
+    rules_file: str = str(DEFAULT_RULES)
+    store: str = DEFAULT_STORE
+    allow_private_networks: bool = False
+    workers: int = Field(default=8, ge=1, le=64)
+    min_body_chars: int = Field(default=200, ge=0)
+    outbox: str = "data/outbox.db"
+    spool_dir: str = "data/spool"
+    dedup_window_hours: float = Field(default=72, gt=0)
+    http: HttpConfig = HttpConfig()
+
+
+class Settings:
+    """Resolved settings: the file's values with environment overrides applied."""
+
+    def __init__(self, file: SettingsFile, *, config_path: Path | None = None) -> None:
+        self.file = file
+        self.config_path = config_path
+        env = os.environ
+        self.feeds_path = Path(env.get("RASID_FEEDS") or file.feeds_file)
+        self.rules_path = Path(env.get("RASID_RULES") or file.rules_file)
+        self.store_url = env.get("RASID_STORE_URL") or file.store
+        self.allow_private_networks = file.allow_private_networks or env.get(
+            "RASID_ALLOW_PRIVATE_NETWORKS", ""
+        ).lower() in {"1", "true", "yes"}
+        self.workers = file.workers
+        self.min_body_chars = file.min_body_chars
+        self.outbox_path = Path(env.get("RASID_OUTBOX") or file.outbox)
+        self.spool_dir = Path(file.spool_dir)
+        self.dedup_window_hours = file.dedup_window_hours
+        self.http = file.http
+        self._feeds: list[Feed] | None = None
+
+    @property
+    def feeds(self) -> list[Feed]:
+        if self._feeds is None:
+            self._feeds = load_feeds(self.feeds_path)
+        return self._feeds
+
+    def feed(self, feed_id: str) -> Feed:
+        for f in self.feeds:
+            if f.id == feed_id:
+                return f
+        raise KeyError(f"no feed {feed_id!r} in {self.feeds_path}")
+
+
+def load_feeds(path: str | Path) -> list[Feed]:
+    return [f.to_feed() for f in load_model(FeedsFile, path).feeds if f.enabled]
+
+
+def load_settings(
+    config_path: str | Path | None = None,
+    *,
+    feeds: str | Path | None = None,
+    rules: str | Path | None = None,
+    store: str | None = None,
+) -> Settings:
+    """Read config/rasid.yaml when present (defaults otherwise); explicit arguments win."""
+    path = Path(config_path or os.environ.get("RASID_CONFIG") or DEFAULT_CONFIG)
+    if path.exists():
+        file = load_model(SettingsFile, path)
+    elif config_path is not None:
+        raise ConfigError(path, [(None, "file not found")])
+    else:
+        file = SettingsFile()
+    settings = Settings(file, config_path=path if path.exists() else None)
+    if feeds is not None:
+        settings.feeds_path = Path(feeds)
+    if rules is not None:
+        settings.rules_path = Path(rules)
+    if store is not None:
+        settings.store_url = store
+    return settings

@@ -1,0 +1,65 @@
+"""`rasid eval …`: quality figures on the real data in ../shared/data (never copied here)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+# what -> (module, function, sub-path of the data folder or None)
+_EVALS: dict[str, tuple[str, str, str | None]] = {
+    "ner": ("processing.enrich.evaluate", "evaluate_ner", "ner/ANERCorp_CamelLab_test.txt"),
+    "places": ("processing.enrich.evaluate", "evaluate_places", None),
+    "extraction": ("ingest.evaluate", "evaluate_extraction", "extraction"),
+    "dedup": ("processing.dedup.evaluate", "evaluate_dedup", "saudinewsnet"),
+    "alerts": ("alerts.quality", "evaluate_matching", None),
+}
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("RASID_DATA_DIR")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parents[1]
+    return here.parent / "shared" / "data"
+
+
+def run_eval(what: str, data_dir: Path | None = None) -> dict[str, Any]:
+    module, func, sub = _EVALS[what]
+    fn = getattr(importlib.import_module(module), func)
+    if sub is None:
+        return dict(fn())
+    data = data_dir or default_data_dir()
+    target = data / sub
+    if not target.exists():
+        raise SystemExit(
+            f"rasid eval {what}: {target} not found (pass --data or set RASID_DATA_DIR)"
+        )
+    return dict(fn(target))
+
+
+def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(f"{prefix}.{k}" if prefix else str(k), v, rows)
+    elif isinstance(value, float):
+        rows.append((prefix, f"{value:.4f}"))
+    elif isinstance(value, list):
+        rows.append((prefix, f"{len(value)} items"))
+    else:
+        rows.append((prefix, str(value)))
+
+
+def print_table(what: str, result: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"rasid eval {what}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    rows: list[tuple[str, str]] = []
+    _flatten("", result, rows)
+    for k, v in rows:
+        table.add_row(k, v)
+    console.print(table)

@@ -1,0 +1,422 @@
+"""One ingestion cycle: poll -> fetch -> extract -> language -> dedup -> enrich -> index -> alerts.
+
+This module only wires stages together; each stage is a function in ingest/, processing/,
+store/ or alerts/. The CLI and the Airflow DAGs call the functions below and nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ingest.extract import extract_article
+from ingest.feeds import FeedPoll, poll_feed
+from ingest.http import FetchError, HttpClient, HttpSettings
+from processing.assemble import assemble_article
+from processing.dedup import deduplicate
+from processing.enrich import enrich
+from processing.language import detect_language
+from processing.urls import canonical_url
+from rasid.config import Settings, load_settings
+from rasid.records import Article, Feed, FeedItem, FeedState, article_id
+from store.base import Store
+from store.factory import open_store
+
+__all__ = [
+    "CycleReport",
+    "Settings",
+    "evaluate_and_deliver",
+    "load_settings",
+    "maintenance",
+    "poll_feed_task",
+    "process_feed_batch",
+    "run_cycle",
+]
+
+Progress = Callable[[str, dict[str, Any]], None]
+_SEEN_GUIDS_KEPT = 5000  # bounded memory per feed; older GUIDs are also caught by URL id
+
+
+def _quiet(event: str, data: dict[str, Any]) -> None:
+    return None
+
+
+@dataclass
+class FeedOutcome:
+    feed_id: str
+    status: str  # ok | not-modified | error
+    error: str | None = None
+    new: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    indexed: int = 0
+    exact_duplicates: int = 0
+    near_duplicates: int = 0
+    item_errors: list[str] = field(default_factory=list)
+    article_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CycleReport:
+    started_at: datetime
+    feeds: list[FeedOutcome] = field(default_factory=list)
+    articles_indexed: int = 0
+    entities: int = 0
+    places: int = 0
+    claims: int = 0
+    stories: int = 0
+    alerts_fired: int = 0
+    alerts_delivered: int = 0
+    alerts_failed: int = 0
+    alert_errors: list[str] = field(default_factory=list)
+    encodings: dict[str, int] = field(default_factory=dict)
+    extraction_methods: dict[str, int] = field(default_factory=dict)
+    languages: dict[str, int] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+
+    @property
+    def feeds_failed(self) -> list[FeedOutcome]:
+        return [f for f in self.feeds if f.status == "error"]
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(f, attr) for f in self.feeds)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["started_at"] = self.started_at.isoformat()
+        for key in ("new", "unchanged", "failed", "exact_duplicates", "near_duplicates"):
+            d[f"items_{key}" if key in {"new", "unchanged", "failed"} else key] = self.total(key)
+        d["feeds_polled"] = len(self.feeds)
+        d["feeds_failed"] = len(self.feeds_failed)
+        return d
+
+
+def http_settings(settings: Settings) -> HttpSettings:
+    cfg = settings.http
+    kwargs: dict[str, Any] = {
+        "connect_timeout": cfg.connect_timeout,
+        "read_timeout": cfg.read_timeout,
+        "total_timeout": cfg.total_timeout,
+        "max_bytes": cfg.max_bytes,
+        "max_redirects": cfg.max_redirects,
+        "allow_private_networks": settings.allow_private_networks,
+        "per_host_concurrency": cfg.per_host_concurrency,
+    }
+    if cfg.user_agent:
+        kwargs["user_agent"] = cfg.user_agent
+    return HttpSettings(**kwargs)
+
+
+@contextmanager
+def _resources(
+    settings: Settings, store: Store | None = None
+) -> Iterator[tuple[HttpClient, Store]]:
+    own_store = store is None
+    st = store or open_store(settings.store_url)
+    try:
+        with HttpClient(http_settings(settings)) as client:
+            yield client, st
+    finally:
+        if own_store:
+            st.close()
+
+
+# --- stage 1: poll ------------------------------------------------------------------------
+def _new_items(poll: FeedPoll, state: FeedState, store: Store) -> tuple[list[FeedItem], int]:
+    """Drop items seen before (by GUID, then by canonical-URL id); count them as unchanged."""
+    seen = set(state.seen_guids)
+    fresh = [it for it in poll.items if it.guid not in seen]
+    by_id = {article_id(canonical_url(it.url)): it for it in fresh}
+    known = store.known_ids(by_id)
+    new = [it for aid, it in by_id.items() if aid not in known]
+    return new, len(poll.items) - len(new)
+
+
+def _update_state(state: FeedState, poll: FeedPoll, now: datetime) -> None:
+    state.last_polled_at = now
+    if poll.status == "error":
+        state.failures += 1
+        state.last_error = poll.error
+        return
+    state.failures = 0
+    state.last_error = None
+    state.last_success_at = now
+    if poll.status == "ok":
+        state.etag = poll.etag
+        state.last_modified = poll.last_modified
+
+
+def _mark_seen(state: FeedState, guids: list[str]) -> None:
+    merged = list(dict.fromkeys([*state.seen_guids, *guids]))
+    state.seen_guids = merged[-_SEEN_GUIDS_KEPT:]
+
+
+# --- stage 2: fetch + extract + language (I/O bound, runs in threads) ---------------------
+@dataclass
+class _Built:
+    item: FeedItem
+    article: Article | None
+    error: str | None = None
+    encoding: str = ""
+
+
+def _build(client: HttpClient, item: FeedItem, min_chars: int) -> _Built:
+    fetched_at = datetime.now(UTC)
+    try:
+        page = client.get(item.url)
+        extracted = extract_article(page, item, min_chars=min_chars)
+    except FetchError as exc:
+        # The feed's own text keeps the item alive when the page cannot be had.
+        if len(item.content or item.summary) < 40:
+            return _Built(item, None, f"{item.url}: {exc.reason}")
+        extracted = extract_article(None, item, min_chars=min_chars)
+    except Exception as exc:  # one broken page must not stop the batch
+        return _Built(item, None, f"{item.url}: extraction failed: {type(exc).__name__}: {exc}")
+    if not extracted.body.strip() and not extracted.title.strip():
+        return _Built(item, None, f"{item.url}: no text found on the page or in the feed")
+    lang = detect_language(extracted.title, extracted.body)
+    art = assemble_article(item, extracted, lang=lang, fetched_at=fetched_at)
+    return _Built(item, art, encoding=extracted.encoding or "")
+
+
+# --- stage 3: dedup + enrich + index (serial, so dedup sees every earlier article) --------
+def _finish(
+    articles: list[Article], store: Store, settings: Settings, now: datetime
+) -> list[Article]:
+    articles = deduplicate(articles, store, now=now, window_hours=settings.dedup_window_hours)
+    for art in articles:
+        if art.duplicate_of and art.similarity is not None and art.similarity >= 0.999:
+            # An exact copy carries the same entities; skip the work, keep the record.
+            original = store.get_article(art.duplicate_of)
+            if original is not None:
+                art.entities, art.places, art.claims = (
+                    original.entities, original.places, original.claims,
+                )  # fmt: skip
+                continue
+        enr = enrich(art.title, art.body) if art.lang == "ar" else None
+        if enr is not None:
+            art.entities, art.places, art.claims = enr.entities, enr.places, enr.claims
+    store.upsert_articles(articles)
+    return articles
+
+
+def _process_feed(
+    feed: Feed,
+    client: HttpClient,
+    store: Store,
+    settings: Settings,
+    pool: ThreadPoolExecutor,
+    report: CycleReport,
+    progress: Progress,
+) -> FeedOutcome:
+    now = datetime.now(UTC)
+    state = store.get_feed_state(feed.id)
+    poll = poll_feed(client, feed, state)
+    outcome = FeedOutcome(feed_id=feed.id, status=poll.status, error=poll.error)
+    _update_state(state, poll, now)
+    if poll.status != "ok":
+        store.save_feed_state(state)
+        progress("feed", {"feed": feed.id, "status": poll.status, "error": poll.error})
+        return outcome
+    items, outcome.unchanged = _new_items(poll, state, store)
+    outcome.new = len(items)
+    built = list(pool.map(lambda it: _build(client, it, settings.min_body_chars), items))
+    ok = [b for b in built if b.article is not None]
+    for b in built:
+        if b.error:
+            outcome.failed += 1
+            outcome.item_errors.append(b.error)
+    articles = _finish([b.article for b in ok if b.article], store, settings, now)
+    for b in ok:
+        report.encodings[b.encoding] = report.encodings.get(b.encoding, 0) + 1
+    for art in articles:
+        outcome.indexed += 1
+        outcome.article_ids.append(art.id)
+        if art.duplicate_of:
+            if art.similarity is not None and art.similarity >= 0.999:
+                outcome.exact_duplicates += 1
+            else:
+                outcome.near_duplicates += 1
+        report.entities += len(art.entities)
+        report.places += len(art.places)
+        report.claims += len(art.claims)
+        report.extraction_methods[art.extraction] = (
+            report.extraction_methods.get(art.extraction, 0) + 1
+        )
+        report.languages[art.lang] = report.languages.get(art.lang, 0) + 1
+    # Only items that made it into the store count as seen: failures are retried next cycle.
+    _mark_seen(state, [b.item.guid for b in ok])
+    store.save_feed_state(state)
+    progress(
+        "feed",
+        {"feed": feed.id, "status": "ok", "new": outcome.new, "indexed": outcome.indexed,
+         "failed": outcome.failed, "unchanged": outcome.unchanged},
+    )  # fmt: skip
+    return outcome
+
+
+def run_cycle(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    progress: Progress = _quiet,
+    alerts: bool = True,
+) -> CycleReport:
+    """Poll every feed once and process what is new; a bad feed never stops the others."""
+    t0 = time.perf_counter()
+    report = CycleReport(started_at=datetime.now(UTC))
+    feeds = settings.feeds
+    progress("start", {"feeds": len(feeds)})
+    with _resources(settings, store) as (client, st), ThreadPoolExecutor(settings.workers) as pool:
+        # Feeds are polled concurrently; each feed's batch is then finished in turn.
+        polls = ThreadPoolExecutor(max(1, min(settings.workers, len(feeds) or 1)))
+        try:
+            futures = [
+                polls.submit(_process_feed, f, client, st, settings, pool, report, progress)
+                for f in feeds
+            ]
+            for fut, feed in zip(futures, feeds, strict=True):
+                try:
+                    report.feeds.append(fut.result())
+                except Exception as exc:  # a bug in one feed's path must not end the cycle
+                    report.feeds.append(
+                        FeedOutcome(
+                            feed.id, "error", f"internal error: {type(exc).__name__}: {exc}"
+                        )
+                    )
+        finally:
+            polls.shutdown(wait=True)
+        report.articles_indexed = report.total("indexed")
+        if alerts:
+            res = evaluate_and_deliver(settings, store=st, progress=progress)
+            report.alerts_fired = res["alerts"]
+            report.alerts_delivered = res["delivered"]
+            report.alerts_failed = res["failed"]
+            report.alert_errors = res["errors"]
+    report.elapsed_s = time.perf_counter() - t0
+    progress("end", {"elapsed_s": report.elapsed_s})
+    return report
+
+
+# --- Airflow-sized pieces -----------------------------------------------------------------
+def poll_feed_task(
+    settings: Settings, feed_id: str, *, store: Store | None = None
+) -> dict[str, Any]:
+    """Poll one feed and return its new items as JSON-able dicts (an XCom)."""
+    feed = settings.feed(feed_id)
+    with _resources(settings, store) as (client, st):
+        now = datetime.now(UTC)
+        state = st.get_feed_state(feed.id)
+        poll = poll_feed(client, feed, state)
+        _update_state(state, poll, now)
+        items: list[FeedItem] = []
+        if poll.status == "ok":
+            items, _ = _new_items(poll, state, st)
+        st.save_feed_state(state)
+    return {
+        "feed_id": feed_id,
+        "status": poll.status,
+        "error": poll.error,
+        "new_items": [_item_to_dict(it) for it in items],
+    }
+
+
+def process_feed_batch(
+    settings: Settings, poll_result: dict[str, Any], *, store: Store | None = None
+) -> dict[str, Any]:
+    """Fetch, extract, process and index one feed's new items (from ``poll_feed_task``)."""
+    items = [_item_from_dict(d) for d in poll_result.get("new_items", [])]
+    out: dict[str, Any] = {"feed_id": poll_result.get("feed_id"), "indexed": 0, "duplicates": 0,
+                           "failed": 0, "article_ids": [], "errors": []}  # fmt: skip
+    if not items:
+        return out
+    with _resources(settings, store) as (client, st), ThreadPoolExecutor(settings.workers) as pool:
+        built = list(pool.map(lambda it: _build(client, it, settings.min_body_chars), items))
+        ok = [b.article for b in built if b.article is not None]
+        articles = _finish(ok, st, settings, datetime.now(UTC))
+        state = st.get_feed_state(str(poll_result.get("feed_id")))
+        _mark_seen(state, [b.item.guid for b in built if b.article is not None])
+        st.save_feed_state(state)
+    out["indexed"] = len(articles)
+    out["duplicates"] = sum(1 for a in articles if a.duplicate_of)
+    out["article_ids"] = [a.id for a in articles]
+    out["errors"] = [b.error for b in built if b.error]
+    out["failed"] = len(out["errors"])
+    return out
+
+
+def evaluate_and_deliver(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    since: datetime | None = None,
+    progress: Progress = _quiet,
+) -> dict[str, Any]:
+    """Run the alert rules over articles ingested since the last evaluation, then deliver.
+
+    Judged by ingest time, so an item published hours ago but fetched now still alerts.
+    """
+    from alerts.deliver import deliver
+
+    from alerts.evaluate import evaluate
+    from alerts.rules import load_channels, load_rules
+
+    rules = load_rules(settings.rules_path)
+    channels = load_channels(settings.rules_path)
+    own = store is None
+    st = store or open_store(settings.store_url)
+    try:
+        now = datetime.now(UTC)
+        mark = since if since is not None else st.get_watermark("alerts")
+        articles = st.articles_ingested_since(mark, now)
+        fired = evaluate(rules, articles, st, now)
+        report = deliver(fired, channels, settings.outbox_path)
+        if articles:
+            newest = max(a.ingested_at or now for a in articles)
+            st.set_watermark("alerts", newest)
+    finally:
+        if own:
+            st.close()
+    progress("alerts", {"fired": len(fired), "delivered": report.sent, "failed": report.failed})
+    return {
+        "alerts": len(fired),
+        "delivered": report.sent,
+        "failed": report.failed,
+        "pending": report.pending,
+        "errors": list(report.errors),
+        "alert_ids": [a.id for a in fired],
+    }
+
+
+def maintenance(settings: Settings, *, store: Store | None = None) -> dict[str, Any]:
+    """Daily housekeeping: feed health, spool replay, dedup-window pruning, index upkeep."""
+    from rasid.health import feed_health
+
+    own = store is None
+    st = store or open_store(settings.store_url)
+    try:
+        health = feed_health(settings.feeds, st.all_feed_states(), datetime.now(UTC))
+        housekeeping = getattr(st, "housekeeping", None)
+        upkeep = housekeeping() if callable(housekeeping) else {}
+    finally:
+        if own:
+            st.close()
+    return {"feed_health": [h.to_dict() for h in health], "store": upkeep}
+
+
+def _item_to_dict(item: FeedItem) -> dict[str, Any]:
+    d = asdict(item)
+    d["published_at"] = item.published_at.isoformat() if item.published_at else None
+    return d
+
+
+def _item_from_dict(d: dict[str, Any]) -> FeedItem:
+    d = dict(d)
+    if d.get("published_at"):
+        d["published_at"] = datetime.fromisoformat(d["published_at"])
+    return FeedItem(**d)

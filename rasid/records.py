@@ -1,0 +1,199 @@
+"""Plain typed records that flow one way: ingest -> processing -> store -> alerts.
+
+Every stage takes and returns these; nothing else crosses a stage boundary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+EntityType = Literal["PER", "ORG", "LOC"]
+
+
+@dataclass(slots=True)
+class Feed:
+    id: str
+    name: str
+    url: str
+    source: str = ""  # outlet id; several feeds may belong to one outlet
+    lang: str | None = None  # a hint only; detection decides
+
+    def __post_init__(self) -> None:
+        if not self.source:
+            self.source = self.id
+
+
+@dataclass(slots=True)
+class FeedState:
+    """What we remember of a feed between polls (conditional GET, seen items, health)."""
+
+    feed_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    seen_guids: list[str] = field(default_factory=list)
+    failures: int = 0
+    last_error: str | None = None
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_new_at: datetime | None = None
+    disabled: bool = False
+    interval_s: float | None = None
+    next_poll_at: datetime | None = None  # earliest next poll (interval, backoff, Retry-After)
+    websub_hub: str | None = None  # hub the feed advertises (rel="hub"), if any
+
+
+@dataclass(slots=True)
+class FeedItem:
+    feed_id: str
+    source: str
+    guid: str
+    url: str
+    title: str = ""
+    summary: str = ""
+    content: str = ""  # full content when the feed carries it (content:encoded, atom:content)
+    published_at: datetime | None = None
+    author: str = ""
+
+
+@dataclass(slots=True)
+class FetchedPage:
+    url: str  # the URL asked for
+    final_url: str  # after redirects
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Entity:
+    type: EntityType
+    name: str  # canonical
+    mentions: list[str] = field(default_factory=list)  # surface forms as written
+
+
+@dataclass(slots=True)
+class Place:
+    name: str  # as written (canonical surface)
+    lat: float
+    lon: float
+    country: str  # ISO 3166-1 alpha-2
+    geonameid: int | None = None
+    mentions: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Claim:
+    speaker: str
+    cue: str
+    quote: str
+    sentence: str
+
+
+@dataclass(slots=True)
+class Enrichment:
+    entities: list[Entity] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Article:
+    """One news article, as indexed. Text fields keep the original; normalised forms are
+    derived by the store at index time (normalise for matching, never for display)."""
+
+    id: str  # stable hash of the canonical URL
+    url: str
+    canonical_url: str
+    source: str
+    feed_id: str
+    title: str
+    body: str
+    lang: str
+    fetched_at: datetime
+    published_at: datetime | None = None
+    guid: str = ""
+    summary: str = ""
+    author: str = ""
+    extraction: str = "trafilatura"  # which path produced the body
+    content_hash: str = ""
+    duplicate_of: str | None = None  # id of the original when a near-duplicate
+    similarity: float | None = None
+    story_id: str | None = None
+    entities: list[Entity] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    ingested_at: datetime | None = None  # set by the store when written
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for key in ("fetched_at", "published_at", "ingested_at"):
+            if d[key] is not None:
+                d[key] = d[key].isoformat()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Article:
+        d = dict(d)
+        for key in ("fetched_at", "published_at", "ingested_at"):
+            if isinstance(d.get(key), str):
+                d[key] = datetime.fromisoformat(d[key])
+        d["entities"] = [Entity(**e) for e in d.get("entities") or []]
+        d["places"] = [Place(**p) for p in d.get("places") or []]
+        d["claims"] = [Claim(**c) for c in d.get("claims") or []]
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+def article_id(canonical_url: str) -> str:
+    """Stable document id: a rerun overwrites instead of duplicating."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass(slots=True)
+class Hit:
+    article: Article
+    score: float
+    highlights: dict[str, list[str]] = field(default_factory=dict)  # field -> fragments
+
+
+@dataclass(slots=True)
+class SearchQuery:
+    text: str = ""
+    source: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    entity: str | None = None
+    place: str | None = None
+    lang: str | None = None
+    sort: Literal["relevance", "recency"] = "relevance"
+    limit: int = 20
+    include_duplicates: bool = True
+
+
+@dataclass(slots=True)
+class Alert:
+    """One alert: a rule matched a story. Later articles of the same story attach to it."""
+
+    id: str  # stable: hash(rule_id, story key)
+    rule_id: str
+    article_id: str
+    title: str
+    source: str
+    url: str
+    matched_terms: list[str]
+    fired_at: datetime
+    published_at: datetime | None = None
+    story_id: str | None = None
+    places: list[str] = field(default_factory=list)
+    other_sources: list[str] = field(default_factory=list)
+    snippet: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for key in ("fired_at", "published_at"):
+            if d[key] is not None:
+                d[key] = d[key].isoformat()
+        return d

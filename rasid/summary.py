@@ -1,0 +1,48 @@
+"""The human summary of one cycle (pure: report in, lines of rich markup out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def summary_lines(report: Any, store_url: str) -> list[str]:
+    r = report
+    lines = [
+        "",
+        "[bold]Rasid cycle summary[/bold]",
+        f"  feeds polled       {len(r.feeds)} ({len(r.feeds_failed)} failed)",
+        f"  items              {r.total('new')} new, {r.total('unchanged')} unchanged,"
+        f" {r.total('failed')} failed",
+        f"  articles indexed   {r.articles_indexed}",
+        f"  duplicates         {r.total('exact_duplicates')} exact,"
+        f" {r.total('near_duplicates')} near-duplicates (linked to their original)",
+        f"  enrichment         {r.entities} entities, {r.places} places, {r.claims} claims",
+        f"  alerts             {r.alerts_fired} fired, {r.alerts_delivered} deliveries"
+        + (f", {r.alerts_failed} failed (kept in the outbox)" if r.alerts_failed else ""),
+    ]
+    if r.languages:
+        langs = ", ".join(f"{k}: {v}" for k, v in sorted(r.languages.items()))
+        lines.append(f"  languages          {langs}")
+    if r.encodings:
+        encs = ", ".join(f"{k or 'n/a'}: {v}" for k, v in sorted(r.encodings.items()))
+        lines.append(f"  page encodings     {encs}")
+    if r.extraction_methods:
+        meths = ", ".join(f"{k}: {v}" for k, v in sorted(r.extraction_methods.items()))
+        lines.append(f"  extraction         {meths}")
+    for f in r.feeds_failed:
+        lines.append(f"  [red]feed {f.feed_id} failed:[/red] {f.error} (the other feeds went on)")
+    for f in r.feeds:
+        for e in f.item_errors[:3]:
+            lines.append(f"  [yellow]item failed ({f.feed_id}):[/yellow] {e}")
+    for e in r.alert_errors[:5]:
+        lines.append(f"  [yellow]delivery:[/yellow] {e}")
+    lines.append(f"  took               {r.elapsed_s:.1f} s")
+    store_flag = "" if store_url.endswith("data/rasid.db") else f" --store {store_url}"
+    lines += [
+        "",
+        "Search it:",
+        f"  rasid search طرابلس{store_flag}",
+        f"  rasid search حفتر --json{store_flag}",
+        f"  rasid alerts{store_flag}",
+    ]
+    return lines

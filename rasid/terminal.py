@@ -1,0 +1,50 @@
+"""Terminal output that reads right to left.
+
+Terminals differ: VTE (GNOME), Konsole and mlterm apply the Unicode bidi algorithm
+themselves; xterm, tmux and most CI logs do not. ``RASID_BIDI`` picks the strategy:
+
+- ``isolate`` (default): logical order, each Arabic line wrapped in RLI…PDI with an RLM so a
+  bidi-aware terminal lays it out RTL, and copy-paste keeps the true text;
+- ``visual``: reorder with python-bidi for terminals that show characters left to right;
+- ``off``: print the text untouched (pipes, JSON consumers).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+from bidi import get_display
+
+RLM = "\u200f"
+RLI = "\u2067"
+PDI = "\u2069"
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_STRONG_LATIN = re.compile("[A-Za-z]")
+
+
+def is_rtl(text: str) -> bool:
+    """A line whose first strong character is Arabic is a right-to-left paragraph."""
+    for ch in text:
+        if _ARABIC.match(ch):
+            return True
+        if _STRONG_LATIN.match(ch):
+            return False
+    return False
+
+
+def bidi_mode() -> str:
+    mode = os.environ.get("RASID_BIDI", "").lower()
+    if mode in {"isolate", "visual", "off"}:
+        return mode
+    return "isolate" if sys.stdout.isatty() else "off"
+
+
+def rtl_line(text: str, mode: str | None = None) -> str:
+    mode = mode or bidi_mode()
+    if mode == "off" or not is_rtl(text):
+        return text
+    if mode == "visual":
+        return get_display(text)
+    return f"{RLM}{RLI}{text}{PDI}"

@@ -1,0 +1,133 @@
+"""Load YAML into pydantic models with errors that point at file:line.
+
+Every config file of Rasid (feeds, alert rules, settings) goes through ``load_model`` so a
+typo is reported as ``config/alerts.yaml:12: rules[3].keywords: Field required``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """One or more problems in a configuration file, each with its line number."""
+
+    def __init__(self, path: str | Path, problems: list[tuple[int | None, str]]) -> None:
+        self.path = str(path)
+        self.problems = problems
+        lines = [
+            f"{self.path}:{line}: {msg}" if line else f"{self.path}: {msg}"
+            for line, msg in problems
+        ]
+        super().__init__("\n".join(lines))
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of every mapping key and sequence item."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        lines[key] = (key_node.start_mark.line + 1, value_node.start_mark.line + 1)
+    return _Lined(mapping, lines, node.start_mark.line + 1)
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> list[Any]:
+    items = loader.construct_sequence(node, deep=True)
+    return _LinedList(items, [n.start_mark.line + 1 for n in node.value], node.start_mark.line + 1)
+
+
+class _Lined(dict):  # type: ignore[type-arg]
+    def __init__(self, data: dict[Any, Any], lines: dict[Any, tuple[int, int]], line: int) -> None:
+        super().__init__(data)
+        self.lines = lines
+        self.line = line
+
+
+class _LinedList(list):  # type: ignore[type-arg]
+    def __init__(self, data: list[Any], lines: list[int], line: int) -> None:
+        super().__init__(data)
+        self.lines = lines
+        self.line = line
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _line_of(doc: Any, loc: tuple[int | str, ...]) -> int | None:
+    """Walk the error location into the document; the deepest node with a line wins."""
+    line = getattr(doc, "line", None)
+    node = doc
+    for part in loc:
+        if isinstance(node, _Lined) and part in node:
+            line = node.lines[part][1]
+            node = node[part]
+        elif isinstance(node, _Lined) and part not in node:
+            # Missing field: point at the mapping that lacks it.
+            return node.line
+        elif isinstance(node, _LinedList) and isinstance(part, int) and 0 <= part < len(node):
+            line = node.lines[part]
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def _fmt_loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Parse YAML keeping line numbers; syntax errors become ConfigError with the line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, [(None, f"cannot read: {exc.strerror or exc}")]) from exc
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(path, [(line, f"YAML syntax error: {problem}")]) from exc
+
+
+def validate(model: type[M], doc: Any, path: str | Path) -> M:
+    try:
+        return model.model_validate(_plain(doc) if doc is not None else {})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(
+                p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+            )
+            where = _fmt_loc(loc)
+            msg = err["msg"]
+            problems.append((_line_of(doc, loc), f"{where}: {msg}" if where else msg))
+        raise ConfigError(path, problems) from None
+
+
+def load_model(model: type[M], path: str | Path) -> M:
+    return validate(model, read_yaml(path), path)

@@ -1,0 +1,45 @@
+"""Pick a backend from a store URL: sqlite:///PATH (default), elasticsearch://, opensearch://."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from store.base import Store, StoreError
+
+DEFAULT_STORE_URL = "sqlite:///data/rasid.db"
+
+# scheme -> (module, factory function); imported lazily so the embedded default needs no client.
+_BACKENDS: dict[str, tuple[str, str]] = {
+    "elasticsearch": ("store.elastic", "from_url"),
+    "es": ("store.elastic", "from_url"),
+    "http": ("store.elastic", "from_url"),
+    "https": ("store.elastic", "from_url"),
+    "opensearch": ("store.opensearch", "from_url"),
+}
+
+
+def open_store(url: str | None = None) -> Store:
+    url = url or DEFAULT_STORE_URL
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        # A bare path is the embedded store: the friendliest reading of `--store data/x.db`.
+        return _sqlite(url)
+    if scheme == "sqlite":
+        # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy spells them.
+        return _sqlite(rest[1:] if rest.startswith("/") else rest)
+    if scheme not in _BACKENDS:
+        known = ", ".join(["sqlite", *_BACKENDS])
+        raise StoreError(f"unknown store URL scheme {scheme!r} in {url!r} (known: {known})")
+    module_name, func = _BACKENDS[scheme]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise StoreError(f"backend for {scheme!r} is not available: {exc}") from exc
+    return getattr(module, func)(url)
+
+
+def _sqlite(path: str) -> Store:
+    from store.sqlite import SqliteStore
+
+    return SqliteStore(Path(path))

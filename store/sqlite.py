@@ -1,0 +1,363 @@
+"""The embedded default: one SQLite file (WAL) with articles, an FTS5 index over
+Arabic-normalised text, feed state, dedup keys and alert history. No server to start."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from processing.normalize import index_text, tokens
+from rasid.records import Alert, Article, FeedState, Hit, SearchQuery
+from store.base import StoreError
+from store.highlight import fragments, highlight
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT UNIQUE NOT NULL,
+    source TEXT, feed_id TEXT, lang TEXT,
+    published_at TEXT, fetched_at TEXT, ingested_at TEXT,
+    content_hash TEXT, story_id TEXT, duplicate_of TEXT,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_ingested ON articles(ingested_at);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
+CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    title, body, entities, places, tokenize = 'unicode61 remove_diacritics 0'
+);
+CREATE TABLE IF NOT EXISTS feed_state (feed_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY, rule_id TEXT, fired_at TEXT, alert TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_fired ON alerts(fired_at);
+CREATE TABLE IF NOT EXISTS alert_articles (
+    alert_id TEXT, article_id TEXT, source TEXT, PRIMARY KEY (alert_id, article_id)
+);
+CREATE TABLE IF NOT EXISTS watermarks (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _fts_query(text: str) -> str:
+    # Quote each token so FTS5 syntax characters in user input are inert.
+    return " ".join(f'"{t}"' for t in tokens(text))
+
+
+class SqliteStore:
+    """Thread-safe: one connection guarded by a lock; WAL lets other processes read and
+    wait (busy_timeout) rather than fail when two runs overlap."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                self.path, timeout=30, check_same_thread=False, isolation_level=None
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.executescript(_SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(
+                f"cannot open embedded store {self.path}: {exc}", cause="unreachable"
+            ) from exc
+        self._lock = threading.RLock()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """For components that keep their own tables in the same file (dedup state)."""
+        return self._db
+
+    # --- articles -------------------------------------------------------------------------
+    def upsert_articles(self, articles: Iterable[Article]) -> int:
+        now = datetime.now(UTC)
+        n = 0
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for art in articles:
+                    if art.ingested_at is None:
+                        art.ingested_at = now
+                    self._upsert_one(art)
+                    n += 1
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return n
+
+    def _upsert_one(self, art: Article) -> None:
+        row = self._db.execute(
+            "SELECT rowid, ingested_at FROM articles WHERE id=?", (art.id,)
+        ).fetchone()
+        if row is not None:
+            # Keep the first ingest time so alerts evaluated by ingest time do not fire twice.
+            art.ingested_at = datetime.fromisoformat(row[1])
+            self._db.execute("DELETE FROM articles_fts WHERE rowid=?", (row[0],))
+        values = (
+            art.id, art.source, art.feed_id, art.lang, _iso(art.published_at),
+            _iso(art.fetched_at), _iso(art.ingested_at), art.content_hash, art.story_id,
+            art.duplicate_of, json.dumps(art.to_dict(), ensure_ascii=False),
+        )  # fmt: skip
+        if row is None:
+            cur = self._db.execute(
+                "INSERT INTO articles (id, source, feed_id, lang, published_at, fetched_at,"
+                " ingested_at, content_hash, story_id, duplicate_of, doc)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                values,
+            )
+            rowid = cur.lastrowid
+        else:
+            rowid = row[0]
+            self._db.execute(
+                "UPDATE articles SET id=?, source=?, feed_id=?, lang=?, published_at=?,"
+                " fetched_at=?, ingested_at=?, content_hash=?, story_id=?, duplicate_of=?, doc=?"
+                " WHERE rowid=?",
+                (*values, rowid),
+            )
+        entity_text = " ".join(m for e in art.entities for m in (e.name, *e.mentions))
+        place_text = " ".join(m for p in art.places for m in (p.name, *p.mentions))
+        self._db.execute(
+            "INSERT INTO articles_fts (rowid, title, body, entities, places) VALUES (?,?,?,?,?)",
+            (rowid, index_text(art.title), index_text(art.body), index_text(entity_text),
+             index_text(place_text)),
+        )  # fmt: skip
+
+    def get_article(self, article_id: str) -> Article | None:
+        with self._lock:
+            row = self._db.execute("SELECT doc FROM articles WHERE id=?", (article_id,)).fetchone()
+        return Article.from_dict(json.loads(row[0])) if row else None
+
+    def known_ids(self, ids: Iterable[str]) -> set[str]:
+        ids = list(ids)
+        found: set[str] = set()
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                found.update(
+                    r[0]
+                    for r in self._db.execute(
+                        f"SELECT id FROM articles WHERE id IN ({marks})", chunk
+                    )
+                )
+        return found
+
+    def find_by_hash(self, content_hash: str) -> str | None:
+        if not content_hash:
+            return None
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id FROM articles WHERE content_hash=? ORDER BY rowid LIMIT 1",
+                (content_hash,),
+            ).fetchone()
+        return row[0] if row else None
+
+    def search(self, query: SearchQuery) -> list[Hit]:
+        where: list[str] = []
+        params: list[object] = []
+        match_parts: list[str] = []
+        if query.text.strip():
+            match_parts.append(f"{{title body}} : ({_fts_query(query.text)})")
+        if query.entity:
+            match_parts.append(f"entities : ({_fts_query(query.entity)})")
+        if query.place:
+            match_parts.append(f"places : ({_fts_query(query.place)})")
+        if query.source:
+            where.append("a.source = ?")
+            params.append(query.source)
+        if query.lang:
+            where.append("a.lang = ?")
+            params.append(query.lang)
+        if query.since:
+            where.append("COALESCE(a.published_at, a.fetched_at) >= ?")
+            params.append(_iso(query.since))
+        if query.until:
+            where.append("COALESCE(a.published_at, a.fetched_at) < ?")
+            params.append(_iso(query.until))
+        if not query.include_duplicates:
+            where.append("a.duplicate_of IS NULL")
+        if match_parts:
+            sql = (
+                "SELECT a.doc, bm25(articles_fts, 3.0, 1.0, 2.0, 2.0) AS score FROM articles_fts"
+                " JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ?"
+            )
+            params.insert(0, " AND ".join(match_parts))
+        else:
+            sql = "SELECT a.doc, 0.0 AS score FROM articles a WHERE 1=1"
+        for clause in where:
+            sql += f" AND {clause}"
+        if query.sort == "recency" or not match_parts:
+            sql += " ORDER BY COALESCE(a.published_at, a.fetched_at) DESC"
+        else:
+            sql += " ORDER BY score"
+        sql += " LIMIT ?"
+        params.append(query.limit)
+        with self._lock:
+            try:
+                rows = self._db.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"search failed: {exc}") from exc
+        terms = set(tokens(" ".join(filter(None, [query.text, query.entity, query.place]))))
+        hits = []
+        for doc, score in rows:
+            art = Article.from_dict(json.loads(doc))
+            hl: dict[str, list[str]] = {}
+            if terms:
+                title = highlight(art.title, terms)
+                if title != art.title:
+                    hl["title"] = [title]
+                body = fragments(art.body, terms)
+                if body:
+                    hl["body"] = body
+            hits.append(Hit(article=art, score=-float(score), highlights=hl))
+        return hits
+
+    def articles_ingested_since(
+        self, since: datetime | None, until: datetime | None = None
+    ) -> list[Article]:
+        sql = "SELECT doc FROM articles WHERE 1=1"
+        params: list[object] = []
+        if since is not None:
+            sql += " AND ingested_at > ?"
+            params.append(_iso(since))
+        if until is not None:
+            sql += " AND ingested_at <= ?"
+            params.append(_iso(until))
+        sql += " ORDER BY ingested_at, rowid"
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [Article.from_dict(json.loads(r[0])) for r in rows]
+
+    def iter_articles(self) -> Iterator[Article]:
+        with self._lock:
+            rows = self._db.execute("SELECT doc FROM articles ORDER BY rowid").fetchall()
+        for (doc,) in rows:
+            yield Article.from_dict(json.loads(doc))
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    # --- feed state -----------------------------------------------------------------------
+    def get_feed_state(self, feed_id: str) -> FeedState:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT state FROM feed_state WHERE feed_id=?", (feed_id,)
+            ).fetchone()
+        if not row:
+            return FeedState(feed_id=feed_id)
+        return _state_from_json(row[0])
+
+    def save_feed_state(self, state: FeedState) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO feed_state (feed_id, state) VALUES (?, ?)"
+                " ON CONFLICT(feed_id) DO UPDATE SET state=excluded.state",
+                (state.feed_id, _state_to_json(state)),
+            )
+
+    def all_feed_states(self) -> list[FeedState]:
+        with self._lock:
+            rows = self._db.execute("SELECT state FROM feed_state ORDER BY feed_id").fetchall()
+        return [_state_from_json(r[0]) for r in rows]
+
+    # --- alerts ---------------------------------------------------------------------------
+    def record_alert(self, alert: Alert) -> bool:
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO alerts (id, rule_id, fired_at, alert) VALUES (?,?,?,?)",
+                (alert.id, alert.rule_id, _iso(alert.fired_at),
+                 json.dumps(alert.to_dict(), ensure_ascii=False)),
+            )  # fmt: skip
+            if cur.rowcount:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO alert_articles VALUES (?,?,?)",
+                    (alert.id, alert.article_id, alert.source),
+                )
+            return bool(cur.rowcount)
+
+    def attach_to_alert(self, alert_id: str, article_id: str, source: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO alert_articles VALUES (?,?,?)",
+                (alert_id, article_id, source),
+            )
+
+    def recent_alerts(self, limit: int = 50) -> list[Alert]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, alert FROM alerts ORDER BY fired_at DESC LIMIT ?", (limit,)
+            ).fetchall()
+            alerts = []
+            for alert_id, doc in rows:
+                alert = _alert_from_json(doc)
+                sources = [
+                    r[0]
+                    for r in self._db.execute(
+                        "SELECT DISTINCT source FROM alert_articles"
+                        " WHERE alert_id=? AND source != ?",
+                        (alert_id, alert.source),
+                    )
+                ]
+                alert.other_sources = sorted(set(alert.other_sources) | set(sources))
+                alerts.append(alert)
+        return alerts
+
+    # --- bookkeeping ----------------------------------------------------------------------
+    def get_watermark(self, name: str) -> datetime | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM watermarks WHERE name=?", (name,)).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def set_watermark(self, name: str, value: datetime) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO watermarks (name, value) VALUES (?, ?)"
+                " ON CONFLICT(name) DO UPDATE SET value=excluded.value",
+                (name, _iso(value)),
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _state_to_json(state: FeedState) -> str:
+    d = asdict(state)
+    for key in ("last_polled_at", "last_success_at", "last_new_at"):
+        d[key] = _iso(d[key])
+    return json.dumps(d, ensure_ascii=False)
+
+
+def _state_from_json(raw: str) -> FeedState:
+    d = json.loads(raw)
+    for key in ("last_polled_at", "last_success_at", "last_new_at"):
+        if d.get(key):
+            d[key] = datetime.fromisoformat(d[key])
+    known = set(FeedState.__dataclass_fields__)
+    return FeedState(**{k: v for k, v in d.items() if k in known})
+
+
+def _alert_from_json(raw: str) -> Alert:
+    d = json.loads(raw)
+    for key in ("fired_at", "published_at"):
+        if d.get(key):
+            d[key] = datetime.fromisoformat(d[key])
+    known = set(Alert.__dataclass_fields__)
+    return Alert(**{k: v for k, v in d.items() if k in known})

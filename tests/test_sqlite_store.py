@@ -1,0 +1,77 @@
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rasid.records import Alert, Article, Entity, FeedState, Place, SearchQuery
+from store.sqlite import SqliteStore
+
+
+def _art(i: int, title: str, body: str, **kw: object) -> Article:
+    now = datetime(2019, 4, 5, 12, tzinfo=UTC)
+    return Article(
+        id=f"id{i}", url=f"http://x/{i}", canonical_url=f"http://x/{i}",
+        source=kw.pop("source", "s1"),  # type: ignore[arg-type]
+        feed_id="f", title=title, body=body, lang="ar", fetched_at=now,
+        published_at=now + timedelta(hours=i), **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_upsert_is_idempotent_and_search_handles_clitics(tmp_path: Path) -> None:
+    st = SqliteStore(tmp_path / "r.db")
+    st.upsert_articles([_art(1, "اشتباكات في طرابلس", "قوات حفتر تتقدم نحو العاصمة")])
+    st.upsert_articles([_art(1, "اشتباكات في طرابلس", "قوات حفتر تتقدم نحو العاصمة")])
+    st.upsert_articles([_art(2, "مطبخ طرابلسي", "وصفة من الشمال")])
+    st.upsert_articles([_art(3, "وصول إلى بطرابلس", "وقال لحفتر إن …")])
+    assert st.count() == 3
+    ids = [h.article.id for h in st.search(SearchQuery(text="طرابلس"))]
+    assert sorted(ids) == ["id1", "id3"]  # «طرابلسي» is another word
+    hit = st.search(SearchQuery(text="حفتر", sort="recency"))[0]
+    assert hit.article.id == "id3"
+    assert "«لحفتر»" in hit.highlights["body"][0]
+
+
+def test_first_ingest_time_is_kept_on_rewrite(tmp_path: Path) -> None:
+    st = SqliteStore(tmp_path / "r.db")
+    st.upsert_articles([_art(1, "a", "b")])
+    first = st.get_article("id1")
+    assert first is not None and first.ingested_at is not None
+    st.upsert_articles([_art(1, "a", "b2")])
+    again = st.get_article("id1")
+    assert again is not None and again.ingested_at == first.ingested_at and again.body == "b2"
+    assert st.articles_ingested_since(first.ingested_at) == []
+
+
+def test_filters_entity_place_source_date(tmp_path: Path) -> None:
+    st = SqliteStore(tmp_path / "r.db")
+    st.upsert_articles([
+        _art(1, "خبر", "نص", entities=[Entity("PER", "خليفة حفتر", ["المشير حفتر"])],
+             places=[Place("طرابلس", 32.9, 13.2, "LY", 2210247)]),
+        _art(2, "خبر آخر", "نص", source="s2"),
+    ])  # fmt: skip
+    assert [h.article.id for h in st.search(SearchQuery(entity="حفتر"))] == ["id1"]
+    assert [h.article.id for h in st.search(SearchQuery(place="طرابلس"))] == ["id1"]
+    assert [h.article.id for h in st.search(SearchQuery(text="خبر", source="s2"))] == ["id2"]
+    since = datetime(2019, 4, 5, 13, 30, tzinfo=UTC)
+    assert [h.article.id for h in st.search(SearchQuery(text="خبر", since=since))] == ["id2"]
+
+
+def test_user_input_cannot_break_fts_syntax(tmp_path: Path) -> None:
+    st = SqliteStore(tmp_path / "r.db")
+    st.upsert_articles([_art(1, "a", "b")])
+    assert st.search(SearchQuery(text='"NEAR( OR * ^')) == []
+
+
+def test_feed_state_alerts_watermarks_roundtrip(tmp_path: Path) -> None:
+    st = SqliteStore(tmp_path / "r.db")
+    now = datetime.now(UTC)
+    st.save_feed_state(FeedState("f", etag='"x"', seen_guids=["g1"], last_polled_at=now))
+    assert st.get_feed_state("f").etag == '"x"'
+    assert st.get_feed_state("f").last_polled_at == now
+    alert = Alert("a1", "tripoli", "id1", "t", "s1", "http://x", ["طرابلس"], now)
+    assert st.record_alert(alert)
+    assert not st.record_alert(alert)
+    st.attach_to_alert("a1", "id2", "s2")
+    assert st.recent_alerts()[0].other_sources == ["s2"]
+    st.set_watermark("alerts", now)
+    assert st.get_watermark("alerts") == now
+    st.close()
+    assert SqliteStore(tmp_path / "r.db").get_feed_state("f").seen_guids == ["g1"]

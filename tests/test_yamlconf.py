@@ -1,0 +1,48 @@
+from pathlib import Path
+
+import pytest
+
+from rasid.config import FeedsFile, load_feeds, load_settings
+from rasid.yamlconf import ConfigError, load_model
+
+
+def test_errors_carry_line_numbers(tmp_path: Path) -> None:
+    p = tmp_path / "feeds.yaml"
+    p.write_text("feeds:\n  - id: a\n    name: A\n    url: http://x\n  - id: b\n    url: ftp://y\n")
+    with pytest.raises(ConfigError) as exc:
+        load_model(FeedsFile, p)
+    text = str(exc.value)
+    assert f"{p}:5: feeds[1].name: Field required" in text
+    assert f"{p}:6: feeds[1].url" in text
+
+
+def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
+    p = tmp_path / "feeds.yaml"
+    p.write_text("feeds:\n  - id: a\n    name: [unclosed\n")
+    with pytest.raises(ConfigError) as exc:
+        load_model(FeedsFile, p)
+    assert "YAML syntax error" in str(exc.value)
+    assert exc.value.problems[0][0] is not None
+
+
+def test_duplicate_feed_ids_rejected(tmp_path: Path) -> None:
+    p = tmp_path / "feeds.yaml"
+    p.write_text(
+        "feeds:\n  - {id: a, name: A, url: 'http://x'}\n  - {id: a, name: B, url: 'http://y'}\n"
+    )
+    with pytest.raises(ConfigError, match="duplicate feed id"):
+        load_model(FeedsFile, p)
+
+
+def test_shipped_feed_registry_is_valid() -> None:
+    feeds = load_feeds(Path(__file__).resolve().parents[1] / "config" / "feeds.yaml")
+    assert len(feeds) >= 8
+    assert {"bbc-arabic", "aljazeera", "alwasat"} <= {f.id for f in feeds}
+
+
+def test_env_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RASID_STORE_URL", "sqlite:///x.db")
+    monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
+    s = load_settings()
+    assert s.store_url == "sqlite:///x.db"
+    assert s.allow_private_networks
