@@ -59,6 +59,13 @@ def _truthy(value: Any) -> bool:
     return value is True or str(value).strip().lower() in _TRUE
 
 
+# Query parameters of store.es_common.StoreURL that a Connection's extra may set.
+_STORE_URL_PARAMS = (
+    "prefix", "index", "shards", "replicas", "chunk_size", "retries", "backoff", "refresh",
+    "timeout", "verify_certs", "ca_certs", "spool", "spool_quota_mb",
+)  # fmt: skip
+
+
 def build_store_url(
     conn_type: str | None,
     host: str | None,
@@ -76,7 +83,8 @@ def build_store_url(
     * ``opensearch``: ``opensearch://user:pass@host:port``, ``opensearchs://`` for TLS.
     * ``sqlite``: the embedded store, ``host`` (or ``schema``) is the database file path.
 
-    ``extra`` keys passed through as query parameters: ``verify_certs``, ``ca_certs``, ``index``.
+    Extra keys the store understands (``_STORE_URL_PARAMS``: ``prefix``/``index``, ``verify_certs``,
+    ``ca_certs``, ``timeout``, ``spool``…) are passed through as URL query parameters.
     """
     extra = dict(extra or {})
     kind = (conn_type or "").strip().lower().replace("-", "_")
@@ -119,7 +127,7 @@ def build_store_url(
     netloc = f"{auth}{raw_host}" + (f":{int(port)}" if port else "")
     params = [
         f"{key}={quote(str(extra[key]), safe='/')}"
-        for key in ("verify_certs", "ca_certs", "index")
+        for key in _STORE_URL_PARAMS
         if extra.get(key) not in (None, "")
     ]
     return f"{scheme}://{netloc}" + ("?" + "&".join(params) if params else "")
@@ -174,14 +182,18 @@ def raise_on_poll_error(poll_result: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def summarize_batches(results: Iterable[Mapping[str, Any] | None]) -> dict[str, Any]:
-    """Fold the per-feed batch results of one ingest run into the asset event's extra."""
+    """Fold the per-feed batch results of one ingest run into the asset event's extra.
+
+    ``indexed`` counts writes; ``articles`` counts distinct article ids, since one article can
+    come through two feeds of an outlet (same canonical URL, same id, one document)."""
     summary: dict[str, Any] = {
         "feeds": 0,
+        "articles": 0,
         "indexed": 0,
         "duplicates": 0,
         "failed": 0,
-        "article_ids": [],
     }
+    ids: dict[str, None] = {}
     for res in results:
         if not res:  # a feed whose task failed leaves no result
             continue
@@ -189,7 +201,9 @@ def summarize_batches(results: Iterable[Mapping[str, Any] | None]) -> dict[str, 
         summary["indexed"] += int(res.get("indexed", 0))
         summary["duplicates"] += int(res.get("duplicates", 0))
         summary["failed"] += int(res.get("failed", 0))
-        summary["article_ids"].extend(res.get("article_ids") or [])
+        ids.update(dict.fromkeys(res.get("article_ids") or []))
+    summary["articles"] = len(ids)
+    summary["article_ids"] = list(ids)
     return summary
 
 
@@ -323,14 +337,13 @@ def publish_articles(
     from airflow.sdk.exceptions import AirflowSkipException
 
     summary = summarize_batches(results)
-    if not summary["indexed"]:
+    if not summary["articles"]:
         raise AirflowSkipException("no new articles in this run: no asset event")
-    outlet_events[asset].extra = {
-        k: summary[k] for k in ("feeds", "indexed", "duplicates", "failed")
-    }
+    # The extra stays small (counts only): it is stored with every event in the metadata DB.
+    outlet_events[asset].extra = {k: v for k, v in summary.items() if k != "article_ids"}
     log.info(
-        "published %s: %d articles from %d feeds (%d duplicates, %d failed items)",
-        ASSET_URI, summary["indexed"], summary["feeds"], summary["duplicates"], summary["failed"],
+        "published %s: %d articles from %d feeds (%d near-duplicates, %d failed items)",
+        ASSET_URI, summary["articles"], summary["feeds"], summary["duplicates"], summary["failed"],
     )  # fmt: skip
     return summary
 

@@ -204,8 +204,15 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
     from alerts.rules import load_rules, preview
 
+    if not args.rule:
+        raise SystemExit(
+            "rasid alerts test: name the rule to preview, e.g. `rasid alerts test tripoli`"
+        )
     rules = load_rules(settings.rules_path)
-    matches = preview(args.rule, store, rules, args.limit)
+    try:
+        matches = preview(args.rule, store, rules, args.limit)
+    except KeyError as exc:
+        raise SystemExit(f"rasid alerts test: {exc.args[0]}") from None
     if args.json:
         for art, terms in matches:
             _print_json({"id": art.id, "title": art.title, "source": art.source,

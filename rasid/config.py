@@ -78,6 +78,7 @@ class SettingsFile(BaseModel):
     outbox: str = "data/outbox.db"
     spool_dir: str = "data/spool"
     dedup_window_hours: float = Field(default=72, gt=0)
+    dedup_db: str | None = None  # default: the embedded store's file, else data/dedup-state.db
     http: HttpConfig = HttpConfig()
 
 
@@ -99,6 +100,7 @@ class Settings:
         self.outbox_path = Path(env.get("RASID_OUTBOX") or file.outbox)
         self.spool_dir = Path(file.spool_dir)
         self.dedup_window_hours = file.dedup_window_hours
+        self.dedup_db = file.dedup_db
         self.http = file.http
         self._feeds: list[Feed] | None = None
 

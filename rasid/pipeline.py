@@ -6,25 +6,29 @@ store/ or alerts/. The CLI and the Airflow DAGs call the functions below and not
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from ingest.extract import extract_article
 from ingest.feeds import FeedPoll, poll_feed
 from ingest.http import FetchError, HttpClient, HttpSettings
 from processing.assemble import assemble_article
-from processing.dedup import deduplicate
+from processing.dedup import DedupConfig, DedupResult, deduplicate
 from processing.enrich import enrich
 from processing.language import detect_language
 from processing.urls import canonical_url
 from rasid.config import Settings, load_settings
-from rasid.records import Article, Feed, FeedItem, FeedState, article_id
+from rasid.records import Article, Feed, FeedItem, FeedState, FetchedPage, article_id
 from store.base import Store
+from store.dedup_sqlite import SqliteDedupState
+from store.dedup_sqlite import connect as dedup_connect
 from store.factory import open_store
 
 __all__ = [
@@ -131,7 +135,7 @@ def _new_items(poll: FeedPoll, state: FeedState, store: Store) -> tuple[list[Fee
     """Drop items seen before (by GUID, then by canonical-URL id); count them as unchanged."""
     seen = set(state.seen_guids)
     fresh = [it for it in poll.items if it.guid not in seen]
-    by_id = {article_id(canonical_url(it.url)): it for it in fresh}
+    by_id = {article_id(canonical_url(it.url or it.guid)): it for it in fresh}
     known = store.known_ids(by_id)
     new = [it for aid, it in by_id.items() if aid not in known]
     return new, len(poll.items) - len(new)
@@ -168,13 +172,16 @@ class _Built:
 def _build(client: HttpClient, item: FeedItem, min_chars: int) -> _Built:
     fetched_at = datetime.now(UTC)
     try:
+        if not item.url:
+            raise FetchError(item.guid, "the feed item has no link")
         page = client.get(item.url)
         extracted = extract_article(page, item, min_chars=min_chars)
     except FetchError as exc:
         # The feed's own text keeps the item alive when the page cannot be had.
         if len(item.content or item.summary) < 40:
-            return _Built(item, None, f"{item.url}: {exc.reason}")
-        extracted = extract_article(None, item, min_chars=min_chars)
+            return _Built(item, None, f"{item.url or item.guid}: {exc.reason}")
+        empty = FetchedPage(url=item.url, final_url=item.url, status=0, body=b"")
+        extracted = extract_article(empty, item, min_chars=min_chars)
     except Exception as exc:  # one broken page must not stop the batch
         return _Built(item, None, f"{item.url}: extraction failed: {type(exc).__name__}: {exc}")
     if not extracted.body.strip() and not extracted.title.strip():
@@ -185,24 +192,53 @@ def _build(client: HttpClient, item: FeedItem, min_chars: int) -> _Built:
 
 
 # --- stage 3: dedup + enrich + index (serial, so dedup sees every earlier article) --------
+_DEDUP_LOCK = threading.Lock()  # one batch at a time in this process; SQLite locks across processes
+
+
+def dedup_db_path(settings: Settings, store: Store) -> Path:
+    """Dedup state lives in the embedded store's file, or in a sidecar file beside an engine."""
+    if settings.dedup_db:
+        return Path(settings.dedup_db)
+    path = getattr(store, "path", None)
+    return Path(path) if path else Path("data/dedup-state.db")
+
+
+def _dedup(articles: list[Article], store: Store, settings: Settings, now: datetime) -> DedupResult:
+    config = DedupConfig(window_hours=settings.dedup_window_hours)
+    with _DEDUP_LOCK, closing(dedup_connect(dedup_db_path(settings, store))) as conn:
+        return deduplicate(articles, SqliteDedupState(conn), now, config)
+
+
 def _finish(
     articles: list[Article], store: Store, settings: Settings, now: datetime
-) -> list[Article]:
-    articles = deduplicate(articles, store, now=now, window_hours=settings.dedup_window_hours)
-    for art in articles:
-        if art.duplicate_of and art.similarity is not None and art.similarity >= 0.999:
-            # An exact copy carries the same entities; skip the work, keep the record.
-            original = store.get_article(art.duplicate_of)
+) -> list[tuple[Article, str]]:
+    """Dedup, enrich and index a batch; returns (article, verdict kind) for what was written."""
+    if not articles:
+        return []
+    result = _dedup(articles, store, settings, now)
+    # A re-poll of a stored article is not written again. One that dedup saw but the store
+    # lacks (a run killed between the two) is written, so nothing is lost.
+    repolls = [a.id for a, v in result if v.kind == "same-url"]
+    stored = store.known_ids(repolls) if repolls else set()
+    keep = [(a, v.kind) for a, v in result if not (v.kind == "same-url" and a.id in stored)]
+    originals: dict[str, Article] = {}
+    for art, kind in keep:
+        if kind == "exact" and art.duplicate_of:
+            # An exact copy carries the same entities; reuse them instead of redoing the work.
+            original = originals.get(art.duplicate_of) or store.get_article(art.duplicate_of)
             if original is not None:
                 art.entities, art.places, art.claims = (
-                    original.entities, original.places, original.claims,
-                )  # fmt: skip
+                    original.entities,
+                    original.places,
+                    original.claims,
+                )
                 continue
-        enr = enrich(art.title, art.body) if art.lang == "ar" else None
-        if enr is not None:
+        if art.lang == "ar":
+            enr = enrich(art.title, art.body)
             art.entities, art.places, art.claims = enr.entities, enr.places, enr.claims
-    store.upsert_articles(articles)
-    return articles
+        originals[art.id] = art
+    store.upsert_articles([a for a, _ in keep])
+    return keep
 
 
 def _process_feed(
@@ -231,17 +267,19 @@ def _process_feed(
         if b.error:
             outcome.failed += 1
             outcome.item_errors.append(b.error)
-    articles = _finish([b.article for b in ok if b.article], store, settings, now)
+    written = _finish([b.article for b in ok if b.article], store, settings, now)
     for b in ok:
         report.encodings[b.encoding] = report.encodings.get(b.encoding, 0) + 1
-    for art in articles:
+    if written:
+        state.last_new_at = now
+    report.stories += len({a.story_id for a, _ in written if a.story_id})
+    for art, kind in written:
         outcome.indexed += 1
         outcome.article_ids.append(art.id)
-        if art.duplicate_of:
-            if art.similarity is not None and art.similarity >= 0.999:
-                outcome.exact_duplicates += 1
-            else:
-                outcome.near_duplicates += 1
+        if kind == "exact":
+            outcome.exact_duplicates += 1
+        elif kind == "near":
+            outcome.near_duplicates += 1
         report.entities += len(art.entities)
         report.places += len(art.places)
         report.claims += len(art.claims)
@@ -338,7 +376,7 @@ def process_feed_batch(
     with _resources(settings, store) as (client, st), ThreadPoolExecutor(settings.workers) as pool:
         built = list(pool.map(lambda it: _build(client, it, settings.min_body_chars), items))
         ok = [b.article for b in built if b.article is not None]
-        articles = _finish(ok, st, settings, datetime.now(UTC))
+        articles = [a for a, _ in _finish(ok, st, settings, datetime.now(UTC))]
         state = st.get_feed_state(str(poll_result.get("feed_id")))
         _mark_seen(state, [b.item.guid for b in built if b.article is not None])
         st.save_feed_state(state)
@@ -361,21 +399,22 @@ def evaluate_and_deliver(
 
     Judged by ingest time, so an item published hours ago but fetched now still alerts.
     """
+    from alerts.config import load_config
     from alerts.deliver import deliver
-
     from alerts.evaluate import evaluate
-    from alerts.rules import load_channels, load_rules
 
-    rules = load_rules(settings.rules_path)
-    channels = load_channels(settings.rules_path)
+    cfg = load_config(settings.rules_path)
     own = store is None
     st = store or open_store(settings.store_url)
     try:
         now = datetime.now(UTC)
         mark = since if since is not None else st.get_watermark("alerts")
         articles = st.articles_ingested_since(mark, now)
-        fired = evaluate(rules, articles, st, now)
-        report = deliver(fired, channels, settings.outbox_path)
+        fired = evaluate(cfg.rules, articles, st, now)
+        report = deliver(
+            fired, cfg.enabled_channels(), settings.outbox_path, rules=cfg.rules,
+            timezone=cfg.timezone, now=now,
+        )  # fmt: skip
         if articles:
             newest = max(a.ingested_at or now for a in articles)
             st.set_watermark("alerts", newest)

@@ -78,7 +78,7 @@ def test_seed_through_the_pipeline(seed_setup) -> None:  # type: ignore[no-untyp
     fired = {a.rule_id for a in store.recent_alerts()}
     assert fired == {"tripoli", "haftar"}
     lines = [json.loads(x) for x in (tmp / "alerts.jsonl").read_text().splitlines()]
-    assert {x["rule_id"] for x in lines} >= {"tripoli", "haftar"}
+    assert {x["alert"]["rule_id"] for x in lines} >= {"tripoli", "haftar"}
     # Rerun: nothing new, nothing duplicated, no second alert.
     again = run_cycle(settings)
     assert again.articles_indexed == 0 and again.alerts_fired == 0

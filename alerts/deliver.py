@@ -1,0 +1,154 @@
+"""Deliver alerts through the outbox: enqueue, then send what is due, retry what fails.
+
+Every (alert, channel) becomes an outbox row keyed ``<alert id>:<channel id>``. A send is
+retried in-process with exponential backoff (tenacity); if it still fails the row stays
+pending with a longer backoff for the next run. Sent keys are recorded, so a delivery is
+never lost and never sent twice to the same channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from alerts.channels import ChannelConfig
+from alerts.outbox import Entry, Outbox
+from alerts.rules import Rule
+from alerts.schedule import plan, throttle_window
+from alerts.senders import SENDERS, Message, PermanentError
+from rasid.records import Alert
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    sent: int = 0  # deliveries (alert x channel) sent in this run
+    failed: int = 0  # deliveries whose send failed in this run (kept in the outbox)
+    pending: int = 0  # deliveries still in the outbox: held (quiet hours, digest) or failed
+    errors: list[str] = field(default_factory=list)
+    messages: int = 0  # messages sent (a digest carries several deliveries)
+    held: int = 0  # of the new deliveries, how many were held for a later summary
+
+
+def _transient(exc: BaseException) -> bool:
+    return not isinstance(exc, PermanentError | RuntimeError | ValueError | TypeError)
+
+
+def send_with_retry(channel: Any, msg: Message, console: Any = None) -> None:
+    sender = SENDERS[channel.type]
+    for attempt in Retrying(
+        stop=stop_after_attempt(channel.retries),
+        wait=wait_exponential(multiplier=channel.retry_wait_s, max=30),
+        retry=retry_if_exception(_transient),
+        reraise=True,
+    ):
+        with attempt:
+            sender(channel, msg, console)
+
+
+def outbox_backoff(attempts: int, base_s: float, max_s: float) -> timedelta:
+    """Between runs: base, 2*base, 4*base… capped (attempts counts failures so far, >= 1)."""
+    return timedelta(seconds=min(max_s, base_s * 2 ** max(0, attempts - 1)))
+
+
+def _targets(rule: Rule | None, channels: dict[str, Any]) -> list[Any]:
+    if rule is not None and rule.channels:
+        return [channels[c] for c in rule.channels if c in channels]
+    return list(channels.values())
+
+
+def _messages(
+    entries: list[Entry], rules: dict[str, Rule], tz: str
+) -> list[tuple[Message, list[str]]]:
+    """Group due entries: a bundle is one message, any other entry its own message."""
+    groups: dict[str, list[Entry]] = {}
+    for e in entries:
+        groups.setdefault(e.bundle or e.key, []).append(e)
+    out = []
+    for gkey, group in groups.items():
+        first = group[0]
+        rule = rules.get(first.rule_id)
+        bundled = first.bundle is not None
+        msg = Message(
+            key=f"bundle:{gkey}" if bundled else gkey,
+            channel_id=first.channel_id,
+            alerts=[e.alert for e in group],
+            reason=first.reason if bundled else "",
+            owner=rule.owner if rule else None,
+            recipients=list(rule.recipients) if rule else [],
+            tz=(rule.timezone if rule and rule.timezone else tz),
+        )
+        out.append((msg, [e.key for e in group]))
+    return out
+
+
+def deliver(
+    alerts: Sequence[Alert],
+    channels: Sequence[ChannelConfig],
+    outbox_path: str | Path,
+    *,
+    console: Any = None,
+    rules: Sequence[Rule] | None = None,
+    now: datetime | None = None,
+    timezone: str = "UTC",
+    backoff_s: float = 30.0,
+    backoff_max_s: float = 3600.0,
+) -> DeliveryReport:
+    """Enqueue ``alerts`` for every applicable enabled channel, then send everything due
+    (including deliveries held or failed in earlier runs). ``rules`` supplies per-rule
+    channels, recipients, throttle, quiet hours and digest; without it alerts go out at once."""
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    rules_by_id = {r.id: r for r in rules or []}
+    enabled = {c.id: c for c in channels if c.enabled}
+    report = DeliveryReport()
+    with Outbox(outbox_path) as box:
+        for alert in alerts:
+            rule = rules_by_id.get(alert.rule_id)
+            for ch in _targets(rule, enabled):
+                singles = 0
+                if rule is not None and rule.throttle is not None:
+                    start, _ = throttle_window(rule.throttle.per, now)
+                    singles = box.singles_since(rule.id, ch.id, start)
+                p = plan(rule, ch.id, now, singles)
+                if box.enqueue(
+                    alert, ch.id, now=now, due_at=p.due_at, bundle=p.bundle, reason=p.reason
+                ):
+                    report.held += p.bundle is not None
+        due = box.claim_due(now)
+        for msg, keys in _messages(due, rules_by_id, timezone):
+            ch = enabled.get(msg.channel_id)
+            if ch is None:
+                # Channel disabled or removed: keep the deliveries until it comes back.
+                box.release(keys)
+                report.errors.append(
+                    f"{msg.channel_id}: channel not enabled; {len(keys)} deliveries kept in outbox"
+                )
+                continue
+            try:
+                send_with_retry(ch, msg, console)
+            except Exception as exc:  # kept in the outbox, retried on a later run
+                attempts = 1 + max(e.attempts for e in due if e.key in keys)
+                box.mark_failed(
+                    keys,
+                    f"{type(exc).__name__}: {exc}",
+                    now + outbox_backoff(attempts, backoff_s, backoff_max_s),
+                )
+                report.failed += len(keys)
+                report.errors.append(f"{ch.id}: {type(exc).__name__}: {exc}")
+                continue
+            box.mark_sent(keys, msg.key, datetime.now(UTC))
+            report.sent += len(keys)
+            report.messages += 1
+        report.pending = box.pending_count()
+    return report

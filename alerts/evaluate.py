@@ -1,0 +1,141 @@
+"""Turn newly ingested articles into alerts: one per (rule, story), later articles attached.
+
+The pipeline passes ``store.articles_ingested_since(watermark)`` (ingest time, not
+publication time), so an item published hours ago but fetched now is still evaluated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from alerts.rules import Analysed, Rule, analyse, match_analysed
+from processing.normalize import tokens
+from rasid.records import Alert, Article
+from store.base import Store
+from store.highlight import fragments
+
+
+def story_key(article: Article) -> str:
+    """An article's story: its story id, else the original it duplicates, else itself."""
+    return article.story_id or article.duplicate_of or article.id
+
+
+def alert_id(rule_id: str, key: str) -> str:
+    return hashlib.sha1(f"{rule_id}\x1f{key}".encode()).hexdigest()[:20]
+
+
+def story_members(store: Store, key: str) -> list[Article]:
+    """Stored articles of a story. Uses ``store.story_articles(key)`` when a backend offers it,
+    else the embedded store's tables; other backends fall back to the current batch only."""
+    finder = getattr(store, "story_articles", None)
+    if callable(finder):
+        return list(finder(key))
+    conn = getattr(store, "connection", None)
+    if conn is not None:
+        lock = getattr(store, "_lock", None)
+        sql = "SELECT doc FROM articles WHERE story_id=? OR id=? OR duplicate_of=? ORDER BY rowid"
+        try:
+            if lock is not None:
+                with lock:
+                    rows = conn.execute(sql, (key, key, key)).fetchall()
+            else:
+                rows = conn.execute(sql, (key, key, key)).fetchall()
+        except Exception:  # a different schema: degrade to the batch, never fail evaluation
+            return []
+        return [Article.from_dict(json.loads(r[0])) for r in rows]
+    return []
+
+
+def build_alert(
+    rule: Rule, article: Article, terms: list[str], now: datetime, members: Sequence[Article] = ()
+) -> Alert:
+    norm_terms = {t for term in terms for t in tokens(term.rstrip("*"))}
+    body = article.body or article.summary
+    # A plain window around the first match; the renderer highlights it per channel.
+    snippet = next(iter(fragments(body, norm_terms, width=200, limit=1, start="", end="")), "")
+    if not snippet:
+        snippet = body if len(body) <= 240 else body[:240].rsplit(" ", 1)[0] + " …"
+    others = sorted({m.source for m in members if m.source and m.source != article.source})
+    return Alert(
+        id=alert_id(rule.id, story_key(article)),
+        rule_id=rule.id,
+        article_id=article.id,
+        title=article.title,
+        source=article.source,
+        url=article.url or article.canonical_url,
+        matched_terms=terms,
+        fired_at=now,
+        published_at=article.published_at,
+        story_id=story_key(article),
+        places=list(dict.fromkeys(p.name for p in article.places)),
+        other_sources=others,
+        snippet=snippet,
+    )
+
+
+def _merge(batch: list[Article], stored: list[Article]) -> list[Article]:
+    by_id = {a.id: a for a in stored}
+    for a in batch:
+        by_id.setdefault(a.id, a)
+    return list(by_id.values())
+
+
+def evaluate(
+    rules: list[Rule], articles: list[Article], store: Store, now: datetime
+) -> list[Alert]:
+    """Match every article against every enabled rule; record new alerts in the store.
+
+    Returns only the alerts that are new. An article of a story that already has an alert
+    for the rule is attached to it (``store.attach_to_alert``) and not returned.
+    """
+    active = [r for r in rules if r.enabled]
+    if not active or not articles:
+        return []
+    by_story: dict[str, list[Article]] = {}
+    for art in articles:
+        by_story.setdefault(story_key(art), []).append(art)
+    analysed: dict[str, Analysed] = {}
+
+    def analysed_of(art: Article) -> Analysed:
+        if art.id not in analysed:
+            analysed[art.id] = analyse(art)
+        return analysed[art.id]
+
+    members_cache: dict[str, list[Article]] = {}
+
+    def members_of(key: str) -> list[Article]:
+        if key not in members_cache:
+            members_cache[key] = _merge(by_story.get(key, []), story_members(store, key))
+        return members_cache[key]
+
+    new: list[Alert] = []
+    for art in articles:
+        key = story_key(art)
+        for rule in active:
+            compiled = rule.compiled()
+            terms = match_analysed(compiled, analysed_of(art))
+            trigger = art
+            if rule.min_story_size > 1:
+                members = members_of(key)
+                if len(members) < rule.min_story_size:
+                    continue
+                if terms is None:
+                    # The story grew: an earlier member may be the one that matches.
+                    for m in members:
+                        terms = match_analysed(compiled, analysed_of(m))
+                        if terms is not None:
+                            trigger = m
+                            break
+            if terms is None:
+                continue
+            alert = build_alert(rule, trigger, terms, now, members_of(key))
+            if store.record_alert(alert):
+                new.append(alert)
+                if trigger is not art:
+                    store.attach_to_alert(alert.id, art.id, art.source)
+            else:
+                store.attach_to_alert(alert.id, art.id, art.source)
+    return new

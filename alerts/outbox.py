@@ -1,0 +1,199 @@
+"""The delivery outbox: a small SQLite file holding every (alert, channel) delivery until it
+has been sent, and remembering sent keys so nothing goes to a channel twice.
+
+The idempotency key of a delivery is ``<alert id>:<channel id>``. A row is inserted once
+(INSERT OR IGNORE), so re-enqueueing a sent alert is a no-op. Rows are leased while a
+sender works on them, so two overlapping runs do not send the same message.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rasid.records import Alert
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS deliveries (
+    key TEXT PRIMARY KEY,
+    alert_id TEXT NOT NULL, channel_id TEXT NOT NULL, rule_id TEXT NOT NULL,
+    alert TEXT NOT NULL,
+    bundle TEXT, reason TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL, due_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT, last_error TEXT, lease_until TEXT,
+    sent_at TEXT, message_key TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, due_at);
+CREATE INDEX IF NOT EXISTS deliveries_rule ON deliveries(rule_id, channel_id, created_at);
+"""
+
+
+def delivery_key(alert_id: str, channel_id: str) -> str:
+    return f"{alert_id}:{channel_id}"
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(slots=True)
+class Entry:
+    key: str
+    alert: Alert
+    channel_id: str
+    rule_id: str
+    bundle: str | None
+    reason: str
+    attempts: int
+    due_at: datetime
+    last_error: str | None = None
+
+
+def _alert(raw: str) -> Alert:
+    d = json.loads(raw)
+    for k in ("fired_at", "published_at"):
+        if d.get(k):
+            d[k] = datetime.fromisoformat(d[k])
+    return Alert(**{k: v for k, v in d.items() if k in Alert.__dataclass_fields__})
+
+
+class Outbox:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.executescript(_SCHEMA)
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def enqueue(
+        self,
+        alert: Alert,
+        channel_id: str,
+        *,
+        now: datetime,
+        due_at: datetime,
+        bundle: str | None = None,
+        reason: str = "",
+    ) -> bool:
+        """Add a delivery; False when this (alert, channel) is already known (sent or not)."""
+        cur = self._db.execute(
+            "INSERT OR IGNORE INTO deliveries (key, alert_id, channel_id, rule_id, alert, bundle,"
+            " reason, created_at, due_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                delivery_key(alert.id, channel_id), alert.id, channel_id, alert.rule_id,
+                json.dumps(alert.to_dict(), ensure_ascii=False), bundle, reason, _iso(now),
+                _iso(due_at),
+            ),
+        )  # fmt: skip
+        return bool(cur.rowcount)
+
+    def singles_since(self, rule_id: str, channel_id: str, since: datetime) -> int:
+        """Deliveries of a rule to a channel planned to go out alone since ``since`` (throttle)."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM deliveries WHERE rule_id=? AND channel_id=? AND bundle IS NULL"
+            " AND created_at >= ?",
+            (rule_id, channel_id, _iso(since)),
+        ).fetchone()
+        return int(row[0])
+
+    def claim_due(self, now: datetime, lease_s: float = 300.0) -> list[Entry]:
+        """Pending deliveries that are due and not leased by another run; lease them."""
+        n = _iso(now)
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            rows = self._db.execute(
+                "SELECT key, alert, channel_id, rule_id, bundle, reason, attempts, due_at,"
+                " last_error FROM deliveries WHERE status='pending' AND due_at <= ?"
+                " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+                " AND (lease_until IS NULL OR lease_until < ?) ORDER BY due_at, created_at",
+                (n, n, n),
+            ).fetchall()
+            until = _iso(now + timedelta(seconds=lease_s))
+            self._db.executemany(
+                "UPDATE deliveries SET lease_until=? WHERE key=?", [(until, r[0]) for r in rows]
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return [
+            Entry(
+                key=r[0], alert=_alert(r[1]), channel_id=r[2], rule_id=r[3], bundle=r[4],
+                reason=r[5], attempts=r[6], due_at=datetime.fromisoformat(r[7]), last_error=r[8],
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    def mark_sent(self, keys: list[str], message_key: str, now: datetime) -> None:
+        self._db.executemany(
+            "UPDATE deliveries SET status='sent', sent_at=?, message_key=?, lease_until=NULL,"
+            " attempts=attempts+1 WHERE key=?",
+            [(_iso(now), message_key, k) for k in keys],
+        )
+
+    def mark_failed(self, keys: list[str], error: str, next_attempt_at: datetime) -> None:
+        self._db.executemany(
+            "UPDATE deliveries SET attempts=attempts+1, last_error=?, next_attempt_at=?,"
+            " lease_until=NULL WHERE key=?",
+            [(error[:1000], _iso(next_attempt_at), k) for k in keys],
+        )
+
+    def release(self, keys: list[str]) -> None:
+        self._db.executemany(
+            "UPDATE deliveries SET lease_until=NULL WHERE key=?", [(k,) for k in keys]
+        )
+
+    def pending_count(self) -> int:
+        return int(
+            self._db.execute("SELECT COUNT(*) FROM deliveries WHERE status='pending'").fetchone()[0]
+        )
+
+    def pending(self) -> list[dict[str, object]]:
+        """For ``rasid alerts outbox``: what is waiting and why."""
+        rows = self._db.execute(
+            "SELECT key, channel_id, rule_id, reason, due_at, attempts, next_attempt_at, last_error"
+            " FROM deliveries WHERE status='pending' ORDER BY due_at"
+        ).fetchall()
+        cols = (
+            "key",
+            "channel",
+            "rule",
+            "reason",
+            "due_at",
+            "attempts",
+            "next_attempt_at",
+            "error",
+        )
+        return [dict(zip(cols, r, strict=True)) for r in rows]
+
+    def sent_keys(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT key FROM deliveries WHERE status='sent'")}
+
+    def prune_sent(self, before: datetime) -> int:
+        """Forget sent deliveries older than ``before`` (housekeeping). Safe because the store
+        never hands the same alert to ``deliver`` twice (one alert per rule and story)."""
+        cur = self._db.execute(
+            "DELETE FROM deliveries WHERE status='sent' AND sent_at < ?", (_iso(before),)
+        )
+        return cur.rowcount
+
+    def is_sent(self, key: str) -> bool:
+        row = self._db.execute("SELECT status FROM deliveries WHERE key=?", (key,)).fetchone()
+        return bool(row and row[0] == "sent")

@@ -1,0 +1,306 @@
+"""Delivery through real loopback receivers: outbox retry, HMAC webhook, Slack, Telegram,
+SMTP with STARTTLS, console and JSONL."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import json
+import ssl
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alerts.channels import (
+    ConsoleChannel,
+    EmailChannel,
+    JsonlChannel,
+    SlackChannel,
+    TelegramChannel,
+    WebhookChannel,
+)
+from alerts.deliver import deliver
+from alerts.outbox import Outbox
+from alerts.render import RLM, split_message, utf16_len
+from alerts.rules import Rule
+from alerts.senders import SIGNATURE_HEADER, verify_signature
+from rasid.records import Alert
+
+T0 = datetime(2024, 5, 12, 10, 0, tzinfo=UTC)
+SECRET = "s3cret-key"
+
+
+def alert(i: int, title: str = "", rule_id: str = "tripoli") -> Alert:
+    return Alert(
+        id=f"al{i:03d}", rule_id=rule_id, article_id=f"a{i}",
+        title=title or f"اشتباكات في طرابلس والحصيلة {i} قتلى حسب BBC",
+        source="aljazeera", url=f"https://news.example/{i}?x=1&y=2", matched_terms=["طرابلس"],
+        fired_at=T0, published_at=T0 - timedelta(minutes=3), places=["طرابلس"],
+        other_sources=["bbc-arabic", "alwasat"], snippet=f"قالت مصادر إن الاشتباكات بطرابلس {i}",
+    )  # fmt: skip
+
+
+def hook(receiver: Any, **kw: Any) -> WebhookChannel:
+    return WebhookChannel(
+        id="hook", type="webhook", url=receiver.url + "/hook", secret=SECRET, retries=2,
+        retry_wait_s=0, timeout_s=2, **kw,
+    )  # fmt: skip
+
+
+def test_webhook_signed_and_verified_by_receiver(tmp_path: Path, receiver: Any) -> None:
+    verified: list[bool] = []
+    receiver.on_request = lambda req: verified.append(
+        verify_signature(SECRET, req["body"], req["headers"].get(SIGNATURE_HEADER))
+    )
+    receiver.start()
+    report = deliver([alert(1)], [hook(receiver)], tmp_path / "o.db", now=T0)
+    assert (report.sent, report.failed, report.pending) == (1, 0, 0)
+    assert verified == [True]
+    (req,) = receiver.requests
+    assert req["headers"][SIGNATURE_HEADER].startswith("sha256=")
+    assert req["headers"]["Idempotency-Key"] == "al001:hook"
+    assert req["json"]["event"] == "rasid.alert"
+    assert req["json"]["alerts"][0]["title"] == alert(1).title
+    # Tampered body or wrong secret fails verification.
+    assert not verify_signature(SECRET, req["body"] + b" ", req["headers"][SIGNATURE_HEADER])
+    assert not verify_signature("other", req["body"], req["headers"][SIGNATURE_HEADER])
+
+
+def test_receiver_down_then_up_no_loss_no_duplicate(tmp_path: Path, receiver: Any) -> None:
+    ch, box = hook(receiver), tmp_path / "o.db"
+    # Receiver down: both deliveries fail and stay in the outbox.
+    r1 = deliver([alert(1), alert(2)], [ch], box, now=T0)
+    assert (r1.sent, r1.failed, r1.pending) == (0, 2, 2)
+    assert "hook" in r1.errors[0]
+    # Before the backoff has elapsed nothing is retried.
+    r2 = deliver([], [ch], box, now=T0 + timedelta(seconds=10))
+    assert (r2.sent, r2.failed, r2.pending) == (0, 0, 2)
+    receiver.start()
+    # Up again; the pipeline also hands alert 1 again (a rerun): it must not be sent twice.
+    r3 = deliver([alert(1), alert(3)], [ch], box, now=T0 + timedelta(seconds=45))
+    assert (r3.sent, r3.failed, r3.pending) == (3, 0, 0)
+    r4 = deliver([alert(1), alert(2), alert(3)], [ch], box, now=T0 + timedelta(minutes=5))
+    assert r4.sent == 0
+    keys = [r["headers"]["Idempotency-Key"] for r in receiver.requests]
+    assert sorted(keys) == ["al001:hook", "al002:hook", "al003:hook"]
+    with Outbox(box) as ob:
+        assert ob.sent_keys() == {"al001:hook", "al002:hook", "al003:hook"}
+
+
+def test_transient_error_retried_in_process(tmp_path: Path, receiver: Any) -> None:
+    def flaky(req: dict) -> None:
+        receiver.status = 200 if len(receiver.requests) >= 2 else 503
+
+    receiver.on_request = flaky
+    receiver.start()
+    report = deliver([alert(1)], [hook(receiver)], tmp_path / "o.db", now=T0)
+    assert report.sent == 1 and len(receiver.requests) == 2
+
+
+def test_permanent_error_not_hammered_but_kept(tmp_path: Path, receiver: Any) -> None:
+    receiver.status = 400
+    receiver.start()
+    report = deliver([alert(1)], [hook(receiver)], tmp_path / "o.db", now=T0)
+    assert (report.failed, report.pending) == (1, 1) and len(receiver.requests) == 1
+    with Outbox(tmp_path / "o.db") as ob:
+        (row,) = ob.pending()
+        assert "HTTP 400" in str(row["error"]) and row["attempts"] == 1
+
+
+def test_lease_stops_a_second_run_from_sending(tmp_path: Path) -> None:
+    with Outbox(tmp_path / "o.db") as ob:
+        ob.enqueue(alert(1), "hook", now=T0, due_at=T0)
+        assert len(ob.claim_due(T0)) == 1
+        assert ob.claim_due(T0 + timedelta(seconds=1)) == []  # leased by the first run
+        assert len(ob.claim_due(T0 + timedelta(minutes=10))) == 1  # lease expired (crash)
+        assert not ob.enqueue(alert(1), "hook", now=T0, due_at=T0)  # same key: ignored
+
+
+def test_disabled_channel_keeps_deliveries(tmp_path: Path) -> None:
+    ch = JsonlChannel(id="file", type="jsonl", path=str(tmp_path / "a.jsonl"))
+    deliver([alert(1)], [ch], tmp_path / "o.db", now=T0, rules=[])
+    off = JsonlChannel(id="other", type="jsonl", path=str(tmp_path / "b.jsonl"), enabled=False)
+    r = deliver([alert(2)], [ch, off], tmp_path / "o.db", now=T0)
+    assert r.sent == 1 and not (tmp_path / "b.jsonl").exists()
+
+
+def test_rule_channels_and_jsonl_lines(tmp_path: Path, receiver: Any) -> None:
+    receiver.start()
+    file_ch = JsonlChannel(id="file", type="jsonl", path=str(tmp_path / "a.jsonl"))
+    rules = [Rule(id="tripoli", keywords=["طرابلس"], channels=["file"])]
+    r = deliver([alert(1)], [file_ch, hook(receiver)], tmp_path / "o.db", rules=rules, now=T0)
+    assert r.sent == 1 and receiver.requests == []
+    (line,) = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text("utf-8").splitlines()]
+    assert line["key"] == "al001:file" and line["alert"]["title"] == alert(1).title
+
+
+def test_console_channel(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    console = Console(record=True, width=120, force_terminal=False)
+    ch = ConsoleChannel(id="console", type="console")
+    title = "[tripoli] عنوان [bold]مع أقواس"
+    r = deliver([alert(1, title=title)], [ch], tmp_path / "o.db", now=T0, console=console)
+    assert r.sent == 1
+    out = console.export_text()
+    assert "[bold]مع" in out and "https://news.example/1" in out
+
+
+def test_slack_payload(tmp_path: Path, receiver: Any) -> None:
+    receiver.start()
+    ch = SlackChannel(
+        id="slack", type="slack", url=receiver.url + "/services/T/B/X", retry_wait_s=0
+    )
+    assert deliver([alert(1)], [ch], tmp_path / "o.db", now=T0).sent == 1
+    body = receiver.requests[0]["json"]
+    assert body["text"].startswith(RLM)
+    section = body["blocks"][-1]["text"]["text"]
+    assert "<https://news.example/1?x=1&y=2|" in section and "*طرابلس*" in section
+
+
+def test_telegram_split_under_limit_without_breaking_words(tmp_path: Path, receiver: Any) -> None:
+    receiver.start()
+    ch = TelegramChannel(
+        id="tg", type="telegram", token="123:ABC", chat_id="-100", base_url=receiver.url,
+        retry_wait_s=0,
+    )  # fmt: skip
+    rule = Rule(id="tripoli", keywords=["طرابلس"], digest="hourly", timezone="UTC")
+    long_snippet = " ".join(["الاشتباكات بطرابلس تتواصل منذ الصباح"] * 40)
+    alerts = [alert(i) for i in range(30)]
+    for a in alerts:
+        a.snippet = long_snippet
+    box = tmp_path / "o.db"
+    deliver(alerts, [ch], box, rules=[rule], now=T0)
+    r = deliver([], [ch], box, rules=[rule], now=T0 + timedelta(hours=1))
+    assert (r.sent, r.messages) == (30, 1)
+    texts = [req["json"]["text"] for req in receiver.requests]
+    assert len(texts) > 3
+    assert all(req["path"] == "/bot123:ABC/sendMessage" for req in receiver.requests)
+    assert all(utf16_len(t) <= 4096 for t in texts)
+    assert all(t.startswith(RLM) for t in texts)
+    # No word was cut: every chunk boundary falls between words.
+    from alerts.render import render_digest_text
+
+    whole = render_digest_text(alerts, "hourly", tz="UTC")
+    assert [w.lstrip(RLM) for t in texts for w in t.split()] == [
+        w.lstrip(RLM) for w in whole.split()
+    ]
+
+
+def test_split_message_edge_cases() -> None:
+    assert split_message("قصير") == ["قصير"]
+    words = ("كلمة " * 3000).strip()
+    parts = split_message(words, limit=100)
+    assert all(utf16_len(p) <= 100 for p in parts)
+    assert all(set(p.lstrip(RLM).split()) == {"كلمة"} for p in parts)
+    giant = "ا" * 250  # one "word" longer than a message is the only thing ever cut
+    assert [utf16_len(p) <= 100 for p in split_message(giant, limit=100)] == [True] * 3
+    emoji = "🔔 " * 60  # 2 UTF-16 units each
+    assert all(utf16_len(p) <= 50 for p in split_message(emoji, limit=50))
+
+
+# --- e-mail over SMTP with STARTTLS --------------------------------------------------------------
+
+
+class _Handler:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(
+            {
+                "tls": session.ssl is not None,
+                "auth": session.authenticated,
+                "rcpt": list(envelope.rcpt_tos),
+                "data": envelope.original_content or envelope.content,
+            }
+        )
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(tls_cert: tuple[Path, Path], port: int) -> Any:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    cert, key = tls_cert
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+
+    def auth(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        ok = data.login == b"rasid" and data.password == b"pw"
+        return AuthResult(success=ok, handled=False)
+
+    handler = _Handler()
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, tls_context=ctx, require_starttls=True,
+        authenticator=auth, auth_required=True, auth_require_tls=True,
+    )  # fmt: skip
+    controller.start()
+    handler.port = controller.port  # type: ignore[attr-defined]
+    yield handler
+    controller.stop()
+    asyncio.set_event_loop(None)
+
+
+def test_email_starttls_with_rtl_html_and_text(
+    tmp_path: Path, smtp_server: Any, tls_cert: tuple[Path, Path]
+) -> None:
+    ch = EmailChannel(
+        id="mail", type="email", host="127.0.0.1", port=smtp_server.port, starttls=True,
+        ca_file=str(tls_cert[0]), username="rasid", password="pw", sender="rasid@localhost",
+        to=["desk@example.org"], retry_wait_s=0,
+    )  # fmt: skip
+    rules = [Rule(id="tripoli", keywords=["طرابلس"], recipients=["owner@example.org"])]
+    r = deliver([alert(1)], [ch], tmp_path / "o.db", rules=rules, now=T0)
+    assert (r.sent, r.failed) == (1, 0), r.errors
+    (got,) = smtp_server.messages
+    assert got["tls"] and got["auth"]
+    assert sorted(got["rcpt"]) == ["desk@example.org", "owner@example.org"]
+    msg = email.message_from_bytes(got["data"], policy=email.policy.default)
+    assert "طرابلس" in str(msg["Subject"])
+    assert msg["X-Rasid-Key"] == "al001:mail" and msg["Message-ID"].endswith("@rasid>")
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert text.startswith(RLM) and "\u2066https://news.example/1?x=1&y=2\u2069" in text
+    assert 'dir="rtl"' in html and "<mark>طرابلس</mark>" in html
+
+
+def test_email_refuses_untrusted_certificate(tmp_path: Path, smtp_server: Any) -> None:
+    ch = EmailChannel(
+        id="mail", type="email", host="127.0.0.1", port=smtp_server.port, username="rasid",
+        password="pw", to=["desk@example.org"], retries=1,
+    )  # fmt: skip
+    r = deliver([alert(1)], [ch], tmp_path / "o.db", now=T0)
+    assert r.failed == 1 and r.pending == 1 and "CERTIFICATE" in r.errors[0].upper()
+    assert smtp_server.messages == []
+
+
+def test_prune_sent_keeps_pending(tmp_path: Path) -> None:
+    with Outbox(tmp_path / "o.db") as ob:
+        ob.enqueue(alert(1), "c", now=T0, due_at=T0)
+        ob.enqueue(alert(2), "c", now=T0, due_at=T0)
+        ob.mark_sent(["al001:c"], "al001:c", T0)
+        assert ob.prune_sent(T0 + timedelta(days=30)) == 1
+        assert ob.pending_count() == 1 and ob.sent_keys() == set()
+
+
+def test_telegram_retry_resumes_after_sent_parts(tmp_path: Path, receiver: Any) -> None:
+    def fail_third(req: dict) -> None:
+        receiver.status = 502 if len(receiver.requests) == 3 else 200
+
+    receiver.on_request = fail_third
+    receiver.start()
+    ch = TelegramChannel(
+        id="tg", type="telegram", token="1:A", chat_id="7", base_url=receiver.url, retry_wait_s=0
+    )
+    a = alert(1)
+    a.snippet = " ".join(f"الاشتباكات بطرابلس {i}" for i in range(1200))
+    r = deliver([a], [ch], tmp_path / "o.db", now=T0)
+    assert r.sent == 1
+    texts = [req["json"]["text"] for req in receiver.requests]
+    # The third part failed once and was resent; no other part was repeated.
+    assert texts[2] == texts[3] and len(texts) == len(set(texts)) + 1
