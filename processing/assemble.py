@@ -22,7 +22,7 @@ def assemble_article(
     item: FeedItem, extracted: ExtractedLike, *, lang: str, fetched_at: datetime
 ) -> Article:
     # The page's rel=canonical beats the feed link: outlets syndicate one page under many URLs.
-    canon = canonical_url(item.url, extracted.canonical_url)
+    canon = canonical_url(item.url or item.guid, extracted.canonical_url)
     return Article(
         id=article_id(canon),
         url=item.url,

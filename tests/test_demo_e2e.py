@@ -59,7 +59,7 @@ def test_every_unique_url_stored_once(demo_run) -> None:  # type: ignore[no-unty
 
 
 def test_rerun_adds_nothing(demo_run) -> None:  # type: ignore[no-untyped-def]
-    first, second, store, _, _ = demo_run
+    _, second, store, _, _ = demo_run
     assert second.articles_indexed == 0
     assert second.alerts_fired == 0
     assert store.count() == gt.N_UNIQUE_URLS + 1  # plus the link-less item, from its summary
