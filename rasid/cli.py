@@ -79,10 +79,10 @@ def _progress(event: str, data: dict[str, Any]) -> None:
 
 
 # --- run / watch / demo -------------------------------------------------------------------
-def _print_summary(report: Any, settings: Any) -> None:
+def _print_summary(report: Any, settings: Any, extra: list[str] | None = None) -> None:
     from rasid.summary import summary_lines
 
-    for line in summary_lines(report, settings.store_url):
+    for line in summary_lines(report, settings.store_url, extra):
         out.print(line)
 
 

@@ -1,48 +1,119 @@
-"""`rasid demo`: the whole pipeline on the bundled corpus, served from loopback."""
+"""`rasid demo`: the whole pipeline on the bundled corpus, served from loopback, with alerts
+delivered to a real webhook receiver and a real SMTP server that the demo starts."""
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import yaml
 from rich.console import Console
 
-from rasid.config import load_settings
+from rasid.config import DEFAULT_RULES, load_settings
+from rasid.terminal import rtl_line
 
 DEMO_DIR = Path("data/demo")
+_FALLBACK_RULES = [
+    {"id": "tripoli", "keywords": ["طرابلس"]},
+    {"id": "haftar", "keywords": ["حفتر"]},
+]
+
+
+def _demo_rules_file(webhook_url: str, smtp_port: int) -> Path:
+    """The project's rules, with channels pointed at the demo's own receivers."""
+    rules: list[Any] = _FALLBACK_RULES
+    if DEFAULT_RULES.exists():
+        rules = (yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8")) or {}).get(
+            "rules", rules
+        )
+    doc = {
+        "channels": [
+            {"id": "file", "type": "jsonl", "path": str(DEMO_DIR / "alerts.jsonl")},
+            {
+                "id": "webhook",
+                "type": "webhook",
+                "url": webhook_url,
+                "secret_env": "RASID_DEMO_WEBHOOK_SECRET",
+            },
+            {
+                "id": "email",
+                "type": "email",
+                "host": "127.0.0.1",
+                "port": smtp_port,
+                "starttls": False,
+                "sender": "rasid@localhost",
+                "to": ["desk@localhost"],
+            },
+        ],
+        "rules": rules,
+    }
+    path = DEMO_DIR / "alerts.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def run_demo(
     store_url: str | None = None, *, keep_serving: bool = False, json_out: bool = False
 ) -> int:
-    from demo.server import serve_corpus, write_feeds_yaml
-
+    from demo.receivers import SmtpReceiver, WebhookReceiver
+    from demo.server import serve_corpus
     from rasid.cli import _print_summary, _progress
     from rasid.pipeline import run_cycle
 
     console = Console(stderr=True, highlight=False)
     # The sample server listens on 127.0.0.1; the SSRF guard must let the demo reach it.
     os.environ["RASID_ALLOW_PRIVATE_NETWORKS"] = "1"
+    secret = secrets.token_hex(16)
+    os.environ["RASID_DEMO_WEBHOOK_SECRET"] = secret
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
-    with serve_corpus() as server:
-        feeds_path = DEMO_DIR / "feeds.yaml"
-        write_feeds_yaml(feeds_path, server.base_url)
-        console.print(f"[bold]Sample corpus served at {server.base_url}[/bold] ({feeds_path})")
-        settings = load_settings(feeds=feeds_path, store=store_url)
-        settings.outbox_path = DEMO_DIR / "outbox.db"
-        report = run_cycle(settings, progress=(lambda e, d: None) if json_out else _progress)
-        if json_out:
-            sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, default=str) + "\n")
-        else:
-            _print_summary(report, settings)
-        if keep_serving:
-            console.print(f"serving {server.base_url} — Ctrl-C to stop")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
+    webhook, smtp = WebhookReceiver(secret), SmtpReceiver()
+    try:
+        with serve_corpus() as server:
+            feeds_path = server.write_feeds_yaml(DEMO_DIR / "feeds.yaml")
+            rules_path = _demo_rules_file(webhook.url, smtp.port)
+            console.print(f"[bold]Sample corpus served at {server.base_url}[/bold]")
+            console.print(f"  webhook receiver {webhook.url} · SMTP server 127.0.0.1:{smtp.port}")
+            settings = load_settings(feeds=feeds_path, rules=rules_path, store=store_url)
+            settings.outbox_path = DEMO_DIR / "outbox.db"
+            report = run_cycle(settings, progress=(lambda e, d: None) if json_out else _progress)
+            if json_out:
+                doc = report.to_dict()
+                doc["receivers"] = {
+                    "webhook": len(webhook.received),
+                    "webhook_verified": webhook.verified,
+                    "smtp": len(smtp.messages),
+                }
+                sys.stdout.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+            else:
+                _print_summary(report, settings, _receiver_lines(webhook, smtp))
+            if keep_serving:
+                console.print(f"serving {server.base_url} — Ctrl-C to stop")
+                try:
+                    while True:
+                        time.sleep(3600)
+                except KeyboardInterrupt:
+                    pass
+    finally:
+        webhook.stop()
+        smtp.stop()
     return 0
+
+
+def _receiver_lines(webhook: Any, smtp: Any) -> list[str]:
+    lines = [
+        f"  receivers          webhook got {len(webhook.received)} signed POSTs"
+        f" ({webhook.verified} with a valid HMAC), SMTP server got {len(smtp.messages)} e-mails"
+    ]
+    if smtp.messages:
+        msg = smtp.messages[0]
+        part = msg.get_body(preferencelist=("plain",))
+        text = part.get_content() if part is not None else ""
+        lines += ["", 'First e-mail received (text part; its HTML part is dir="rtl"):']
+        lines.append(f"  Subject: {rtl_line(str(msg['Subject']))}")
+        lines += ["  " + rtl_line(x).replace("[", r"\[") for x in text.strip().splitlines()[:8]]
+    return lines

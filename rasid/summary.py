@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def summary_lines(report: Any, store_url: str) -> list[str]:
+def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -> list[str]:
     r = report
     lines = [
         "",
@@ -37,6 +37,7 @@ def summary_lines(report: Any, store_url: str) -> list[str]:
     for e in r.alert_errors[:5]:
         lines.append(f"  [yellow]delivery:[/yellow] {e}")
     lines.append(f"  took               {r.elapsed_s:.1f} s")
+    lines += extra or []
     store_flag = "" if store_url.endswith("data/rasid.db") else f" --store {store_url}"
     lines += [
         "",

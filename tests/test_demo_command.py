@@ -1,0 +1,33 @@
+"""`rasid demo` as a user runs it: a subprocess in a fresh folder, JSON report checked."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_rasid_demo_delivers_to_real_receivers(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "rasid.cli", "demo", "--json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["feeds_failed"] == 1  # the feed answering 500, reported, not fatal
+    assert report["near_duplicates"] == 3 and report["exact_duplicates"] == 1
+    assert report["encodings"].get("windows-1256") == 1
+    assert report["alerts_fired"] >= 2
+    rec = report["receivers"]
+    assert rec["webhook"] == rec["webhook_verified"] == report["alerts_fired"]
+    assert rec["smtp"] == report["alerts_fired"]
+    assert (tmp_path / "data" / "rasid.db").exists()
+    # The store the demo filled answers `rasid search` from the same folder.
+    hits = subprocess.run(
+        [sys.executable, "-m", "rasid.cli", "search", "طرابلس", "--json", "--no-body"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert hits.returncode == 0, hits.stderr
+    titles = [json.loads(line)["title"] for line in hits.stdout.splitlines()]
+    assert len(titles) == 11
