@@ -65,7 +65,7 @@ def _progress(event: str, data: dict[str, Any]) -> None:
     if event == "start":
         err.print(f"[bold]Polling {data['feeds']} feeds…[/bold]")
     elif event == "feed":
-        if data["status"] == "error":
+        if data["status"] in {"error", "disabled"}:
             err.print(f"  [red]✗[/red] {data['feed']}: {data['error']}")
         elif data["status"] == "not-modified":
             err.print(f"  [dim]= {data['feed']}: not modified[/dim]")
@@ -106,7 +106,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     try:
         while True:
             started = time.monotonic()
-            report = run_cycle(settings, progress=_progress)
+            report = run_cycle(settings, progress=_progress, only_due=True)
             cycles += 1
             err.print(
                 f"[dim]{datetime.now(UTC):%H:%M:%S} cycle {cycles}:"
@@ -243,6 +243,14 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = open_store(settings.store_url)
     try:
+        if args.enable:
+            known = {f.id for f in settings.feeds}
+            if args.enable not in known:
+                raise SystemExit(f"rasid feeds: no feed {args.enable!r} in {settings.feeds_path}")
+            state = store.get_feed_state(args.enable)
+            state.disabled, state.failures, state.next_poll_at = False, 0, None
+            store.save_feed_state(state)
+            err.print(f"feed {args.enable} re-enabled")
         health = feed_health(settings.feeds, store.all_feed_states(), datetime.now(UTC))
     finally:
         store.close()
@@ -422,8 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="JSON lines (the default and only format)")
     store_opt(sp)
 
-    sp = add("feeds", cmd_feeds, "feed health: failing, stale, disabled")
+    sp = add("feeds", cmd_feeds, "feed health: failing, stale, disabled; re-enable a feed")
     sp.add_argument("--feeds", metavar="FILE")
+    sp.add_argument("--enable", metavar="FEED_ID", help="re-enable a feed disabled after failures")
     sp.add_argument("--json", action="store_true")
     store_opt(sp)
 

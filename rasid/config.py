@@ -61,6 +61,7 @@ class HttpConfig(BaseModel):
     max_bytes: int = 10_000_000
     max_redirects: int = 5
     per_host_concurrency: int = 2
+    politeness_delay: float = 0.0  # seconds between two requests to one host
     user_agent: str | None = None
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from ingest.extract import extract_article
 from ingest.feeds import FeedPoll, poll_feed
 from ingest.http import FetchError, HttpClient, HttpSettings
+from ingest.schedule import apply_poll, is_due
 from processing.assemble import assemble_article
 from processing.dedup import DedupConfig, DedupResult, deduplicate
 from processing.enrich import enrich
@@ -110,6 +111,7 @@ def http_settings(settings: Settings) -> HttpSettings:
         "max_redirects": cfg.max_redirects,
         "allow_private_networks": settings.allow_private_networks,
         "per_host_concurrency": cfg.per_host_concurrency,
+        "politeness_delay": cfg.politeness_delay,
     }
     if cfg.user_agent:
         kwargs["user_agent"] = cfg.user_agent
@@ -139,20 +141,6 @@ def _new_items(poll: FeedPoll, state: FeedState, store: Store) -> tuple[list[Fee
     known = store.known_ids(by_id)
     new = [it for aid, it in by_id.items() if aid not in known]
     return new, len(poll.items) - len(new)
-
-
-def _update_state(state: FeedState, poll: FeedPoll, now: datetime) -> None:
-    state.last_polled_at = now
-    if poll.status == "error":
-        state.failures += 1
-        state.last_error = poll.error
-        return
-    state.failures = 0
-    state.last_error = None
-    state.last_success_at = now
-    if poll.status == "ok":
-        state.etag = poll.etag
-        state.last_modified = poll.last_modified
 
 
 def _mark_seen(state: FeedState, guids: list[str]) -> None:
@@ -249,17 +237,30 @@ def _process_feed(
     pool: ThreadPoolExecutor,
     report: CycleReport,
     progress: Progress,
+    only_due: bool = False,
 ) -> FeedOutcome:
     now = datetime.now(UTC)
     state = store.get_feed_state(feed.id)
+    if state.disabled:
+        reason = (
+            f"disabled after {state.failures} failures (last: {state.last_error});"
+            f" re-enable with `rasid feeds --enable {feed.id}`"
+        )
+        progress("feed", {"feed": feed.id, "status": "disabled", "error": reason})
+        return FeedOutcome(feed_id=feed.id, status="disabled", error=reason)
+    if only_due and not is_due(state, now):
+        return FeedOutcome(feed_id=feed.id, status="not-due")
     poll = poll_feed(client, feed, state)
     outcome = FeedOutcome(feed_id=feed.id, status=poll.status, error=poll.error)
-    _update_state(state, poll, now)
+    items: list[FeedItem] = []
+    if poll.status == "ok":
+        items, outcome.unchanged = _new_items(poll, state, store)
+    # Backoff, Retry-After, disabling after repeated failures and the adaptive interval.
+    state = apply_poll(state, poll, now, new_items=len(items))
     if poll.status != "ok":
         store.save_feed_state(state)
         progress("feed", {"feed": feed.id, "status": poll.status, "error": poll.error})
         return outcome
-    items, outcome.unchanged = _new_items(poll, state, store)
     outcome.new = len(items)
     built = list(pool.map(lambda it: _build(client, it, settings.min_body_chars), items))
     ok = [b for b in built if b.article is not None]
@@ -270,8 +271,6 @@ def _process_feed(
     written = _finish([b.article for b in ok if b.article], store, settings, now)
     for b in ok:
         report.encodings[b.encoding] = report.encodings.get(b.encoding, 0) + 1
-    if written:
-        state.last_new_at = now
     report.stories += len({a.story_id for a, _ in written if a.story_id})
     for art, kind in written:
         outcome.indexed += 1
@@ -304,8 +303,12 @@ def run_cycle(
     store: Store | None = None,
     progress: Progress = _quiet,
     alerts: bool = True,
+    only_due: bool = False,
 ) -> CycleReport:
-    """Poll every feed once and process what is new; a bad feed never stops the others."""
+    """Poll every feed once and process what is new; a bad feed never stops the others.
+
+    ``only_due`` (used by ``rasid watch``) skips feeds whose adaptive interval or backoff
+    has not elapsed; a single ``rasid run`` polls every enabled feed."""
     t0 = time.perf_counter()
     report = CycleReport(started_at=datetime.now(UTC))
     feeds = settings.feeds
@@ -315,7 +318,9 @@ def run_cycle(
         polls = ThreadPoolExecutor(max(1, min(settings.workers, len(feeds) or 1)))
         try:
             futures = [
-                polls.submit(_process_feed, f, client, st, settings, pool, report, progress)
+                polls.submit(
+                    _process_feed, f, client, st, settings, pool, report, progress, only_due
+                )
                 for f in feeds
             ]
             for fut, feed in zip(futures, feeds, strict=True):
@@ -350,12 +355,14 @@ def poll_feed_task(
     with _resources(settings, store) as (client, st):
         now = datetime.now(UTC)
         state = st.get_feed_state(feed.id)
+        if state.disabled:
+            return {"feed_id": feed_id, "status": "disabled", "error": state.last_error,
+                    "new_items": []}  # fmt: skip
         poll = poll_feed(client, feed, state)
-        _update_state(state, poll, now)
         items: list[FeedItem] = []
         if poll.status == "ok":
             items, _ = _new_items(poll, state, st)
-        st.save_feed_state(state)
+        st.save_feed_state(apply_poll(state, poll, now, new_items=len(items)))
     return {
         "feed_id": feed_id,
         "status": poll.status,

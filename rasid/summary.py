@@ -32,6 +32,9 @@ def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -
     for f in r.feeds_failed:
         lines.append(f"  [red]feed {f.feed_id} failed:[/red] {f.error} (the other feeds went on)")
     for f in r.feeds:
+        if f.status == "disabled":
+            lines.append(f"  [red]feed {f.feed_id}[/red] {f.error}")
+    for f in r.feeds:
         for e in f.item_errors[:3]:
             lines.append(f"  [yellow]item failed ({f.feed_id}):[/yellow] {e}")
     for e in r.alert_errors[:5]:

@@ -338,16 +338,21 @@ class SqliteStore:
             self._db.close()
 
 
+_STATE_DATES = tuple(
+    name for name, f in FeedState.__dataclass_fields__.items() if "datetime" in str(f.type)
+)
+
+
 def _state_to_json(state: FeedState) -> str:
     d = asdict(state)
-    for key in ("last_polled_at", "last_success_at", "last_new_at"):
+    for key in _STATE_DATES:
         d[key] = _iso(d[key])
     return json.dumps(d, ensure_ascii=False)
 
 
 def _state_from_json(raw: str) -> FeedState:
     d = json.loads(raw)
-    for key in ("last_polled_at", "last_success_at", "last_new_at"):
+    for key in _STATE_DATES:
         if d.get(key):
             d[key] = datetime.fromisoformat(d[key])
     known = set(FeedState.__dataclass_fields__)

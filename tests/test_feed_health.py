@@ -1,0 +1,57 @@
+"""A feed that keeps failing is backed off, then disabled, shown as such, and re-enabled by
+the operator; the other feeds go on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rasid.cli import main
+from rasid.config import load_settings
+from rasid.pipeline import run_cycle
+from rasid.records import FeedState
+from store.sqlite import SqliteStore
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>x</title><link>{base}/a</link><guid>g1</guid><description>%s</description></item>
+</channel></rss>""" % ("نص طويل بما يكفي ليحل محل الصفحة عند الحاجة " * 3).encode()
+
+
+def test_failing_feed_is_disabled_then_reenabled(
+    loopback_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    base = loopback_server.base_url
+    loopback_server.routes["/bad.xml"] = (500, {}, b"boom")
+    loopback_server.routes["/good.xml"] = (200, {}, RSS.replace(b"{base}", base.encode()))
+    loopback_server.routes["/a"] = (404, {}, b"")
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(
+        f"feeds:\n  - {{id: bad, name: B, url: '{base}/bad.xml'}}\n"
+        f"  - {{id: good, name: G, url: '{base}/good.xml'}}\n"
+    )
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text("rules: []\nchannels: []\n")
+    monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
+    db = tmp_path / "r.db"
+    store = SqliteStore(db)
+    store.save_feed_state(FeedState("bad", failures=9))  # one more failure disables it
+    settings = load_settings(feeds=feeds, rules=rules, store=f"sqlite:///{db}")
+    settings.outbox_path = tmp_path / "outbox.db"
+
+    report = run_cycle(settings)
+    assert {f.feed_id: f.status for f in report.feeds} == {"bad": "error", "good": "ok"}
+    assert report.articles_indexed == 1  # the good feed's item, from its summary
+    state = store.get_feed_state("bad")
+    assert state.disabled and state.failures == 10 and state.next_poll_at is not None
+
+    again = run_cycle(settings)
+    bad = next(f for f in again.feeds if f.feed_id == "bad")
+    assert bad.status == "disabled" and "rasid feeds --enable bad" in (bad.error or "")
+    assert loopback_server.hits["/bad.xml"] == 1  # a disabled feed is not polled
+
+    assert (
+        main(["feeds", "--feeds", str(feeds), "--store", f"sqlite:///{db}", "--enable", "bad"]) == 0
+    )
+    assert "re-enabled" in capsys.readouterr().err
+    assert not store.get_feed_state("bad").disabled
