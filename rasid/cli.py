@@ -326,10 +326,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_ner(args: argparse.Namespace) -> int:
-    from processing.enrich.evaluate import train
+    from processing.enrich.train import train
 
-    path = train(Path(args.train), Path(args.out) if args.out else None)
-    err.print(f"model written to {path}")
+    if not Path(args.train).exists():
+        raise SystemExit(f"rasid ner train: training file {args.train} not found (--train PATH)")
+    result = train(Path(args.train), Path(args.out) if args.out else None)
+    err.print(f"model written to {result['model']}")
+    _print_json({k: v for k, v in result.items() if k != "model"} | {"model": str(result["model"])})
     return 0
 
 

@@ -1,0 +1,45 @@
+"""Where derived data (gazetteer pickles, trained tagger weights) lives on this machine.
+
+Nothing here is committed: gazetteers are rebuilt from installed packages on first use and a
+trained tagger is produced by ``rasid ner train``. ``RASID_CACHE_DIR`` overrides the default
+``~/.cache/rasid``.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("RASID_CACHE_DIR")
+    base = Path(env) if env else Path.home() / ".cache" / "rasid"
+    return base
+
+
+def default_model_path() -> Path:
+    return cache_dir() / "ner" / "crf_model.pkl"
+
+
+def load_pickle(path: Path) -> Any | None:
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def save_pickle(obj: Any, path: Path) -> None:
+    """Atomic write so that a concurrent reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

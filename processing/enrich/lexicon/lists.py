@@ -1,0 +1,120 @@
+"""The curated lists and the place gazetteer as one phrase index, built once per process.
+
+One index, one pass over the text: every list (countries, cities, titles, persons, cue verbs…)
+is found in the same walk, so adding a list does not add a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
+
+from processing.enrich.gazetteer import gazetteer
+from processing.enrich.lexicon import load_yaml
+from processing.enrich.phrases import PhraseIndex, key_of
+from processing.normalize import normalize
+
+# Cities above this population are "well known", a separate feature from villages, whose
+# Arabic names are often ordinary words.
+BIG_CITY = 100_000
+
+
+class Hit(NamedTuple):
+    start: int  # token index
+    end: int  # exclusive
+    list: str
+    payload: str  # canonical name (person, org), lemma (cue), "" otherwise
+    stripped: bool  # matched after removing a proclitic from the first word
+    form: str = ""  # the reading of the first word that matched
+
+
+@dataclass(slots=True)
+class Lexicon:
+    index: PhraseIndex[tuple[str, str]] = field(default_factory=PhraseIndex)
+    not_places: frozenset[str] = frozenset()  # need the tagger or a trigger word
+    never_places: frozenset[str] = frozenset()  # never a place (directions, adjectives)
+    extra: set[str] = field(default_factory=set)  # names of lists added by a trained model
+
+    def add(self, phrase: str | Sequence[str], list_name: str, payload: str = "") -> None:
+        key = key_of(phrase) if isinstance(phrase, str) else tuple(phrase)
+        if key:
+            self.index.add(key, (list_name, payload))
+
+    def add_list(self, name: str, phrases: Sequence[str]) -> None:
+        """Add a whole list once (a trained model's own gazetteers)."""
+        if name in self.extra:
+            return
+        self.extra.add(name)
+        for p in phrases:
+            self.add(p, name)
+
+    def scan(self, words: Sequence[str]) -> list[Hit]:
+        """All matches of all lists over normalised words (overlaps included)."""
+        return [
+            Hit(m.start, m.end, name, payload, m.stripped, m.form)
+            for m in self.index.find_all(words)
+            for name, payload in m.values
+        ]
+
+    def lookup(self, key: Sequence[str]) -> tuple[tuple[str, str], ...]:
+        return self.index.get(key)
+
+
+def longest(hits: Sequence[Hit], lists: frozenset[str] | set[str]) -> list[Hit]:
+    """Longest non-overlapping hits among the given lists, left to right."""
+    chosen: list[Hit] = []
+    cands = sorted((h for h in hits if h.list in lists), key=lambda h: (h.start, h.start - h.end))
+    last = -1
+    for h in cands:
+        if h.start >= last:
+            chosen.append(h)
+            last = h.end
+    return chosen
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    gz = gazetteer()
+    lx = Lexicon()
+    places = load_yaml("places.yaml")
+    lx.not_places = frozenset(normalize(w) for w in places.get("not_places") or [])
+    lx.never_places = frozenset(normalize(w) for w in places.get("never_places") or [])
+    for key in gz.names.phrases():
+        if " ".join(key) in lx.never_places:
+            continue
+        ents = [gz.entries[g] for g in gz.names.get(key)]
+        kinds = {e.kind for e in ents}
+        if "country" in kinds:
+            lx.add(key, "country")
+        elif "continent" in kinds:
+            lx.add(key, "continent")
+        elif max(e.population for e in ents) >= BIG_CITY:
+            lx.add(key, "bigcity")
+        else:
+            lx.add(key, "city")
+    for d in gz.demonyms:
+        lx.add((d,), "demonym")
+
+    titles = load_yaml("titles.yaml")
+    for list_name, yaml_key in (
+        ("title", "person_titles"),
+        ("loctrigger", "place_triggers"),
+        ("orghead", "org_heads"),
+    ):
+        for p in titles.get(yaml_key) or []:
+            lx.add(p, list_name)
+    for p in load_yaml("names.yaml").get("first_names") or []:
+        lx.add(p, "fname")
+    for list_name, file, yaml_key in (
+        ("person", "persons.yaml", "persons"),
+        ("org", "orgs.yaml", "orgs"),
+    ):
+        for canon, aliases in (load_yaml(file).get(yaml_key) or {}).items():
+            for a in [canon, *(aliases or [])]:
+                lx.add(a, list_name, canon)
+    for lemma, forms in (load_yaml("cues.yaml").get("cues") or {}).items():
+        for f in [lemma, *(forms or [])]:
+            lx.add(f, "cue", lemma)
+    return lx

@@ -1,0 +1,316 @@
+"""Entity mentions in an article: the trained CRF when present, else rules and gazetteers.
+
+Both paths end with the same article-level step: a name found once (``خليفة حفتر``) is found
+again where the tagger missed a repeat of it (``حفتر``, ``لحفتر``), and curated public figures
+and organisations are added.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import NamedTuple
+
+from processing.enrich.crf import CRFModel, load_model
+from processing.enrich.lexicon import load_yaml
+from processing.enrich.lexicon.lists import Hit, Lexicon, lexicon, longest
+from processing.enrich.text import Token
+from processing.normalize import match_forms, normalize
+
+ENTITY_TYPES = ("PER", "ORG", "LOC")
+_END_PUNCT = frozenset({".", "!", "?", "؟"})
+
+
+class Mention(NamedTuple):
+    type: str  # PER | ORG | LOC | MISC
+    start: int  # token index
+    end: int  # exclusive
+    source: str  # "crf" | "rules" | "lexicon" | "propagated"
+
+
+@lru_cache(maxsize=1)
+def _model() -> CRFModel | None:
+    if os.environ.get("RASID_NER_RULES_ONLY"):
+        return None
+    return load_model()
+
+
+def reset_model() -> None:
+    """Forget the loaded model (after training a new one, or in tests)."""
+    _model.cache_clear()
+
+
+def tagger_name() -> str:
+    return "crf" if _model() is not None else "rules"
+
+
+def sentences(tokens: Sequence[Token], text: str) -> list[tuple[int, int]]:
+    """Token ranges of sentences: end punctuation or a line break closes one."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for i, tok in enumerate(tokens):
+        if i > start and "\n" in text[tokens[i - 1].end : tok.start]:
+            out.append((start, i))
+            start = i
+        if tok.norm in _END_PUNCT:
+            out.append((start, i + 1))
+            start = i + 1
+    if start < len(tokens):
+        out.append((start, len(tokens)))
+    return out
+
+
+def bio_spans(tags: Sequence[str], offset: int = 0) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    start, typ = -1, ""
+    for i, tag in enumerate([*tags, "O"]):
+        pre, _, t = tag.partition("-")
+        if typ and (pre in ("B", "O") or t != typ):
+            out.append((start + offset, i + offset, typ))
+            typ = ""
+        if pre == "B" or (pre == "I" and t != typ):
+            start, typ = i, t
+    return out
+
+
+def tag_sentence(words: Sequence[str], hits: Sequence[Hit], model: CRFModel | None) -> list[str]:
+    """BIO tags for one sentence (the evaluation entry point)."""
+    if model is not None:
+        return model.tag(words, hits)
+    tags = ["O"] * len(words)
+    for a, b, typ in rule_spans(words, hits):
+        tags[a] = "B-" + typ
+        for k in range(a + 1, b):
+            tags[k] = "I-" + typ
+    return tags
+
+
+# ---- rules (no trained model) ---------------------------------------------------------
+_STOP = frozenset(
+    normalize(w)
+    for w in [
+        "في",
+        "من",
+        "إلى",
+        "على",
+        "عن",
+        "مع",
+        "أن",
+        "إن",
+        "أنه",
+        "الذي",
+        "التي",
+        "الذين",
+        "قد",
+        "لقد",
+        "كان",
+        "كانت",
+        "هو",
+        "هي",
+        "هم",
+        "بعد",
+        "قبل",
+        "عند",
+        "منذ",
+        "خلال",
+        "بين",
+        "حول",
+        "ضد",
+        "أو",
+        "ثم",
+        "كما",
+        "لكن",
+        "بل",
+        "وقال",
+        "قال",
+        "يوم",
+        "اليوم",
+        "الجمعة",
+        "الخميس",
+        "الأربعاء",
+        "الثلاثاء",
+        "الاثنين",
+        "الأحد",
+        "السبت",
+        "أمس",
+        "مساء",
+        "صباح",
+    ]
+)
+
+
+def _is_name_word(w: str, lx_kinds: set[str]) -> bool:
+    return w[:1].isalpha() and not w.isascii() and w not in _STOP and "demonym" not in lx_kinds
+
+
+def rule_spans(words: Sequence[str], hits: Sequence[Hit]) -> list[tuple[int, int, str]]:
+    """Gazetteer and trigger rules: places, curated names, «title + Name», «org head + ال…»."""
+    n = len(words)
+    kinds: list[set[str]] = [set() for _ in range(n)]
+    for h in hits:
+        for k in range(h.start, h.end):
+            kinds[k].add(h.list)
+    spans: list[tuple[int, int, str]] = []
+    taken = [False] * n
+
+    def put(a: int, b: int, typ: str) -> None:
+        if a < b and not any(taken[a:b]):
+            spans.append((a, b, typ))
+            for k in range(a, b):
+                taken[k] = True
+
+    lx = lexicon()
+    for h in longest(hits, {"person", "org", "country", "continent", "bigcity"}):
+        if h.list == "person" and h.end - h.start == 1 and h.payload and _ambiguous(words[h.start]):
+            continue
+        if " ".join([h.form, *words[h.start + 1 : h.end]]) in lx.not_places:
+            continue
+        put(h.start, h.end, {"person": "PER", "org": "ORG"}.get(h.list, "LOC"))
+    trig = {h.end: h for h in hits if h.list in ("title", "loctrigger", "orghead")}
+    for end, h in sorted(trig.items()):
+        if h.list == "title":
+            a = end
+            # «الرئيس الأمريكي باراك أوباما», «الناطق باسم الكرملين ديمتري بيسكوف»
+            while a < n and "demonym" in kinds[a] and not taken[a]:
+                a += 1
+            if a < n and taken[a]:
+                continue  # the name after the title is already known
+            b = a
+            while b < n and b - a < 3 and _is_name_word(words[b], kinds[b]) and not taken[b]:
+                if b > a and words[b].startswith("ال") and "fname" not in kinds[a]:
+                    break
+                b += 1
+            if b > a and not words[a].startswith("ال"):
+                put(a, b, "PER")
+        elif h.list == "loctrigger" and end < n and "city" in kinds[end]:
+            for c in hits:
+                if c.start == end and c.list == "city":
+                    put(c.start, c.end, "LOC")
+                    break
+        elif h.list == "orghead" and end < n and words[end].startswith("ال"):
+            b = end
+            while b < n and b - end < 3 and words[b].startswith("ال") and words[b] not in _STOP:
+                b += 1
+            put(h.start, b, "ORG")
+    for h in hits:
+        if h.list == "fname" and h.end < n and _is_name_word(words[h.end], kinds[h.end]):
+            b = h.end + 1
+            if b < n and _is_name_word(words[b], kinds[b]) and words[b].startswith("ال"):
+                b += 1
+            put(h.start, b, "PER")
+    return sorted(spans)
+
+
+@lru_cache(maxsize=1)
+def _ambiguous_aliases() -> frozenset[str]:
+    return frozenset(normalize(w) for w in load_yaml("persons.yaml").get("ambiguous") or [])
+
+
+def _ambiguous(word: str) -> bool:
+    return any(f in _ambiguous_aliases() for f in match_forms(word))
+
+
+# ---- article level ---------------------------------------------------------------------
+def find_mentions(tokens: Sequence[Token], text: str) -> tuple[list[Mention], list[Hit]]:
+    """Entity mentions over a whole article, plus the lexicon hits (reused downstream)."""
+    words = [t.norm for t in tokens]
+    hits = lexicon().scan(words)
+    return document_mentions(words, sentences(tokens, text), hits), hits
+
+
+def document_mentions(
+    words: Sequence[str], sents: Sequence[tuple[int, int]], hits: Sequence[Hit]
+) -> list[Mention]:
+    """Tag each sentence, then add curated names and propagate names across the document."""
+    lx = lexicon()
+    model = _model()
+    spans: list[tuple[int, int, str]] = []
+    source = "crf" if model is not None else "rules"
+    if model is not None:
+        tags = model.tag_sentences(words, sents, hits)
+        spans = [s for a, b in sents for s in bio_spans(tags[a:b], a)]
+    else:
+        by_start: dict[int, list[Hit]] = {}
+        for h in hits:
+            by_start.setdefault(h.start, []).append(h)
+        for a, b in sents:
+            local = [
+                Hit(h.start - a, h.end - a, h.list, h.payload, h.stripped, h.form)
+                for i in range(a, b)
+                for h in by_start.get(i, ())
+                if h.end <= b
+            ]
+            spans.extend(bio_spans(tag_sentence(words[a:b], local, None), a))
+    mentions = [Mention(t, a, b, source) for a, b, t in spans]
+    mentions = _add_lexicon(mentions, hits, words, lx)
+    mentions = propagate(mentions, words)
+    return sorted(mentions, key=lambda m: m.start)
+
+
+_GROUP_WORDS = frozenset(normalize(w) for w in ["قوات", "مقاتلو", "مقاتلي", "أنصار", "عناصر"])
+
+
+def _add_lexicon(
+    mentions: list[Mention], hits: Sequence[Hit], words: Sequence[str], lx: Lexicon
+) -> list[Mention]:
+    """Curated persons and organisations: added where the tagger found nothing, and
+    replacing tagger spans that they cover («حكومة الوفاق» over «الوفاق», «بوابة الوسط»
+    as an organisation)."""
+    out = []
+    for m in mentions:
+        # «مقاتلو حفتر» tagged as a person: the person is «حفتر».
+        if (
+            m.type == "PER"
+            and m.end - m.start > 1
+            and match_forms(words[m.start])[-1] in (_GROUP_WORDS)
+        ):
+            m = Mention(m.type, m.start + 1, m.end, m.source)
+        out.append(m)
+    full_present = {h.payload for h in hits if h.list == "person" and h.end - h.start > 1}
+    for h in longest(hits, {"person", "org"}):
+        inside = [m for m in out if m.start < h.end and h.start < m.end]
+        if inside:
+            if all(h.start <= m.start and m.end <= h.end for m in inside):
+                for m in inside:
+                    out.remove(m)
+                typ = "PER" if h.list == "person" else "ORG"
+                out.append(Mention(typ, h.start, h.end, "lexicon"))
+            continue
+        if (
+            h.list == "person"
+            and h.end - h.start == 1
+            and _ambiguous(words[h.start])
+            and h.payload not in full_present
+        ):
+            continue
+        out.append(Mention("PER" if h.list == "person" else "ORG", h.start, h.end, "lexicon"))
+    return out
+
+
+def propagate(mentions: list[Mention], words: Sequence[str]) -> list[Mention]:
+    """Tag untagged repeats of a name found elsewhere in the article: a single-word entity,
+    or the last word of a multi-word person (a surname)."""
+    lex: dict[str, set[str]] = {}
+    for m in mentions:
+        if m.type not in ENTITY_TYPES:
+            continue
+        if m.end - m.start == 1:
+            lex.setdefault(match_forms(words[m.start])[-1], set()).add(m.type)
+        elif m.type == "PER":
+            lex.setdefault(match_forms(words[m.end - 1])[-1], set()).add("PER")
+    if not lex:
+        return mentions
+    taken = [False] * len(words)
+    for m in mentions:
+        for k in range(m.start, m.end):
+            taken[k] = True
+    out = list(mentions)
+    for i, w in enumerate(words):
+        if taken[i]:
+            continue
+        core = match_forms(w)[-1]
+        types = lex.get(core)
+        if types and len(types) == 1 and len(core) >= 3 and core not in _STOP:
+            out.append(Mention(next(iter(types)), i, i + 1, "propagated"))
+    return out

@@ -1,0 +1,169 @@
+"""Enrichment behaviour: clitics, alias merging, place disambiguation, claims, the seed."""
+
+from __future__ import annotations
+
+from processing.enrich import analyse, enrich
+from processing.enrich.aliases import Surface, merge
+from processing.normalize import normalize
+
+
+def _names(e, typ):
+    return {normalize(x.name) for x in e.entities if x.type == typ}
+
+
+def _place(e, name):
+    return next(
+        (p for p in e.places if normalize(name) in {normalize(m) for m in p.mentions}), None
+    )
+
+
+# ---- clitics ----------------------------------------------------------------------------
+def test_clitic_forms_resolve_to_the_bare_name(tagger: str) -> None:
+    body = (
+        "وصل الوفد إلى طرابلس ثم توجه لبنغازي وبنغازي، وقال مسؤول في ليبيا إن الاجتماع "
+        "الذي عقد بطرابلس كان مثمرا."
+    )
+    e = enrich("", body)
+    tripoli = _place(e, "طرابلس")
+    assert tripoli is not None and tripoli.geonameid == 2210247
+    assert "بطرابلس" not in tripoli.mentions  # the proclitic is not part of the name
+    benghazi = _place(e, "بنغازي")
+    assert benghazi is not None and benghazi.country == "LY"
+    assert set(benghazi.mentions) == {"بنغازي"}
+
+
+def test_lam_lam_restores_the_article(tagger: str) -> None:
+    e = enrich("", "وجه الرئيس رسالة للأمم المتحدة بشأن الأزمة، وردت الأمم المتحدة بسرعة.")
+    orgs = [x for x in e.entities if x.type == "ORG"]
+    un = [x for x in orgs if normalize(x.name) == normalize("الأمم المتحدة")]
+    assert un, orgs
+    assert all(not m.startswith("لل") for m in un[0].mentions)
+
+
+# ---- aliases ----------------------------------------------------------------------------
+def test_alias_merging_keeps_the_longest_name_and_all_mentions() -> None:
+    groups = merge(
+        [
+            Surface("PER", "حفتر"),
+            Surface("PER", "خليفة حفتر"),
+            Surface("PER", "حفتر"),
+            Surface("ORG", "مجلس الأمن"),
+            Surface("ORG", "مجلس الأمن الدولي"),
+            Surface("PER", "فايز السّراج"),
+            Surface("PER", "السراج"),
+        ]
+    )
+    by_name = {g.display: g for g in groups}
+    assert set(by_name) == {"خليفة حفتر", "مجلس الأمن الدولي", "فايز السّراج"}
+    assert by_name["خليفة حفتر"].surfaces.count("حفتر") == 2
+    assert "السراج" in by_name["فايز السّراج"].surfaces
+
+
+def test_title_is_not_part_of_the_canonical_name(tagger: str) -> None:
+    e = enrich(
+        "",
+        "التقى المشير خليفة حفتر بالوفد. وقال المشير حفتر إن قواته تتقدم. وأكد حفتر ذلك.",
+    )
+    per = [x for x in e.entities if x.type == "PER"]
+    assert len(per) == 1, per
+    assert per[0].name == "خليفة حفتر"
+    assert "حفتر" in per[0].mentions
+
+
+# ---- places -----------------------------------------------------------------------------
+def test_tripoli_libyan_context(tagger: str) -> None:
+    e = enrich("", "اندلعت اشتباكات في طرابلس الليبية قرب مصراتة، وقالت حكومة ليبيا إنها مستعدة.")
+    p = _place(e, "طرابلس")
+    assert p is not None and (p.country, p.geonameid) == ("LY", 2210247)
+
+
+def test_tripoli_lebanese_context(tagger: str) -> None:
+    e = enrich("", "شهدت مدينة طرابلس في شمال لبنان توترا، وانتقل الجيش اللبناني من بيروت إليها.")
+    p = _place(e, "طرابلس")
+    assert p is not None and p.country == "LB"
+
+
+def test_amman_or_oman(tagger: str) -> None:
+    jo = enrich("", "وصل الوزير إلى عمان قادما من الأردن للقاء العاهل الأردني.")
+    assert _place(jo, "عمان").country == "JO"
+    om = enrich("", "وقعت السعودية وسلطنة عمان اتفاقا، وزار الوفد مسقط ثم عاد إلى عمان.")
+    assert _place(om, "عمان").country == "OM"
+
+
+def test_common_words_are_not_places(tagger: str) -> None:
+    e = enrich("", "كان الاجتماع في البلاد مهما، وقال إن دولة القانون غرب الجبل لن تتغير.")
+    assert not [p for p in e.places if p.country not in ("",)], e.places
+
+
+# ---- claims -----------------------------------------------------------------------------
+def test_claim_in_guillemets(tagger: str) -> None:
+    e = enrich(
+        "", "وقال الناطق باسم الكرملين ديمتري بيسكوف الجمعة «لا نريد حمام دم جديدا في ليبيا»."
+    )
+    c = e.claims[0]
+    assert c.cue == "قال"
+    assert normalize(c.speaker) == normalize("ديمتري بيسكوف")
+    assert c.quote == "لا نريد حمام دم جديدا في ليبيا"
+
+
+def test_reported_speech_with_feminine_cue(tagger: str) -> None:
+    e = enrich("", "وأكدت وزارة الخارجية الأمريكية أن الحل في ليبيا سياسي وليس عسكريا.")
+    c = e.claims[0]
+    assert c.cue == "أكد"
+    assert "الخارجية" in c.speaker
+    assert c.quote.startswith("أن الحل")
+
+
+def test_claim_subject_before_verb_and_participle(tagger: str) -> None:
+    body = (
+        'كذلك، دعا غوتيريش إلى "وقف كل التحركات العسكرية"، مؤكدا أن "لا حل عسكريا في ليبيا". '
+        "وكان المتحدث باسم قوات حفتر، اللواء أحمد المسماري، أعلن الإعداد لهجوم جديد."
+    )
+    claims = enrich("", body).claims
+    cues = [(normalize(c.speaker), c.cue) for c in claims]
+    assert (normalize("غوتيريش"), "دعا") in cues or (normalize("أنطونيو غوتيريش"), "دعا") in cues
+    assert any(c.cue == "أكد" and "غوتيريش" in c.speaker for c in claims)
+    assert any(c.cue == "أعلن" and "المسماري" in c.speaker for c in claims)
+
+
+# ---- the seed article -------------------------------------------------------------------
+def test_seed_article(seed: tuple[str, str], tagger: str) -> None:
+    title, body = seed
+    e = enrich(title, body)
+    persons = _names(e, "PER")
+    for name in ("أنطونيو غوتيريش", "خليفة حفتر", "فايز السراج", "عقيلة صالح", "أحمد المسماري",
+                 "ديمتري بيسكوف", "معمر القذافي"):  # fmt: skip
+        assert normalize(name) in persons, (name, persons)
+    orgs = _names(e, "ORG")
+    for name in ("الأمم المتحدة", "الكرملين", "مجلس النواب"):
+        assert any(normalize(name) in o for o in orgs), (name, orgs)
+    assert any(normalize("مجلس الأمن") in o for o in orgs)
+    assert any(normalize("حكومة الوفاق") in o for o in orgs)
+    expected = {
+        "طرابلس": 2210247,
+        "بنغازي": 88319,
+        "طبرق": 81302,
+        "مصراتة": 2214846,
+        "غدامس": 2217440,
+        "سبها": 2212775,
+        "العزيزية": 2220139,
+        "ليبيا": 2215636,
+    }
+    for name, gid in expected.items():
+        p = _place(e, name)
+        assert p is not None and p.geonameid == gid, (name, p)
+    speakers = {(normalize(c.speaker), c.cue) for c in e.claims}
+    assert (normalize("ديمتري بيسكوف"), "قال") in speakers
+    assert (normalize("أنطونيو غوتيريش"), "غرد") in speakers
+    assert (normalize("عقيلة صالح"), "دعا") in speakers
+    assert any(normalize("المسماري") in s and cue == "أعلن" for s, cue in speakers)
+    assert any("الكرملين" in s and cue == "حذر" for s, cue in speakers)
+    tweet = next(c for c in e.claims if c.cue == "غرد")
+    assert tweet.quote.startswith("لا يزال عندي نفس الهدف")
+
+
+def test_analysis_offsets_point_at_the_mentions(seed: tuple[str, str]) -> None:
+    an = analyse(*seed)
+    for pm in an.places:
+        written = an.text[an.tokens[pm.start].start : an.tokens[pm.end - 1].end]
+        assert normalize(pm.key[-1]) in normalize(written)

@@ -1,0 +1,32 @@
+"""Quality on real annotated data (skipped when ../shared is absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from processing.enrich.evaluate import GOLD_PLACES, evaluate_ner, evaluate_places, format_table
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+NER_TEST = SHARED / "data" / "ner" / "ANERCorp_CamelLab_test.txt"
+
+
+def test_ner_on_anercorp_test_split(tagger: str) -> None:
+    if not NER_TEST.exists():
+        pytest.skip(f"ANERcorp test split absent ({NER_TEST})")
+    res = evaluate_ner(NER_TEST)
+    print(f"\nANERcorp test split, tagger={res['tagger']}, {res['mode']}, {res['seconds']} s")
+    print(format_table(res))
+    assert res["seconds"] < 60
+    floor = 0.65 if tagger == "crf" else 0.35
+    assert res["overall"]["f1"] >= floor
+
+
+def test_place_resolution_on_labelled_mentions(tagger: str) -> None:
+    if not (SHARED / "data" / "saudinewsnet").exists():
+        pytest.skip("SaudiNewsNet absent: shared data not available")
+    res = evaluate_places(GOLD_PLACES, SHARED)
+    print({k: v for k, v in res.items() if k != "errors"})
+    assert res["precision"] >= 0.7
+    assert res["within_161km_of_detected"] >= 0.9
