@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from processing.dedup.evaluate import LABELS_PATH, evaluate_dedup, load_labels
+
+
+def test_labels_hold_ids_not_text() -> None:
+    labels = load_labels()
+    assert len(labels["pairs"]) >= 400
+    for p in labels["pairs"]:
+        assert set(p) == {"a", "b", "stratum", "label"}
+        assert p["label"] in {"D", "S", "N"}
+        assert len(p["a"]) == len(p["b"]) == 16 and int(p["a"], 16) >= 0
+    assert LABELS_PATH.stat().st_size < 60_000
+
+
+def test_eval_smoke_on_a_sample(saudinewsnet: Path) -> None:
+    report = evaluate_dedup(saudinewsnet, limit=1200, n_synthetic=10)
+    json.dumps(report)  # what `rasid eval dedup --json` prints
+    assert report["corpus"]["articles"] == 1200
+    assert report["corpus"]["synthetic_copies"] == 50
+    syn = report["synthetic"]["all"]
+    assert syn["recall"] >= 0.9 and syn["precision"] >= 0.95
+    near = report["near_duplicates"]["all"]
+    assert near["pairs"] > 0 and near["precision"] >= 0.8
+    assert 0 < report["stories"]["all"]["f1"] <= 1
+    assert {"near", "new"} <= set(report["corpus"]["verdicts"])

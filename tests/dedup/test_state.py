@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import random
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from processing.dedup import DedupConfig, InMemoryDedupState, deduplicate
+from processing.dedup.corpus import load_saudinewsnet, to_article
+from processing.dedup.synthetic import EDITS, edit, editable
+from rasid.records import Article
+from store.dedup_sqlite import SqliteDedupState, connect
+
+from .conftest import BACKGROUND, CORONA, CORONA_OTHER, FOOTBALL, T0, make_article
+
+VOCAB = sorted({w for t in (CORONA, CORONA_OTHER, FOOTBALL, *BACKGROUND) for w in t.split()})
+
+
+def _stream(seed: int = 7) -> list[Article]:
+    """Two days of originals, reprints, edits and re-polls from the hand-written texts."""
+    rng = random.Random(seed)
+    texts = [CORONA, CORONA_OTHER, FOOTBALL, *BACKGROUND]
+    out: list[Article] = []
+    for i in range(48):
+        at = T0 + timedelta(hours=i)
+        base = texts[i % len(texts)]
+        kind = EDITS[i % len(EDITS)]
+        edited = i % 3 and editable(base)
+        title, body = (
+            edit(kind, f"عنوان {i}", base, rng, rng.choice(texts)) if edited else ("", base)
+        )
+        out.append(make_article(body, title=title or f"خبر {i}", source=f"o{i % 5}", at=at))
+        if i % 7 == 0:  # a re-poll of the same URL
+            out.append(make_article(body, title=title, source=f"o{i % 5}", at=at, url=out[-1].url))
+    return out
+
+
+def _run(articles: list[Article], state, hours: int = 6) -> list[tuple]:
+    fresh = [make_article(a.body, title=a.title, source=a.source, at=a.fetched_at, url=a.url)
+             for a in articles]  # fmt: skip
+    out = []
+    for start in range(0, len(fresh), hours):
+        batch = fresh[start : start + hours]
+        now = max(a.fetched_at for a in batch) + timedelta(minutes=1)
+        out += [(v.kind, v.duplicate_of, v.similarity, v.story_id)
+                for v in deduplicate(batch, state, now).verdicts]  # fmt: skip
+    return out
+
+
+def test_sqlite_matches_memory_and_survives_restart(tmp_path: Path) -> None:
+    stream = _stream()
+    expected = _run(stream, InMemoryDedupState())
+    assert {k for k, *_ in expected} >= {"new", "near", "same-url"}
+    db = tmp_path / "rasid.db"
+    half = len(stream) // 2
+    conn = connect(db)
+    first = _run(stream[:half], SqliteDedupState(conn))
+    conn.close()  # the process ends here
+    conn = connect(db)  # ... and a new one picks up
+    second = _run(stream[half:], SqliteDedupState(conn))
+    conn.close()
+    assert first + second == expected
+
+
+def test_sqlite_restart_on_real_data(saudinewsnet: Path, tmp_path: Path) -> None:
+    docs = load_saudinewsnet(saudinewsnet, limit=500)
+    hours = sorted({d.at.replace(minute=0, second=0) for d in docs})
+
+    def run(states) -> list[tuple]:
+        out = []
+        for i, hour in enumerate(hours):
+            batch = [to_article(d) for d in docs if d.at.replace(minute=0, second=0) == hour]
+            result = deduplicate(batch, states(i), hour + timedelta(hours=1))
+            out += [(v.article_id, v.kind, v.duplicate_of, v.story_id) for v in result.verdicts]
+        return out
+
+    memory = InMemoryDedupState()
+    expected = run(lambda i: memory)
+    assert any(k == "near" for _, k, _, _ in expected)
+    db = tmp_path / "real.db"
+    conns: list = []
+
+    def reopened(i: int) -> SqliteDedupState:  # a fresh process for every batch
+        for c in conns:
+            c.close()
+        conns[:] = [connect(db)]
+        return SqliteDedupState(conns[0])
+
+    assert run(reopened) == expected
+    conns[0].close()
+
+
+def _salad(rng: random.Random, day: int, i: int) -> str:
+    # Random word salad, unique per article: nothing in it is a duplicate of anything else.
+    return " ".join(rng.choice(VOCAB) for _ in range(60)) + f" يوم{day} رقم{i}"
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_pruning_keeps_state_bounded(backend: str, tmp_path: Path) -> None:
+    rng = random.Random(1)
+    config = DedupConfig(window_hours=24)
+    state = (
+        InMemoryDedupState()
+        if backend == "memory"
+        else SqliteDedupState(connect(tmp_path / "p.db"))
+    )
+    peak: dict[str, int] = {}
+    for day in range(8):
+        for hour in range(0, 24, 4):
+            at = T0 + timedelta(days=day, hours=hour)
+            batch = [make_article(_salad(rng, day, i), title=f"خبر {day} {hour} {i}",
+                                  source=f"o{i}", at=at) for i in range(10)]  # fmt: skip
+            deduplicate(batch, state, at + timedelta(minutes=30), config)
+        stats = state.stats()
+        for k, v in stats.items():
+            peak[k] = max(peak.get(k, 0), v)
+    # one window holds 24h x 10 articles every 4h = 60 articles (+ the batch in flight)
+    assert peak["docs"] <= 70
+    assert peak["stories"] <= 70
+    assert peak["keys"] <= 2 * 70  # url + content hash per article
+    assert peak["term_days"] <= 3
+    assert stats["docs"] < 8 * 60  # far less than everything ever seen
+
+
+def test_concurrent_runs_do_not_both_call_an_article_new(tmp_path: Path) -> None:
+    db = tmp_path / "shared.db"
+    SqliteDedupState(connect(db)).conn.close()  # create the tables once
+    articles = [make_article(b, title=b[:20], source="spa", at=T0, key=f"a{i}")
+                for i, b in enumerate((CORONA, FOOTBALL, *BACKGROUND))]  # fmt: skip
+    kinds: list[str] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        conn = connect(db)
+        state = SqliteDedupState(conn)
+        batch = [make_article(a.body, title=a.title, source=a.source, at=a.fetched_at,
+                              url=a.url, key=a.id) for a in articles]  # fmt: skip
+        result = deduplicate(batch, state, T0 + timedelta(hours=1))
+        conn.close()
+        with lock:
+            kinds.extend(v.kind for v in result.verdicts)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert kinds.count("new") == len(articles)  # each article is new exactly once
+    assert kinds.count("same-url") == 2 * len(articles)
