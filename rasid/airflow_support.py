@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 if TYPE_CHECKING:
     from rasid.config import Settings
@@ -88,7 +88,7 @@ def build_store_url(
     """
     extra = dict(extra or {})
     kind = (conn_type or "").strip().lower().replace("-", "_")
-    if kind in {"sqlite", "rasid_sqlite"}:
+    if kind == "sqlite":
         path = (host or schema or "").strip()
         if not path:
             raise ValueError("sqlite connection needs the database path in host")
@@ -112,8 +112,8 @@ def build_store_url(
         tls = tls or parts.scheme == "https"
         raw_host = parts.hostname or ""
         port = port or parts.port
-        login = login or (parts.username and _unquote(parts.username))
-        password = password or (parts.password and _unquote(parts.password))
+        login = login or (parts.username and unquote(parts.username))
+        password = password or (parts.password and unquote(parts.password))
     if kind == "opensearch":
         scheme = "opensearchs" if tls else "opensearch"
     else:
@@ -131,12 +131,6 @@ def build_store_url(
         if extra.get(key) not in (None, "")
     ]
     return f"{scheme}://{netloc}" + ("?" + "&".join(params) if params else "")
-
-
-def _unquote(text: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(text)
 
 
 def redact_url(url: str) -> str:
@@ -211,7 +205,8 @@ def health_summary(report: Mapping[str, Any]) -> dict[str, int]:
     """Count feeds per health status (ok, failing, stale, disabled, never-polled)."""
     counts: dict[str, int] = {}
     for feed in report.get("feed_health") or []:
-        counts[feed.get("status", "unknown")] = counts.get(feed.get("status", "unknown"), 0) + 1
+        status = feed.get("status", "unknown")
+        counts[status] = counts.get(status, 0) + 1
     return counts
 
 
