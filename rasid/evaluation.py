@@ -55,6 +55,12 @@ def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
 
 
 def print_table(what: str, result: dict[str, Any], console: Console) -> None:
+    module = importlib.import_module(_EVALS[what][0])
+    own = getattr(module, "format_table", None)
+    if callable(own):
+        # The module knows its figures best (per-type P/R/F1 for NER, for instance).
+        console.print(own(result))
+        return
     table = Table(title=f"rasid eval {what}")
     table.add_column("metric")
     table.add_column("value", justify="right")

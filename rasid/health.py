@@ -9,16 +9,18 @@ from typing import Any
 from rasid.records import Feed, FeedState
 
 STALE_AFTER = timedelta(hours=24)
+SLOW_AFTER_S = 10.0  # a poll this long ties up a worker; worth a look
 
 
 @dataclass
 class FeedHealth:
     feed_id: str
-    status: str  # ok | failing | stale | disabled | never-polled
+    status: str  # ok | failing | slow | stale | disabled | never-polled
     failures: int
     last_error: str | None
     last_success_at: datetime | None
     last_new_at: datetime | None
+    last_poll_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -40,6 +42,8 @@ def feed_health(feeds: list[Feed], states: list[FeedState], now: datetime) -> li
             status = "failing"
         elif st.last_new_at is not None and now - st.last_new_at > STALE_AFTER:
             status = "stale"
+        elif st.last_poll_s is not None and st.last_poll_s > SLOW_AFTER_S:
+            status = "slow"
         else:
             status = "ok"
         out.append(

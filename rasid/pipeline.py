@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ __all__ = [
 
 Progress = Callable[[str, dict[str, Any]], None]
 _SEEN_GUIDS_KEPT = 5000  # bounded memory per feed; older GUIDs are also caught by URL id
+ALERT_LOOKBACK = timedelta(minutes=15)
 
 
 def _quiet(event: str, data: dict[str, Any]) -> None:
@@ -256,7 +257,8 @@ def _process_feed(
     if poll.status == "ok":
         items, outcome.unchanged = _new_items(poll, state, store)
     # Backoff, Retry-After, disabling after repeated failures and the adaptive interval.
-    state = apply_poll(state, poll, now, new_items=len(items))
+    previous, state = state, apply_poll(state, poll, now, new_items=len(items))
+    state.last_poll_s = poll.elapsed_s
     if poll.status != "ok":
         store.save_feed_state(state)
         progress("feed", {"feed": feed.id, "status": poll.status, "error": poll.error})
@@ -286,8 +288,11 @@ def _process_feed(
             report.extraction_methods.get(art.extraction, 0) + 1
         )
         report.languages[art.lang] = report.languages.get(art.lang, 0) + 1
-    # Only items that made it into the store count as seen: failures are retried next cycle.
+    # Only items that made it into the store count as seen: failures are retried next cycle,
+    # and for that the next poll must get the whole feed, not a 304.
     _mark_seen(state, [b.item.guid for b in ok])
+    if outcome.failed:
+        state = _keep_validators(state, previous)
     store.save_feed_state(state)
     progress(
         "feed",
@@ -362,13 +367,24 @@ def poll_feed_task(
         items: list[FeedItem] = []
         if poll.status == "ok":
             items, _ = _new_items(poll, state, st)
-        st.save_feed_state(apply_poll(state, poll, now, new_items=len(items)))
+        new_state = apply_poll(state, poll, now, new_items=len(items))
+        if items:
+            # The validators move on only once the batch is indexed (process_feed_batch):
+            # if that task fails, the next poll gets the full feed again, not a 304.
+            new_state = _keep_validators(new_state, state)
+        st.save_feed_state(new_state)
     return {
         "feed_id": feed_id,
         "status": poll.status,
         "error": poll.error,
+        "etag": poll.etag,
+        "last_modified": poll.last_modified,
         "new_items": [_item_to_dict(it) for it in items],
     }
+
+
+def _keep_validators(state: FeedState, previous: FeedState) -> FeedState:
+    return replace(state, etag=previous.etag, last_modified=previous.last_modified)
 
 
 def process_feed_batch(
@@ -386,6 +402,9 @@ def process_feed_batch(
         articles = [a for a, _ in _finish(ok, st, settings, datetime.now(UTC))]
         state = st.get_feed_state(str(poll_result.get("feed_id")))
         _mark_seen(state, [b.item.guid for b in built if b.article is not None])
+        if not any(b.error for b in built):
+            state.etag = poll_result.get("etag") or state.etag
+            state.last_modified = poll_result.get("last_modified") or state.last_modified
         st.save_feed_state(state)
     out["indexed"] = len(articles)
     out["duplicates"] = sum(1 for a in articles if a.duplicate_of)
@@ -416,6 +435,10 @@ def evaluate_and_deliver(
     try:
         now = datetime.now(UTC)
         mark = since if since is not None else st.get_watermark("alerts")
+        if mark is not None and since is None:
+            # A concurrent run may commit articles stamped a little before our watermark;
+            # alert ids are stable (rule, story), so looking back again costs no duplicate.
+            mark -= ALERT_LOOKBACK
         articles = st.articles_ingested_since(mark, now)
         fired = evaluate(cfg.rules, articles, st, now)
         report = deliver(
@@ -440,19 +463,30 @@ def evaluate_and_deliver(
 
 
 def maintenance(settings: Settings, *, store: Store | None = None) -> dict[str, Any]:
-    """Daily housekeeping: feed health, spool replay, dedup-window pruning, index upkeep."""
+    """Daily housekeeping: feed health, dedup-window pruning, and the store's own upkeep
+    (for a search engine: spool replay, rollover and retention)."""
     from rasid.health import feed_health
 
     own = store is None
     st = store or open_store(settings.store_url)
+    now = datetime.now(UTC)
     try:
-        health = feed_health(settings.feeds, st.all_feed_states(), datetime.now(UTC))
+        health = feed_health(settings.feeds, st.all_feed_states(), now)
+        config = DedupConfig(window_hours=settings.dedup_window_hours)
+        with _DEDUP_LOCK, closing(dedup_connect(dedup_db_path(settings, st))) as conn:
+            state = SqliteDedupState(conn)
+            with state.transaction():
+                pruned = state.prune(now - config.window)
         housekeeping = getattr(st, "housekeeping", None)
         upkeep = housekeeping() if callable(housekeeping) else {}
     finally:
         if own:
             st.close()
-    return {"feed_health": [h.to_dict() for h in health], "store": upkeep}
+    return {
+        "feed_health": [h.to_dict() for h in health],
+        "dedup_pruned": pruned,
+        "store": upkeep,
+    }
 
 
 def _item_to_dict(item: FeedItem) -> dict[str, Any]:

@@ -43,6 +43,7 @@ class FeedState:
     interval_s: float | None = None
     next_poll_at: datetime | None = None  # earliest next poll (interval, backoff, Retry-After)
     websub_hub: str | None = None  # hub the feed advertises (rel="hub"), if any
+    last_poll_s: float | None = None  # how long the last poll took (feed health: slow)
 
 
 @dataclass(slots=True)

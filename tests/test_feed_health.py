@@ -55,3 +55,41 @@ def test_failing_feed_is_disabled_then_reenabled(
     )
     assert "re-enabled" in capsys.readouterr().err
     assert not store.get_feed_state("bad").disabled
+
+
+def test_failed_item_is_retried_next_cycle(
+    loopback_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    base = loopback_server.base_url
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>x</title><link>" + base.encode() + b"/a</link><guid>g1</guid></item>"
+        b"</channel></rss>"
+    )
+    loopback_server.routes["/f.xml"] = (200, {"ETag": '"v1"'}, feed)
+    loopback_server.routes["/a"] = (503, {}, b"")  # the page is down, the feed has no text
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(f"feeds:\n  - {{id: f, name: F, url: '{base}/f.xml'}}\n")
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text("rules: []\nchannels: []\n")
+    monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
+    settings = load_settings(feeds=feeds, rules=rules, store=f"sqlite:///{tmp_path / 'r.db'}")
+    settings.outbox_path = tmp_path / "outbox.db"
+    first = run_cycle(settings)
+    assert first.total("failed") == 1 and first.articles_indexed == 0
+    store = SqliteStore(tmp_path / "r.db")
+    # The validator did not move on, so the next poll gets the whole feed, not a 304.
+    assert store.get_feed_state("f").etag is None
+    page = (
+        "<html><body><article><h1>عنوان</h1><p>"
+        + "نص المقال الكامل هنا. " * 30
+        + "</p></article></body></html>"
+    )
+    loopback_server.routes["/a"] = (
+        200,
+        {"Content-Type": "text/html; charset=utf-8"},
+        page.encode(),
+    )
+    second = run_cycle(settings)
+    assert second.articles_indexed == 1
+    assert store.get_feed_state("f").etag == '"v1"'
