@@ -336,9 +336,24 @@ def cmd_ner(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_websub(args: argparse.Namespace) -> int:
+    from rasid.websub_server import run_command
+
+    return run_command(
+        _settings(args),
+        args.action,
+        public_url=args.public_url,
+        port=args.port,
+        host=args.host,
+        feed_id=args.feed,
+        discover_all=args.discover_all,
+        # Plain print: rich would read the brackets in JSON lines as markup.
+        echo=lambda s: print(s, flush=True),
+    )
+
+
 def cmd_kibana(args: argparse.Namespace) -> int:
     from kibana.setup import setup_kibana
-
     from store.factory import open_store
 
     store = open_store(_settings(args).store_url)
@@ -454,6 +469,25 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("action", choices=["train"])
     sp.add_argument("--train", default="../shared/data/ner/ANERCorp_train.txt")
     sp.add_argument("--out", help="model path (default: the user cache)")
+
+    sp = add(
+        "websub",
+        cmd_websub,
+        "WebSub push instead of polling: `rasid websub serve --public-url URL`, list, unsubscribe",
+    )
+    sp.add_argument("action", choices=["serve", "list", "unsubscribe"])
+    sp.add_argument(
+        "feed", nargs="?", help="with unsubscribe: feed or subscription id (default all)"
+    )
+    sp.add_argument(
+        "--public-url", help="https base URL hubs call back; callbacks are URL/websub/<id>"
+    )
+    sp.add_argument("--port", type=int, default=8090)
+    sp.add_argument("--host", default="127.0.0.1", help="bind address (put a TLS proxy in front)")
+    sp.add_argument("--discover-all", action="store_true", help="GET every feed to look for a hub")
+    sp.add_argument("--feeds", metavar="FILE")
+    sp.add_argument("--rules", metavar="FILE")
+    store_opt(sp)
 
     sp = add("kibana", cmd_kibana, "import Rasid's saved objects into Kibana: `rasid kibana setup`")
     sp.add_argument("action", choices=["setup"])

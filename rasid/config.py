@@ -80,6 +80,7 @@ class SettingsFile(BaseModel):
     spool_dir: str = "data/spool"
     dedup_window_hours: float = Field(default=72, gt=0)
     dedup_db: str | None = None  # default: the embedded store's file, else data/dedup-state.db
+    websub_db: str = "data/websub.db"  # WebSub subscriptions and the push inbox
     http: HttpConfig = HttpConfig()
 
 
@@ -102,6 +103,7 @@ class Settings:
         self.spool_dir = Path(file.spool_dir)
         self.dedup_window_hours = file.dedup_window_hours
         self.dedup_db = file.dedup_db
+        self.websub_db = file.websub_db
         self.http = file.http
         self._feeds: list[Feed] | None = None
 

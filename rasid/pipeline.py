@@ -20,6 +20,7 @@ from ingest.extract import extract_article
 from ingest.feeds import FeedPoll, poll_feed
 from ingest.http import FetchError, HttpClient, HttpSettings
 from ingest.schedule import apply_poll, is_due
+from ingest.websub import poll_deferred_by_push
 from processing.assemble import assemble_article
 from processing.dedup import DedupConfig, DedupResult, deduplicate
 from processing.enrich import enrich
@@ -239,6 +240,7 @@ def _process_feed(
     report: CycleReport,
     progress: Progress,
     only_due: bool = False,
+    pushed: bool = False,
 ) -> FeedOutcome:
     now = datetime.now(UTC)
     state = store.get_feed_state(feed.id)
@@ -251,6 +253,9 @@ def _process_feed(
         return FeedOutcome(feed_id=feed.id, status="disabled", error=reason)
     if only_due and not is_due(state, now):
         return FeedOutcome(feed_id=feed.id, status="not-due")
+    if only_due and poll_deferred_by_push(state, now, pushed):
+        # Its hub pushes new entries to `rasid websub serve`; a safety poll still runs (6 h).
+        return FeedOutcome(feed_id=feed.id, status="pushed")
     poll = poll_feed(client, feed, state)
     outcome = FeedOutcome(feed_id=feed.id, status=poll.status, error=poll.error)
     items: list[FeedItem] = []
@@ -316,7 +321,10 @@ def run_cycle(
     has not elapsed; a single ``rasid run`` polls every enabled feed."""
     t0 = time.perf_counter()
     report = CycleReport(started_at=datetime.now(UTC))
+    from rasid.websub_server import pushed_feed_ids
+
     feeds = settings.feeds
+    pushed = pushed_feed_ids(settings) if only_due else set()
     progress("start", {"feeds": len(feeds)})
     with _resources(settings, store) as (client, st), ThreadPoolExecutor(settings.workers) as pool:
         # Feeds are polled concurrently; each feed's batch is then finished in turn.
@@ -324,7 +332,16 @@ def run_cycle(
         try:
             futures = [
                 polls.submit(
-                    _process_feed, f, client, st, settings, pool, report, progress, only_due
+                    _process_feed,
+                    f,
+                    client,
+                    st,
+                    settings,
+                    pool,
+                    report,
+                    progress,
+                    only_due,
+                    f.id in pushed,
                 )
                 for f in feeds
             ]

@@ -17,6 +17,7 @@ COMMANDS = [
     "eval",
     "ner",
     "kibana",
+    "websub",
 ]
 
 
