@@ -18,6 +18,9 @@ from rasid.config import DEFAULT_RULES, load_settings
 from rasid.terminal import rtl_line
 
 DEMO_DIR = Path("data/demo")
+# Article ids hash the canonical URL, port included: serving the demo on one port every
+# time is what makes a second `make demo` update the same documents instead of adding more.
+DEMO_PORT = 8765
 _FALLBACK_RULES = [
     {"id": "tripoli", "keywords": ["طرابلس"]},
     {"id": "haftar", "keywords": ["حفتر"]},
@@ -57,6 +60,17 @@ def _demo_rules_file(webhook_url: str, smtp_port: int) -> Path:
     return path
 
 
+def _serve_on_fixed_port(serve: Any, console: Console) -> Any:
+    try:
+        return serve(port=DEMO_PORT)
+    except OSError:
+        console.print(
+            f"[yellow]port {DEMO_PORT} is busy: serving on another port, so this run's"
+            " articles get new ids (their URLs differ) and sit beside the earlier ones[/yellow]"
+        )
+        return serve(port=0)
+
+
 def run_demo(
     store_url: str | None = None, *, keep_serving: bool = False, json_out: bool = False
 ) -> int:
@@ -73,7 +87,7 @@ def run_demo(
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     webhook, smtp = WebhookReceiver(secret), SmtpReceiver()
     try:
-        with serve_corpus() as server:
+        with _serve_on_fixed_port(serve_corpus, console) as server:
             feeds_path = server.write_feeds_yaml(DEMO_DIR / "feeds.yaml")
             rules_path = _demo_rules_file(webhook.url, smtp.port)
             console.print(f"[bold]Sample corpus served at {server.base_url}[/bold]")

@@ -59,7 +59,8 @@ def fragments(
             lo -= 1
         while hi < len(text) and not text[hi].isspace():
             hi += 1
-        frag = highlight(text[lo:hi].strip(), terms, start=start, end=end)
+        # One line per fragment: a paragraph break inside would split an RTL run in two.
+        frag = highlight(" ".join(text[lo:hi].split()), terms, start=start, end=end)
         out.append(("… " if lo > 0 else "") + frag + (" …" if hi < len(text) else ""))
         last_end = hi
         if len(out) >= limit:
