@@ -45,6 +45,28 @@ class FeedState:
     websub_hub: str | None = None  # hub the feed advertises (rel="hub"), if any
     last_poll_s: float | None = None  # how long the last poll took (feed health: slow)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: datetimes as ISO strings (every store keeps feed state this way)."""
+        d = asdict(self)
+        for key in _FEED_STATE_DATES:
+            if d[key] is not None:
+                d[key] = d[key].isoformat()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FeedState:
+        d = dict(d)
+        for key in _FEED_STATE_DATES:
+            if isinstance(d.get(key), str):
+                d[key] = datetime.fromisoformat(d[key])
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+_FEED_STATE_DATES = tuple(
+    name for name, f in FeedState.__dataclass_fields__.items() if "datetime" in str(f.type)
+)
+
 
 @dataclass(slots=True)
 class FeedItem:

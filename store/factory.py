@@ -16,6 +16,8 @@ _BACKENDS: dict[str, tuple[str, str]] = {
     "http": ("store.elastic", "from_url"),
     "https": ("store.elastic", "from_url"),
     "opensearch": ("store.opensearch", "from_url"),
+    "opensearchs": ("store.opensearch", "from_url"),
+    "elasticsearchs": ("store.elastic", "from_url"),
 }
 
 

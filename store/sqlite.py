@@ -7,7 +7,6 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -338,25 +337,12 @@ class SqliteStore:
             self._db.close()
 
 
-_STATE_DATES = tuple(
-    name for name, f in FeedState.__dataclass_fields__.items() if "datetime" in str(f.type)
-)
-
-
 def _state_to_json(state: FeedState) -> str:
-    d = asdict(state)
-    for key in _STATE_DATES:
-        d[key] = _iso(d[key])
-    return json.dumps(d, ensure_ascii=False)
+    return json.dumps(state.to_dict(), ensure_ascii=False)
 
 
 def _state_from_json(raw: str) -> FeedState:
-    d = json.loads(raw)
-    for key in _STATE_DATES:
-        if d.get(key):
-            d[key] = datetime.fromisoformat(d[key])
-    known = set(FeedState.__dataclass_fields__)
-    return FeedState(**{k: v for k, v in d.items() if k in known})
+    return FeedState.from_dict(json.loads(raw))
 
 
 def _alert_from_json(raw: str) -> Alert:

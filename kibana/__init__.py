@@ -1,0 +1,1 @@
+"""Kibana saved objects for Rasid (data views, searches, dashboard) and their importer."""

@@ -1,0 +1,222 @@
+"""Elasticsearch backend: ``elasticsearch://host:port`` or ``http(s)://host:port``.
+
+Uses the official ``elasticsearch`` client (8 or 9), which talks only to real Elasticsearch
+(it checks the ``X-Elastic-Product`` header). Everything but the client calls is in
+``store.es_store`` and ``store.es_common``.
+
+REST compatibility: a 9.x client sends ``compatible-with=9`` media types, which an 8.x server
+rejects («Accept version must be either version 8 or 7»). The transport below asks the
+server its version once and, for an older major, sends that major instead; the request
+bodies Rasid uses are the same in 8 and 9.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from elastic_transport import Transport
+from elastic_transport import TransportError as _TransportError
+
+from store.es_common import parse_store_url, spool_for
+from store.es_store import EngineAdapter, EngineStore
+
+_COMPAT = re.compile(r"compatible-with=(\d+)")
+
+
+class CompatTransport(Transport):
+    """Rewrites the client's ``compatible-with`` major to the server's when it is older."""
+
+    _server_major: int | None = None
+
+    def perform_request(self, method: str, target: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        headers = kwargs.get("headers")
+        if headers and self._server_major is None:
+            self._server_major = self._detect_major(headers)
+        major = self._server_major
+        if headers and major:
+            fixed = {}
+            for key, value in headers.items():
+                if key.lower() in ("accept", "content-type") and isinstance(value, str):
+                    m = _COMPAT.search(value)
+                    if m and int(m.group(1)) > major:
+                        value = _COMPAT.sub(f"compatible-with={major}", value)
+                fixed[key] = value
+            kwargs["headers"] = fixed
+        return super().perform_request(method, target, **kwargs)
+
+    def _detect_major(self, headers: Any) -> int | None:
+        # Same credentials as the real request, plain JSON instead of the compat media type.
+        plain = {k: v for k, v in headers.items() if k.lower() not in ("accept", "content-type")}
+        plain["accept"] = "application/json"
+        try:
+            resp = super().perform_request("GET", "/", headers=plain)
+        except Exception:
+            return None  # the real request will report the problem; ask again next time
+        try:
+            return int(str(resp.body["version"]["number"]).split(".", 1)[0])
+        except (KeyError, TypeError, ValueError):
+            return 0  # not a version we can read: send the client's own headers
+
+
+class ElasticsearchAdapter(EngineAdapter):
+    kind = "elasticsearch"
+
+    def __init__(
+        self,
+        hosts: list[str],
+        *,
+        basic_auth: tuple[str, str] | None = None,
+        verify_certs: bool = True,
+        ca_certs: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        from elasticsearch import Elasticsearch, helpers
+
+        self._helpers = helpers
+        kwargs: dict[str, Any] = {
+            "request_timeout": timeout,
+            "max_retries": 3,
+            "retry_on_timeout": True,
+            "transport_class": CompatTransport,
+        }
+        if basic_auth:
+            kwargs["basic_auth"] = basic_auth
+        if hosts[0].startswith("https"):
+            kwargs["verify_certs"] = verify_certs
+            if ca_certs:
+                kwargs["ca_certs"] = ca_certs
+        self.client = Elasticsearch(hosts, **kwargs)
+
+    def error_info(self, exc: Exception) -> tuple[int | None, str, str] | None:
+        from elasticsearch import ApiError
+
+        if isinstance(exc, ApiError):
+            body = exc.body if isinstance(exc.body, dict) else {}
+            err = body.get("error")
+            if isinstance(err, dict):
+                return exc.meta.status, str(err.get("type", "")), str(err.get("reason", ""))
+            return exc.meta.status, type(exc).__name__, str(err or exc.message)
+        if isinstance(exc, _TransportError):  # no HTTP answer: refused, reset, timed out, TLS
+            return None, type(exc).__name__, str(exc.message if hasattr(exc, "message") else exc)
+        return None
+
+    def health(self) -> dict[str, Any]:
+        return dict(self.client.cluster.health())
+
+    def put_index_template(self, name: str, body: dict[str, Any]) -> None:
+        self.client.indices.put_index_template(name=name, body=body)
+
+    def create_index(self, name: str, body: dict[str, Any]) -> None:
+        self.client.indices.create(index=name, body=body)
+
+    def index_exists(self, name: str) -> bool:
+        return bool(self.client.indices.exists(index=name))
+
+    def alias_indices(self, alias: str) -> dict[str, bool]:
+        from elasticsearch import NotFoundError
+
+        try:
+            res = self.client.indices.get_alias(name=alias)
+        except NotFoundError:
+            return {}
+        return {
+            index: bool(v["aliases"][alias].get("is_write_index", False))
+            for index, v in res.items()
+        }
+
+    def rollover(self, alias: str, new_index: str) -> None:
+        self.client.indices.rollover(alias=alias, new_index=new_index)
+
+    def get_mapping(self, index: str) -> dict[str, Any]:
+        res = self.client.indices.get_mapping(index=index)
+        return {i: v["mappings"].get("properties", {}) for i, v in res.items()}
+
+    def refresh(self, index: str) -> None:
+        self.client.indices.refresh(index=index)
+
+    def search(self, index: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        if index is None:  # a point-in-time search names no index
+            return dict(self.client.search(body=body))
+        return dict(self.client.search(index=index, body=body))
+
+    def count(self, index: str) -> int:
+        return int(self.client.count(index=index)["count"])
+
+    def get(self, index: str, doc_id: str) -> dict[str, Any] | None:
+        from elasticsearch import NotFoundError
+
+        try:
+            return dict(self.client.get(index=index, id=doc_id))
+        except NotFoundError:
+            return None
+
+    def mget_sources(
+        self, index: str, ids: list[str], fields: list[str]
+    ) -> dict[str, dict[str, Any]]:
+        res = self.client.mget(index=index, ids=ids, source_includes=fields)
+        return {d["_id"]: d.get("_source", {}) for d in res["docs"] if d.get("found")}
+
+    def index(
+        self,
+        index: str,
+        doc_id: str,
+        doc: dict[str, Any],
+        *,
+        create: bool = False,
+        if_seq_no: int | None = None,
+        if_primary_term: int | None = None,
+        refresh: bool = False,
+    ) -> None:
+        kwargs: dict[str, Any] = {"index": index, "id": doc_id, "document": doc}
+        if create:
+            kwargs["op_type"] = "create"
+        if if_seq_no is not None:
+            kwargs["if_seq_no"] = if_seq_no
+            kwargs["if_primary_term"] = if_primary_term
+        if refresh:
+            kwargs["refresh"] = True
+        self.client.index(**kwargs)
+
+    def streaming_bulk(
+        self, actions: list[dict[str, Any]], *, chunk_size: int, max_chunk_bytes: int
+    ) -> Iterator[tuple[bool, dict[str, Any]]]:
+        return self._helpers.streaming_bulk(
+            self.client,
+            actions,
+            chunk_size=chunk_size,
+            max_chunk_bytes=max_chunk_bytes,
+            raise_on_error=False,
+            raise_on_exception=False,
+            max_retries=0,  # the store retries 429/5xx itself, with backoff, then spools
+        )
+
+    def open_pit(self, index: str, keep_alive: str) -> str:
+        return str(self.client.open_point_in_time(index=index, keep_alive=keep_alive)["id"])
+
+    def close_pit(self, pit_id: str) -> None:
+        self.client.close_point_in_time(id=pit_id)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def from_url(url: str) -> EngineStore:
+    """``elasticsearch://[user:pass@]host:port[,host:port][?prefix=rasid&...]`` (or http/https)."""
+    parsed = parse_store_url(url)
+    options = parsed.options()
+    auth = (parsed.username, parsed.password or "") if parsed.username else None
+    adapter = ElasticsearchAdapter(
+        list(parsed.hosts),
+        basic_auth=auth,
+        verify_certs=parsed.flag("verify_certs", True),
+        ca_certs=parsed.params.get("ca_certs"),
+        timeout=float(parsed.params.get("timeout", 30)),
+    )
+    return EngineStore(
+        adapter,
+        url=parsed.redacted,
+        options=options,
+        spool=spool_for(parsed, "elasticsearch", options.prefix),
+    )

@@ -1,0 +1,178 @@
+"""OpenSearch backend: ``opensearch://host:port`` (``opensearchs://`` for TLS), ``opensearch-py``.
+
+The adapter absorbs what differs from the Elasticsearch client: JSON bodies go in ``body=``,
+point-in-time is ``create_pit``/``delete_pit`` (answering ``pit_id``), errors carry
+``status_code``/``error``/``info`` and a failed connection has the status ``"N/A"``.
+Everything else is ``store.es_common``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from store.es_common import parse_store_url, spool_for
+from store.es_store import EngineAdapter, EngineStore
+
+
+class OpenSearchAdapter(EngineAdapter):
+    kind = "opensearch"
+
+    def __init__(
+        self,
+        hosts: list[str],
+        *,
+        http_auth: tuple[str, str] | None = None,
+        verify_certs: bool = True,
+        ca_certs: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        from opensearchpy import OpenSearch, helpers
+
+        self._helpers = helpers
+        kwargs: dict[str, Any] = {"timeout": timeout, "max_retries": 3, "retry_on_timeout": True}
+        if http_auth:
+            kwargs["http_auth"] = http_auth
+        if hosts[0].startswith("https"):
+            kwargs["use_ssl"] = True
+            kwargs["verify_certs"] = verify_certs
+            if ca_certs:
+                kwargs["ca_certs"] = ca_certs
+        self.client = OpenSearch(hosts, **kwargs)
+
+    def error_info(self, exc: Exception) -> tuple[int | None, str, str] | None:
+        from opensearchpy.exceptions import ImproperlyConfigured, TransportError
+
+        if isinstance(exc, TransportError):
+            status = exc.status_code if isinstance(exc.status_code, int) else None
+            info = exc.info if isinstance(exc.info, dict) else {}
+            err = info.get("error")
+            if isinstance(err, dict):
+                return status, str(err.get("type", "")), str(err.get("reason", ""))
+            if status is None:  # ConnectionError / ConnectionTimeout: no answer
+                return None, type(exc).__name__, str(exc.error)
+            return status, str(exc.error), str(err or exc.info or "")
+        if isinstance(exc, ImproperlyConfigured):
+            return None, type(exc).__name__, str(exc)
+        return None
+
+    def health(self) -> dict[str, Any]:
+        return dict(self.client.cluster.health())
+
+    def put_index_template(self, name: str, body: dict[str, Any]) -> None:
+        self.client.indices.put_index_template(name=name, body=body)
+
+    def create_index(self, name: str, body: dict[str, Any]) -> None:
+        self.client.indices.create(index=name, body=body)
+
+    def index_exists(self, name: str) -> bool:
+        return bool(self.client.indices.exists(index=name))
+
+    def alias_indices(self, alias: str) -> dict[str, bool]:
+        from opensearchpy.exceptions import NotFoundError
+
+        try:
+            res = self.client.indices.get_alias(name=alias)
+        except NotFoundError:
+            return {}
+        return {
+            index: bool(v["aliases"][alias].get("is_write_index", False))
+            for index, v in res.items()
+        }
+
+    def rollover(self, alias: str, new_index: str) -> None:
+        self.client.indices.rollover(alias=alias, new_index=new_index)
+
+    def get_mapping(self, index: str) -> dict[str, Any]:
+        res = self.client.indices.get_mapping(index=index)
+        return {i: v["mappings"].get("properties", {}) for i, v in res.items()}
+
+    def refresh(self, index: str) -> None:
+        self.client.indices.refresh(index=index)
+
+    def search(self, index: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        if index is None:
+            return dict(self.client.search(body=body))
+        return dict(self.client.search(index=index, body=body))
+
+    def count(self, index: str) -> int:
+        return int(self.client.count(index=index)["count"])
+
+    def get(self, index: str, doc_id: str) -> dict[str, Any] | None:
+        from opensearchpy.exceptions import NotFoundError
+
+        try:
+            return dict(self.client.get(index=index, id=doc_id))
+        except NotFoundError:
+            return None
+
+    def mget_sources(
+        self, index: str, ids: list[str], fields: list[str]
+    ) -> dict[str, dict[str, Any]]:
+        res = self.client.mget(
+            index=index, body={"ids": ids}, params={"_source_includes": ",".join(fields)}
+        )
+        return {d["_id"]: d.get("_source", {}) for d in res["docs"] if d.get("found")}
+
+    def index(
+        self,
+        index: str,
+        doc_id: str,
+        doc: dict[str, Any],
+        *,
+        create: bool = False,
+        if_seq_no: int | None = None,
+        if_primary_term: int | None = None,
+        refresh: bool = False,
+    ) -> None:
+        params: dict[str, Any] = {}
+        if create:
+            params["op_type"] = "create"
+        if if_seq_no is not None:
+            params["if_seq_no"] = if_seq_no
+            params["if_primary_term"] = if_primary_term
+        if refresh:
+            params["refresh"] = "true"
+        self.client.index(index=index, id=doc_id, body=doc, params=params)
+
+    def streaming_bulk(
+        self, actions: list[dict[str, Any]], *, chunk_size: int, max_chunk_bytes: int
+    ) -> Iterator[tuple[bool, dict[str, Any]]]:
+        return self._helpers.streaming_bulk(
+            self.client,
+            actions,
+            chunk_size=chunk_size,
+            max_chunk_bytes=max_chunk_bytes,
+            raise_on_error=False,
+            raise_on_exception=False,
+            max_retries=0,
+        )
+
+    def open_pit(self, index: str, keep_alive: str) -> str:
+        return str(self.client.create_pit(index=index, params={"keep_alive": keep_alive})["pit_id"])
+
+    def close_pit(self, pit_id: str) -> None:
+        self.client.delete_pit(body={"pit_id": [pit_id]})
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def from_url(url: str) -> EngineStore:
+    """``opensearch://[user:pass@]host:port[,host:port][?prefix=rasid&...]``."""
+    parsed = parse_store_url(url)
+    options = parsed.options()
+    auth = (parsed.username, parsed.password or "") if parsed.username else None
+    adapter = OpenSearchAdapter(
+        list(parsed.hosts),
+        http_auth=auth,
+        verify_certs=parsed.flag("verify_certs", True),
+        ca_certs=parsed.params.get("ca_certs"),
+        timeout=float(parsed.params.get("timeout", 30)),
+    )
+    return EngineStore(
+        adapter,
+        url=parsed.redacted,
+        options=options,
+        spool=spool_for(parsed, "opensearch", options.prefix),
+    )
