@@ -84,12 +84,19 @@ def _merge(batch: list[Article], stored: list[Article]) -> list[Article]:
 
 
 def evaluate(
-    rules: list[Rule], articles: list[Article], store: Store, now: datetime
+    rules: list[Rule],
+    articles: list[Article],
+    store: Store,
+    now: datetime,
+    *,
+    existing: list[Alert] | None = None,
 ) -> list[Alert]:
     """Match every article against every enabled rule; record new alerts in the store.
 
     Returns only the alerts that are new. An article of a story that already has an alert
-    for the rule is attached to it (``store.attach_to_alert``) and not returned.
+    for the rule is attached to it (``store.attach_to_alert``) and not returned; when
+    ``existing`` is given, that alert is appended to it, so a caller can make sure it reached
+    the outbox (a run killed between recording and queueing must not lose it).
     """
     active = [r for r in rules if r.enabled]
     if not active or not articles:
@@ -138,4 +145,6 @@ def evaluate(
                     store.attach_to_alert(alert.id, art.id, art.source)
             else:
                 store.attach_to_alert(alert.id, art.id, art.source)
+                if existing is not None:
+                    existing.append(alert)
     return new

@@ -27,8 +27,8 @@ from processing.enrich import enrich
 from processing.language import detect_language
 from processing.urls import canonical_url
 from rasid.config import Settings, load_settings
-from rasid.records import Article, Feed, FeedItem, FeedState, FetchedPage, article_id
-from store.base import Store
+from rasid.records import Alert, Article, Feed, FeedItem, FeedState, FetchedPage, article_id
+from store.base import Store, StoreError
 from store.dedup_sqlite import SqliteDedupState
 from store.dedup_sqlite import connect as dedup_connect
 from store.factory import open_store
@@ -183,14 +183,19 @@ def _build(client: HttpClient, item: FeedItem, min_chars: int) -> _Built:
 
 # --- stage 3: dedup + enrich + index (serial, so dedup sees every earlier article) --------
 _DEDUP_LOCK = threading.Lock()  # one batch at a time in this process; SQLite locks across processes
+# The tagger's caches are not thread-safe, and enrichment holds the GIL anyway: serialise it.
+_ENRICH_LOCK = threading.Lock()
 
 
 def dedup_db_path(settings: Settings, store: Store) -> Path:
     """Dedup state lives in the embedded store's file, or in a sidecar file beside an engine."""
     if settings.dedup_db:
+        Path(settings.dedup_db).parent.mkdir(parents=True, exist_ok=True)
         return Path(settings.dedup_db)
     path = getattr(store, "path", None)
-    return Path(path) if path else Path("data/dedup-state.db")
+    db = Path(path) if path else Path("data/dedup-state.db")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    return db
 
 
 def _dedup(articles: list[Article], store: Store, settings: Settings, now: datetime) -> DedupResult:
@@ -224,7 +229,8 @@ def _finish(
                 )
                 continue
         if art.lang == "ar":
-            enr = enrich(art.title, art.body)
+            with _ENRICH_LOCK:
+                enr = enrich(art.title, art.body)
             art.entities, art.places, art.claims = enr.entities, enr.places, enr.claims
         originals[art.id] = art
     store.upsert_articles([a for a, _ in keep])
@@ -348,21 +354,29 @@ def run_cycle(
             for fut, feed in zip(futures, feeds, strict=True):
                 try:
                     report.feeds.append(fut.result())
-                except Exception as exc:  # a bug in one feed's path must not end the cycle
-                    report.feeds.append(
-                        FeedOutcome(
-                            feed.id, "error", f"internal error: {type(exc).__name__}: {exc}"
-                        )
+                except Exception as exc:  # one feed's failure must not end the cycle
+                    reason = (
+                        f"store: {exc}"
+                        if isinstance(exc, StoreError)
+                        else f"internal error: {type(exc).__name__}: {exc}"
                     )
+                    report.feeds.append(FeedOutcome(feed.id, "error", reason))
+                    progress("feed", {"feed": feed.id, "status": "error", "error": reason})
         finally:
             polls.shutdown(wait=True)
         report.articles_indexed = report.total("indexed")
         if alerts:
-            res = evaluate_and_deliver(settings, store=st, progress=progress)
-            report.alerts_fired = res["alerts"]
-            report.alerts_delivered = res["delivered"]
-            report.alerts_failed = res["failed"]
-            report.alert_errors = res["errors"]
+            try:
+                res = evaluate_and_deliver(settings, store=st, progress=progress)
+            except StoreError as exc:
+                # The cycle's report still reaches the operator; the alert watermark did not
+                # move, so the next run evaluates these articles again.
+                report.alert_errors = [f"alerts not evaluated: {exc}"]
+            else:
+                report.alerts_fired = res["alerts"]
+                report.alerts_delivered = res["delivered"]
+                report.alerts_failed = res["failed"]
+                report.alert_errors = res["errors"]
     report.elapsed_s = time.perf_counter() - t0
     progress("end", {"elapsed_s": report.elapsed_s})
     return report
@@ -457,9 +471,12 @@ def evaluate_and_deliver(
             # alert ids are stable (rule, story), so looking back again costs no duplicate.
             mark -= ALERT_LOOKBACK
         articles = st.articles_ingested_since(mark, now)
-        fired = evaluate(cfg.rules, articles, st, now)
+        known: list[Alert] = []
+        fired = evaluate(cfg.rules, articles, st, now, existing=known)
+        # Known alerts go to deliver() too: the outbox ignores a key it already holds, and
+        # one recorded by a run that died before queueing it is queued now, not lost.
         report = deliver(
-            fired, cfg.enabled_channels(), settings.outbox_path, rules=cfg.rules,
+            [*fired, *known], cfg.enabled_channels(), settings.outbox_path, rules=cfg.rules,
             timezone=cfg.timezone, now=now,
         )  # fmt: skip
         if articles:
