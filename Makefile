@@ -72,8 +72,14 @@ test-airflow: $(AFSTAMP)
 test-faults: $(STAMP) system-deps
 	$(BIN)/pytest -m faults $(PYTEST_ARGS)
 
-bench: $(STAMP) system-deps
-	$(BIN)/python -m bench
+# Baselines for the pipeline benchmark (newspaper4k) and the profiler; not needed elsewhere.
+BENCHSTAMP := $(VENV)/.bench-installed
+$(BENCHSTAMP): $(STAMP)
+	$(BIN)/pip install -q newspaper4k pyinstrument
+	touch $@
+
+bench: $(STAMP) $(BENCHSTAMP) system-deps
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(AFVENV) .pytest_cache .ruff_cache data
