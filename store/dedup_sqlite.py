@@ -35,6 +35,7 @@ import logging
 import os
 import secrets
 import sqlite3
+import sys
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -84,7 +85,8 @@ CREATE TABLE IF NOT EXISTS dedup_bands (
     band INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (band, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dedup_stories (
     sid INTEGER PRIMARY KEY, sh INTEGER NOT NULL UNIQUE, id TEXT NOT NULL,
-    last_seen TEXT NOT NULL, data TEXT NOT NULL, terms TEXT NOT NULL, gen INTEGER NOT NULL);
+    last_seen TEXT NOT NULL, data TEXT NOT NULL, cterms TEXT NOT NULL, cweights BLOB NOT NULL,
+    terms TEXT NOT NULL, gen INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS dedup_stories_seen ON dedup_stories(last_seen);
 CREATE INDEX IF NOT EXISTS dedup_stories_gen ON dedup_stories(gen);
 CREATE TABLE IF NOT EXISTS dedup_story_terms (
@@ -99,9 +101,10 @@ CREATE TABLE IF NOT EXISTS dedup_days (
 
 LOG_KEEP = 10_000  # generations kept in dedup_gens; a cache older than that reloads
 LOAD_SMALL = 2_000  # a window this small (documents) is always worth loading
-# Window documents loaded for the price of one article deduplicated through SQL: loading
-# costs ~15 us per document, the SQL path ~0.9 ms more per article than the cache.
-LOAD_RATIO = 50
+# Window documents worth loading per article deduplicated through SQL (the break-even):
+# loading costs ~42 us per document, the SQL path ~0.4 ms more per article than the cache
+# (bench/bench_dedup.py, SaudiNewsNet day).
+LOAD_RATIO = 10
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 _REGISTRY_SIZE = 4  # database files whose cache a process keeps
 
@@ -155,6 +158,17 @@ class _Cache:
 
 _REGISTRY: OrderedDict[tuple[int, int], _Cache] = OrderedDict()
 _REGISTRY_LOCK = threading.Lock()
+
+
+def _after_fork() -> None:
+    # A forked child starts without caches: a lock held by another thread of the parent
+    # at fork time would never be released in the child.
+    global _REGISTRY_LOCK
+    _REGISTRY_LOCK = threading.Lock()
+    _REGISTRY.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def _cache_for(conn: sqlite3.Connection) -> _Cache | None:
@@ -218,6 +232,9 @@ class _Tx:
     size_hint: int = 0
 
 
+_READS = ("get_key", "get_doc", "lsh_candidates", "get_story", "story_candidates", "term_counts")
+
+
 class SqliteDedupState:
     """Implements ``processing.dedup.state.DedupState`` on a connection given to it.
 
@@ -250,6 +267,10 @@ class SqliteDedupState:
             return
         tx = self._begin(size_hint)
         self._tx, self._depth = tx, 1
+        if tx.mem is not None:
+            # Reads go straight to the cache: no per-call dispatch on the hot path.
+            for name in _READS:
+                setattr(self, name, getattr(tx.mem, name))
         try:
             yield
             self._commit(tx)
@@ -257,6 +278,8 @@ class SqliteDedupState:
             self._abort(tx)
             raise
         finally:
+            for name in _READS:
+                self.__dict__.pop(name, None)
             self._tx, self._depth = None, 0
             if tx.mem is not None and tx.cache is not None:
                 tx.cache.lock.release()
@@ -339,7 +362,7 @@ class SqliteDedupState:
                 tx.cache.gen, tx.cache.token = (
                     (tx.gen, tx.token) if wrote else (tx.base_gen, tx.base_token)
                 )
-            elif tx.owns:
+            elif tx.owns and self.cache_mode is None:  # ski rental: SQL work paid so far
                 tx.cache.sql_articles += max(tx.size_hint, len(tx.buf.docs))
 
     def _abort(self, tx: _Tx) -> None:
@@ -363,10 +386,10 @@ class SqliteDedupState:
                 " VALUES (?,?,?,?,?,?) ON CONFLICT(kh) DO UPDATE SET kind=excluded.kind,"
                 " key=excluded.key, article_id=excluded.article_id,"
                 " seen_at=excluded.seen_at, gen=excluded.gen",
-                [
+                sorted(
                     (_key_id(k, key), k, key, aid, at.isoformat(), g)
                     for (k, key), (aid, at) in b.keys.items()
-                ],
+                ),
             )
         if b.docs:
             self._flush_docs(b.docs, g)
@@ -376,7 +399,7 @@ class SqliteDedupState:
             c.executemany(
                 "INSERT INTO dedup_terms(day, term, n, gen) VALUES (?,?,?,?)"
                 " ON CONFLICT(day, term) DO UPDATE SET n = n + excluded.n, gen = excluded.gen",
-                [(d, t, n, g) for d, counts in b.terms.items() for t, n in counts.items()],
+                sorted((d, t, n, g) for d, counts in b.terms.items() for t, n in counts.items()),
             )
         if b.days:
             c.executemany(
@@ -410,9 +433,9 @@ class SqliteDedupState:
             rows.append(_doc_row(doc, dh, d, g))
             ids.append(doc)
         bands = [d.bands for d in docs.values()]
-        band_rows = np.column_stack(
-            (np.concatenate(bands), np.repeat(ids, [len(x) for x in bands]))
-        ).tolist()
+        pairs = np.column_stack((np.concatenate(bands), np.repeat(ids, [len(x) for x in bands])))
+        # In key order: each B-tree page is visited once, in sequence.
+        band_rows = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].tolist()
         c.executemany(
             "INSERT OR REPLACE INTO dedup_docs(doc, dh, article_id, seen_at, shingles, bands,"
             " root, story_id, source, similarity, gen) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -442,8 +465,8 @@ class SqliteDedupState:
             gone += [(t, sid) for t in was - now_t]
             new += [(t, sid) for t in now_t - was]
         c.executemany(
-            "INSERT OR REPLACE INTO dedup_stories(sid, sh, id, last_seen, data, terms, gen)"
-            " VALUES (?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO dedup_stories(sid, sh, id, last_seen, data, cterms,"
+            " cweights, terms, gen) VALUES (?,?,?,?,?,?,?,?,?)",
             rows,
         )
         c.executemany("DELETE FROM dedup_story_terms WHERE term=? AND sid=?", gone)
@@ -533,11 +556,12 @@ class SqliteDedupState:
         if cached is not None:
             return cached
         row = self.conn.execute(
-            "SELECT id, data FROM dedup_stories WHERE sh=?", (_int_id(story_id),)
+            "SELECT id, data, cterms, cweights FROM dedup_stories WHERE sh=?",
+            (_int_id(story_id),),
         ).fetchone()
         if row is None or row[0] != story_id:
             return None
-        story = Story.from_dict(json.loads(row[1]))
+        story = _story(*row[1:])
         b.stories[story_id] = story  # one object per story per transaction
         return story
 
@@ -759,11 +783,13 @@ def _apply_rows(conn: sqlite3.Connection, mem: InMemoryDedupState, where: str) -
         f" FROM dedup_docs{where}"
     ):
         mem.put_doc(_doc_entry(row))
-    for data, terms in conn.execute(f"SELECT data, terms FROM dedup_stories{where}"):
-        mem.put_story(Story.from_dict(json.loads(data)), _split_terms(terms))
+    for data, cterms, cweights, terms in conn.execute(
+        f"SELECT data, cterms, cweights, terms FROM dedup_stories{where}"
+    ):
+        mem.put_story(_story(data, cterms, cweights), _split_terms(terms))
     fromday = date.fromisoformat
     for day, term, n in conn.execute(f"SELECT day, term, n FROM dedup_terms{where}"):
-        mem.set_term_count(fromday(day), term, n)
+        mem.set_term_count(fromday(day), sys.intern(term), n)
     for day, n in conn.execute(f"SELECT day, docs FROM dedup_days{where}"):
         mem.set_day_docs(fromday(day), n)
 
@@ -788,11 +814,14 @@ def _prune_sql(c: sqlite3.Connection, t: str, day: str) -> int:
 
 
 # --- rows ---------------------------------------------------------------------------------
-_TERM_SEP = "\x1f"  # story index terms are normalised tokens: never contain it
-
-
 def _split_terms(text: str) -> tuple[str, ...]:
-    return tuple(text.split(_TERM_SEP)) if text else ()
+    # Interned: a loaded window shares one string per term across stories and counts,
+    # as the live state does (a third less memory).
+    return tuple(map(sys.intern, json.loads(text)))
+
+
+def _join_terms(terms: Iterable[str]) -> str:
+    return json.dumps(list(terms), ensure_ascii=False, separators=(",", ":"))
 
 
 def _key_id(kind: str, key: str) -> int:
@@ -833,5 +862,17 @@ def _doc_entry(row: tuple) -> DocEntry:
 
 
 def _story_row(sid: int, sh: int, s: Story, terms: tuple[str, ...], gen: int) -> tuple:
-    data = json.dumps(s.to_dict(), ensure_ascii=False)
-    return (sid, sh, s.id, s.last_seen.isoformat(), data, _TERM_SEP.join(terms), gen)
+    # The centroid goes as a float64 blob: exact, and a fifth of the cost of JSON floats.
+    d = s.to_dict()
+    centroid = d.pop("centroid")
+    weights = np.fromiter(centroid.values(), dtype=np.float64, count=len(centroid))
+    data = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    cterms = _join_terms(centroid)
+    return (sid, sh, s.id, s.last_seen.isoformat(), data, cterms, weights.tobytes(),
+            _join_terms(terms), gen)  # fmt: skip
+
+
+def _story(data: str, cterms: str, cweights: bytes) -> Story:
+    d = json.loads(data)
+    d["centroid"] = dict(zip(_split_terms(cterms), np.frombuffer(cweights).tolist(), strict=True))
+    return Story.from_dict(d)

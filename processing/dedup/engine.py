@@ -84,13 +84,15 @@ def deduplicate(
     # articles is deduplicated among itself, and live runs (news time ~ now) stay bounded.
     # Anchored on the batch's oldest article, so nothing any of them may match is pruned.
     horizon = min((article_time(a, now) for a in batch), default=now) - config.window
-    with state.transaction():
+    with state.transaction(size_hint=len(batch)):
         pruned = state.prune(horizon)
         run = _Run(state, config, now)
         for i in order:
             verdicts[i], story = run.process(batch[i])
             if story is not None:
                 touched[story.id] = story
+        # Snapshots: a state may keep (and later batches change) the live objects.
+        touched = {sid: s.copy() for sid, s in touched.items()}
     return DedupResult(list(batch), [v for v in verdicts if v is not None], touched, pruned)
 
 

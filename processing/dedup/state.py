@@ -8,6 +8,7 @@ survives restarts and is shared by concurrent runs. Everything is keyed by time 
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -52,6 +53,8 @@ class Story:
     sources: list[str] = field(default_factory=list)
     hourly: dict[str, int] = field(default_factory=dict)  # "YYYY-MM-DDTHH" -> articles
     centroid: dict[str, float] = field(default_factory=dict)  # summed TF-IDF of members
+    # Cached L2 norm of the centroid (not persisted): every candidate comparison needs it.
+    _norm: float | None = field(default=None, repr=False, compare=False)
 
     @property
     def source_count(self) -> int:
@@ -67,6 +70,18 @@ class Story:
     def growth(self) -> list[tuple[str, int]]:
         """Articles per hour, oldest first: the curve a spike detector looks at."""
         return sorted(self.hourly.items())
+
+    def centroid_norm(self) -> float:
+        if self._norm is None:
+            self._norm = math.sqrt(sum(w * w for w in self.centroid.values()))
+        return self._norm
+
+    def add_vector(self, vec: dict[str, float]) -> None:
+        """Add a member's vector to the centroid."""
+        centroid = self.centroid
+        for t, w in vec.items():
+            centroid[t] = centroid.get(t, 0.0) + w
+        self._norm = None
 
     def add(self, article_id: str, at: datetime, source: str) -> None:
         self.article_count += 1
@@ -84,6 +99,21 @@ class Story:
         if len(self.centroid) > centroid_terms:
             top = sorted(self.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:centroid_terms]
             self.centroid = dict(top)
+            self._norm = None
+
+    def copy(self) -> Story:
+        """A detached snapshot (containers copied)."""
+        return Story(
+            self.id,
+            self.first_seen,
+            self.last_seen,
+            self.title,
+            self.lead_article_id,
+            self.article_count,
+            list(self.sources),
+            dict(self.hourly),
+            dict(self.centroid),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,8 +148,10 @@ class DedupState(Protocol):
     """Persistence for deduplication. One ``transaction()`` wraps one batch so that two
     concurrent runs never both call the same article new."""
 
-    def transaction(self) -> Any:
-        """A context manager: the batch's reads and writes happen atomically."""
+    def transaction(self, size_hint: int = 0) -> Any:
+        """A context manager: the batch's reads and writes happen atomically.
+        ``size_hint`` is the number of articles about to be processed (a backend may use it
+        to choose how to read)."""
         ...
 
     # exact keys: canonical URL, feed GUID, content hash -> article id
@@ -185,7 +217,7 @@ class InMemoryDedupState:
         self.day_docs: Counter[date] = Counter()
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, size_hint: int = 0) -> Iterator[None]:
         with self._lock:
             yield
 
@@ -275,6 +307,14 @@ class InMemoryDedupState:
     def add_terms(self, day: date, terms: Iterable[str]) -> None:
         self.term_days[day].update(terms)
         self.day_docs[day] += 1
+
+    # Loading from a persistent store (which holds the counts, not their history).
+    def set_term_count(self, day: date, term: str, n: int) -> None:
+        self.term_days[day][term] = n
+
+    def set_day_docs(self, day: date, n: int) -> None:
+        self.term_days[day]  # a day is counted through term_days, even with no terms
+        self.day_docs[day] = n
 
     def prune(self, before: datetime) -> int:
         removed = 0

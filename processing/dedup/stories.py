@@ -11,19 +11,24 @@ from __future__ import annotations
 import math
 from collections import Counter
 from datetime import datetime
+from itertools import repeat
+from operator import mul
 
 from processing.dedup.config import DedupConfig
 from processing.dedup.state import DedupState, Story
 from processing.dedup.text import tfidf_vector
 
 
-def cosine_to_centroid(vec: dict[str, float], centroid: dict[str, float]) -> float:
-    """Cosine of a unit vector with an unnormalised centroid."""
-    norm = math.sqrt(sum(w * w for w in centroid.values()))
+def cosine_to_centroid(
+    vec: dict[str, float], centroid: dict[str, float], norm: float | None = None
+) -> float:
+    """Cosine of a unit vector with an unnormalised centroid (``norm``: its L2 norm, if known)."""
+    if norm is None:
+        norm = math.sqrt(sum(w * w for w in centroid.values()))
     if not norm:
         return 0.0
-    get = centroid.get
-    return sum(w * get(t, 0.0) for t, w in vec.items()) / norm
+    # The same products summed in the same order as a generator would, without its overhead.
+    return sum(map(mul, vec.values(), map(centroid.get, vec, repeat(0.0)))) / norm
 
 
 def story_id_for(article_id: str) -> str:
@@ -55,7 +60,7 @@ class StoryClusterer:
             if story is None or story.last_seen < at - self.config.window:
                 continue
             stories[sid] = story
-            sim = cosine_to_centroid(vec, story.centroid)
+            sim = cosine_to_centroid(vec, story.centroid, story.centroid_norm())
             if best is None or sim > best[0] or (sim == best[0] and sid < best[1]):
                 best = (sim, sid)
         if best is None:
@@ -89,8 +94,7 @@ class StoryClusterer:
                 lead_article_id=article_id,
             )
         story.add(article_id, at, source)
-        for t, w in vec.items():
-            story.centroid[t] = story.centroid.get(t, 0.0) + w
+        story.add_vector(vec)
         story.trim(at - self.config.window, self.config.centroid_terms)
         index = sorted(story.centroid, key=lambda t: (-story.centroid[t], t))
         self.state.put_story(story, index[: self.config.index_terms])

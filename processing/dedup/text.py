@@ -48,15 +48,14 @@ def content_hash(title: str, body: str, body_tokens: Sequence[str] | None = None
 
 def _token_hashes(toks: Sequence[str]) -> np.ndarray:
     cache = _token_hash_cache
-    hs = list(map(cache.get, toks))
-    if None in hs:
+    missing = set(toks).difference(cache)  # in C: no Python loop over every token
+    if missing:
         if len(cache) > _CACHE_LIMIT:
             cache.clear()  # bound memory; a miss only costs one crc32
-        for i, h in enumerate(hs):
-            if h is None:
-                tok = toks[i]
-                hs[i] = cache[tok] = zlib.crc32(tok.encode("utf-8"))
-    return np.array(hs, dtype=np.uint64)
+            missing = set(toks)
+        for tok in missing:
+            cache[tok] = zlib.crc32(tok.encode("utf-8"))
+    return np.array(list(map(cache.__getitem__, toks)), dtype=np.uint64)
 
 
 def shingle_hashes(toks: Sequence[str], k: int = 3) -> np.ndarray:
@@ -86,18 +85,33 @@ def stem(token: str) -> str:
     return match_forms(token)[-1]
 
 
+_MISS = object()
+_term_cache: dict[str, str | None] = {}
+
+
+def _story_term(tok: str) -> str | None:
+    """The stem a token counts under, or None for one-letter tokens and stop words (cached:
+    the same few thousand words recur in every lead)."""
+    term = _term_cache.get(tok, _MISS)
+    if term is _MISS:
+        if len(_term_cache) > _CACHE_LIMIT:
+            _term_cache.clear()
+        term = _term_cache[tok] = stem(tok) if len(tok) > 1 and tok not in _STOPWORDS else None
+    return term  # type: ignore[return-value]
+
+
 def story_terms(
     title: str, body_tokens: Sequence[str], lead_tokens: int, title_boost: float
 ) -> Counter[str]:
     """Term frequencies for event matching: the title (boosted) and the lead of the body,
     where news puts who, what and where."""
     tf: Counter[str] = Counter()
-    for tok in tokens(title):
-        if len(tok) > 1 and tok not in _STOPWORDS:
-            tf[stem(tok)] += title_boost
-    for tok in body_tokens[:lead_tokens]:
-        if len(tok) > 1 and tok not in _STOPWORDS:
-            tf[stem(tok)] += 1.0
+    for term in map(_story_term, tokens(title)):
+        if term is not None:
+            tf[term] += title_boost
+    for term in map(_story_term, body_tokens[:lead_tokens]):
+        if term is not None:
+            tf[term] += 1.0
     return tf
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from processing.dedup.corpus import find_data_dir
+from processing.dedup.synthetic import EDITS, edit, editable
 from processing.urls import canonical_url
 from rasid.records import Article, article_id
 
@@ -79,6 +81,31 @@ def make_article(
         published_at=at,
         guid=guid,
     )
+
+
+def article_stream(seed: int = 7) -> list[Article]:
+    """Two days of originals, reprints, edits and re-polls from the hand-written texts."""
+    rng = random.Random(seed)
+    texts = [CORONA, CORONA_OTHER, FOOTBALL, *BACKGROUND]
+    out: list[Article] = []
+    for i in range(48):
+        at = T0 + timedelta(hours=i)
+        base = texts[i % len(texts)]
+        kind = EDITS[i % len(EDITS)]
+        edited = i % 3 and editable(base)
+        title, body = (
+            edit(kind, f"عنوان {i}", base, rng, rng.choice(texts)) if edited else ("", base)
+        )
+        out.append(make_article(body, title=title or f"خبر {i}", source=f"o{i % 5}", at=at))
+        if i % 7 == 0:  # a re-poll of the same URL
+            out.append(make_article(body, title=title, source=f"o{i % 5}", at=at, url=out[-1].url))
+    return out
+
+
+def fresh(articles: list[Article]) -> list[Article]:
+    """Copies without the dedup fields (deduplicate sets them in place)."""
+    return [make_article(a.body, title=a.title, source=a.source, at=a.fetched_at, url=a.url,
+                         guid=a.guid, key=a.id) for a in articles]  # fmt: skip
 
 
 def background_articles(at: datetime = T0 - timedelta(hours=2)) -> list[Article]:

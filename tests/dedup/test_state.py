@@ -9,32 +9,20 @@ import pytest
 
 from processing.dedup import DedupConfig, InMemoryDedupState, deduplicate
 from processing.dedup.corpus import load_saudinewsnet, to_article
-from processing.dedup.synthetic import EDITS, edit, editable
 from rasid.records import Article
 from store.dedup_sqlite import SqliteDedupState, connect
 
-from .conftest import BACKGROUND, CORONA, CORONA_OTHER, FOOTBALL, T0, make_article
+from .conftest import (
+    BACKGROUND,
+    CORONA,
+    CORONA_OTHER,
+    FOOTBALL,
+    T0,
+    article_stream,
+    make_article,
+)
 
 VOCAB = sorted({w for t in (CORONA, CORONA_OTHER, FOOTBALL, *BACKGROUND) for w in t.split()})
-
-
-def _stream(seed: int = 7) -> list[Article]:
-    """Two days of originals, reprints, edits and re-polls from the hand-written texts."""
-    rng = random.Random(seed)
-    texts = [CORONA, CORONA_OTHER, FOOTBALL, *BACKGROUND]
-    out: list[Article] = []
-    for i in range(48):
-        at = T0 + timedelta(hours=i)
-        base = texts[i % len(texts)]
-        kind = EDITS[i % len(EDITS)]
-        edited = i % 3 and editable(base)
-        title, body = (
-            edit(kind, f"عنوان {i}", base, rng, rng.choice(texts)) if edited else ("", base)
-        )
-        out.append(make_article(body, title=title or f"خبر {i}", source=f"o{i % 5}", at=at))
-        if i % 7 == 0:  # a re-poll of the same URL
-            out.append(make_article(body, title=title, source=f"o{i % 5}", at=at, url=out[-1].url))
-    return out
 
 
 def _run(articles: list[Article], state, hours: int = 6) -> list[tuple]:
@@ -50,7 +38,7 @@ def _run(articles: list[Article], state, hours: int = 6) -> list[tuple]:
 
 
 def test_sqlite_matches_memory_and_survives_restart(tmp_path: Path) -> None:
-    stream = _stream()
+    stream = article_stream()
     expected = _run(stream, InMemoryDedupState())
     assert {k for k, *_ in expected} >= {"new", "near", "same-url"}
     db = tmp_path / "rasid.db"
