@@ -12,7 +12,7 @@ AFSTAMP := $(AFVENV)/.installed
 AIRFLOW_VERSION ?= 3.3.2
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-unit test-engine test-airflow test-faults lint bench install install-airflow system-deps clean help
+.PHONY: demo test test-unit test-engine test-airflow test-faults lint bench eval ner-model install install-airflow system-deps clean help
 
 help:
 	@echo "make demo    run one full cycle on the bundled sample corpus"
@@ -56,7 +56,25 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) $(AFSTAMP) system-deps lint
+# The optional statistical entity tagger is trained from ANERcorp into the user cache (no
+# weights ship); once there, the suite and `rasid eval ner` use it. Skipped without ../shared.
+SHARED ?= $(or $(RASID_SHARED_DIR),../shared)
+NER_TRAIN := $(SHARED)/data/ner/ANERCorp_train.txt
+NER_TEST := $(SHARED)/data/ner/ANERCorp_CamelLab_test.txt
+NER_MODEL := $(or $(RASID_CACHE_DIR),$(HOME)/.cache/rasid)/ner/crf_model.pkl
+
+ner-model: $(STAMP)
+	@if [ ! -f "$(NER_TRAIN)" ]; then echo "no $(NER_TRAIN): the tagger runs on rules and gazetteers"; \
+	elif [ -f "$(NER_MODEL)" ]; then echo "entity model: $(NER_MODEL)"; \
+	else $(BIN)/rasid ner train --train "$(NER_TRAIN)"; fi
+
+eval: $(STAMP) ner-model
+	@if [ -f "$(NER_TEST)" ]; then $(BIN)/rasid eval ner --data "$(SHARED)/data"; fi
+	@if [ -d "$(SHARED)/data/extraction" ]; then $(BIN)/rasid eval extraction --data "$(SHARED)/data"; fi
+	$(BIN)/rasid eval alerts
+
+# Quality figures first (they print tables), then the suites, so pytest has the last word.
+test: $(STAMP) $(AFSTAMP) system-deps lint eval
 	$(BIN)/pytest -m "not airflow" $(PYTEST_ARGS)
 	$(AFVENV)/bin/pytest -m airflow $(PYTEST_ARGS)
 

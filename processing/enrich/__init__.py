@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from processing.enrich import aliases, claims, places
 from processing.enrich.lexicon.lists import Hit, lexicon
-from processing.enrich.ner import ENTITY_TYPES, Mention, find_mentions, sentences
+from processing.enrich.ner import ENTITY_TYPES, Mention, curated_names, find_mentions, sentences
 from processing.enrich.places import PlaceMention
 from processing.enrich.text import Token, tokenize
 from rasid.records import Claim, Enrichment, Entity, Place
@@ -46,11 +46,11 @@ def analyse(title: str, body: str) -> Analysis:
     words = [t.norm for t in toks]
     known = _known_words(words, hits)
     surfaces = {m: surface(text, toks, m.start, m.end, known) for m in mentions}
-    curated = _curated(hits)
+    curated = curated_names(mentions, hits)
 
     groups = aliases.merge(
         [
-            aliases.Surface(m.type, surfaces[m], curated.get((m.start, m.end), ""))
+            aliases.Surface(m.type, surfaces[m], curated.get(m, ""))
             for m in mentions
             if m.type in ENTITY_TYPES
         ]
@@ -118,10 +118,6 @@ def _known_words(words: Sequence[str], hits: Sequence[Hit]) -> set[str]:
     known = set(words)
     known.update(h.form for h in hits if h.form)
     return known
-
-
-def _curated(hits: Sequence[Hit]) -> dict[tuple[int, int], str]:
-    return {(h.start, h.end): h.payload for h in hits if h.list in ("person", "org") and h.payload}
 
 
 def _group_places(

@@ -8,6 +8,7 @@ and organisations are added.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -254,9 +255,10 @@ _GROUP_WORDS = frozenset(normalize(w) for w in ["قوات", "مقاتلو", "م�
 def _add_lexicon(
     mentions: list[Mention], hits: Sequence[Hit], words: Sequence[str], lx: Lexicon
 ) -> list[Mention]:
-    """Curated persons and organisations: added where the tagger found nothing, and
-    replacing tagger spans that they cover («حكومة الوفاق» over «الوفاق», «بوابة الوسط»
-    as an organisation)."""
+    """Curated persons and organisations: added where the tagger found nothing. Where the
+    tagger found a name inside a curated one («حماس» in «حركة حماس»), its span is kept (that
+    is where news annotation puts the boundary) and only its type is corrected; the curated
+    canonical name still reaches the entity (see ``curated_names``)."""
     out = []
     for m in mentions:
         # «مقاتلو حفتر» tagged as a person: the person is «حفتر».
@@ -269,13 +271,13 @@ def _add_lexicon(
         out.append(m)
     full_present = {h.payload for h in hits if h.list == "person" and h.end - h.start > 1}
     for h in longest(hits, {"person", "org"}):
-        inside = [m for m in out if m.start < h.end and h.start < m.end]
+        typ = "PER" if h.list == "person" else "ORG"
+        inside = [k for k, m in enumerate(out) if m.start < h.end and h.start < m.end]
         if inside:
-            if all(h.start <= m.start and m.end <= h.end for m in inside):
-                for m in inside:
-                    out.remove(m)
-                typ = "PER" if h.list == "person" else "ORG"
-                out.append(Mention(typ, h.start, h.end, "lexicon"))
+            for k in inside:
+                m = out[k]
+                if m.type in ENTITY_TYPES and m.type != typ:
+                    out[k] = Mention(typ, m.start, m.end, m.source)
             continue
         if (
             h.list == "person"
@@ -284,33 +286,83 @@ def _add_lexicon(
             and h.payload not in full_present
         ):
             continue
-        out.append(Mention("PER" if h.list == "person" else "ORG", h.start, h.end, "lexicon"))
+        out.append(Mention(typ, h.start, h.end, "lexicon"))
+    return out
+
+
+def curated_names(mentions: Sequence[Mention], hits: Sequence[Hit]) -> dict[Mention, str]:
+    """Canonical name from the curated lists for each mention inside a curated match."""
+    cur = [h for h in hits if h.list in ("person", "org") and h.payload]
+    out: dict[Mention, str] = {}
+    for m in mentions:
+        if m.type not in ENTITY_TYPES:
+            continue
+        for h in cur:
+            if h.start <= m.start and m.end <= h.end and (h.list == "person") == (m.type == "PER"):
+                out[m] = h.payload
+                break
     return out
 
 
 def propagate(mentions: list[Mention], words: Sequence[str]) -> list[Mention]:
-    """Tag untagged repeats of a name found elsewhere in the article: a single-word entity,
-    or the last word of a multi-word person (a surname)."""
+    """Make the article consistent with itself: a single-word name the tagger typed two ways
+    takes its majority type; an untagged repeat of a name found elsewhere is tagged (a
+    multi-word name, a single-word entity, or the last word of a person's name: a surname)."""
+    cores = [match_forms(w)[-1] for w in words]
+    mentions = _majority_types(mentions, cores)
+    seqs: dict[tuple[str, ...], set[str]] = {}
     lex: dict[str, set[str]] = {}
     for m in mentions:
         if m.type not in ENTITY_TYPES:
             continue
         if m.end - m.start == 1:
-            lex.setdefault(match_forms(words[m.start])[-1], set()).add(m.type)
-        elif m.type == "PER":
-            lex.setdefault(match_forms(words[m.end - 1])[-1], set()).add("PER")
-    if not lex:
+            lex.setdefault(cores[m.start], set()).add(m.type)
+        else:
+            seqs.setdefault(tuple(cores[m.start : m.end]), set()).add(m.type)
+            if m.type == "PER":
+                lex.setdefault(cores[m.end - 1], set()).add("PER")
+    if not lex and not seqs:
         return mentions
     taken = [False] * len(words)
     for m in mentions:
         for k in range(m.start, m.end):
             taken[k] = True
     out = list(mentions)
-    for i, w in enumerate(words):
+    # Multi-word names first («البنك التجاري» found once is found again), longest first.
+    for key, types in sorted(seqs.items(), key=lambda kv: -len(kv[0])):
+        if len(types) != 1:
+            continue
+        n = len(key)
+        for i in range(len(words) - n + 1):
+            if cores[i] == key[0] and tuple(cores[i : i + n]) == key and not any(taken[i : i + n]):
+                out.append(Mention(next(iter(types)), i, i + n, "propagated"))
+                for k in range(i, i + n):
+                    taken[k] = True
+    for i, core in enumerate(cores):
         if taken[i]:
             continue
-        core = match_forms(w)[-1]
         types = lex.get(core)
         if types and len(types) == 1 and len(core) >= 3 and core not in _STOP:
             out.append(Mention(next(iter(types)), i, i + 1, "propagated"))
+    return out
+
+
+def _majority_types(mentions: list[Mention], cores: Sequence[str]) -> list[Mention]:
+    """A single-word name typed two ways in one article («برشلونة» as a place twice and a
+    club three times) takes the type of the strict majority of its mentions."""
+    votes: dict[str, Counter[str]] = {}
+    for m in mentions:
+        if m.type in ENTITY_TYPES and m.end - m.start == 1:
+            votes.setdefault(cores[m.start], Counter())[m.type] += 1
+    if all(len(c) < 2 for c in votes.values()):
+        return mentions
+    out = []
+    for m in mentions:
+        one = m.end - m.start == 1 and m.type in ENTITY_TYPES
+        c = votes.get(cores[m.start]) if one else None
+        if c is not None and len(c) > 1:
+            typ, n = c.most_common(1)[0]
+            if 2 * n > sum(c.values()) and typ != m.type:
+                m = Mention(typ, m.start, m.end, m.source)
+        out.append(m)
     return out
