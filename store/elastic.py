@@ -72,7 +72,7 @@ class ElasticsearchAdapter(EngineAdapter):
         ca_certs: str | None = None,
         timeout: float = 30.0,
     ) -> None:
-        from elasticsearch import Elasticsearch, helpers
+        from elasticsearch import Elasticsearch, NotFoundError, helpers
 
         self._helpers = helpers
         kwargs: dict[str, Any] = {
@@ -88,6 +88,7 @@ class ElasticsearchAdapter(EngineAdapter):
             if ca_certs:
                 kwargs["ca_certs"] = ca_certs
         self.client = Elasticsearch(hosts, **kwargs)
+        self.not_found = NotFoundError
 
     def error_info(self, exc: Exception) -> tuple[int | None, str, str] | None:
         from elasticsearch import ApiError
@@ -101,56 +102,6 @@ class ElasticsearchAdapter(EngineAdapter):
         if isinstance(exc, _TransportError):  # no HTTP answer: refused, reset, timed out, TLS
             return None, type(exc).__name__, str(exc.message if hasattr(exc, "message") else exc)
         return None
-
-    def health(self) -> dict[str, Any]:
-        return dict(self.client.cluster.health())
-
-    def put_index_template(self, name: str, body: dict[str, Any]) -> None:
-        self.client.indices.put_index_template(name=name, body=body)
-
-    def create_index(self, name: str, body: dict[str, Any]) -> None:
-        self.client.indices.create(index=name, body=body)
-
-    def index_exists(self, name: str) -> bool:
-        return bool(self.client.indices.exists(index=name))
-
-    def alias_indices(self, alias: str) -> dict[str, bool]:
-        from elasticsearch import NotFoundError
-
-        try:
-            res = self.client.indices.get_alias(name=alias)
-        except NotFoundError:
-            return {}
-        return {
-            index: bool(v["aliases"][alias].get("is_write_index", False))
-            for index, v in res.items()
-        }
-
-    def rollover(self, alias: str, new_index: str) -> None:
-        self.client.indices.rollover(alias=alias, new_index=new_index)
-
-    def get_mapping(self, index: str) -> dict[str, Any]:
-        res = self.client.indices.get_mapping(index=index)
-        return {i: v["mappings"].get("properties", {}) for i, v in res.items()}
-
-    def refresh(self, index: str) -> None:
-        self.client.indices.refresh(index=index)
-
-    def search(self, index: str | None, body: dict[str, Any]) -> dict[str, Any]:
-        if index is None:  # a point-in-time search names no index
-            return dict(self.client.search(body=body))
-        return dict(self.client.search(index=index, body=body))
-
-    def count(self, index: str) -> int:
-        return int(self.client.count(index=index)["count"])
-
-    def get(self, index: str, doc_id: str) -> dict[str, Any] | None:
-        from elasticsearch import NotFoundError
-
-        try:
-            return dict(self.client.get(index=index, id=doc_id))
-        except NotFoundError:
-            return None
 
     def mget_sources(
         self, index: str, ids: list[str], fields: list[str]
@@ -197,9 +148,6 @@ class ElasticsearchAdapter(EngineAdapter):
 
     def close_pit(self, pit_id: str) -> None:
         self.client.close_point_in_time(id=pit_id)
-
-    def close(self) -> None:
-        self.client.close()
 
 
 def from_url(url: str) -> EngineStore:

@@ -51,50 +51,67 @@ log = logging.getLogger(__name__)
 class EngineAdapter:
     """The client operations the store needs; one subclass per client library.
 
-    Methods raise the client's own exceptions; ``error_info`` turns one into
-    ``(status, error_type, reason)`` (status None when no answer came back).
+    Both clients spell most calls the same way, so those live here; a subclass supplies
+    ``client``, ``not_found`` (its 404 exception) and the calls that differ. Methods raise
+    the client's own exceptions; ``error_info`` turns one into ``(status, error_type,
+    reason)`` (status None when no answer came back).
     """
 
     kind = "engine"
+    client: Any
+    not_found: type[Exception]
 
     def error_info(self, exc: Exception) -> tuple[int | None, str, str] | None:
         raise NotImplementedError
 
     def health(self) -> dict[str, Any]:
-        raise NotImplementedError
+        return dict(self.client.cluster.health())
 
     def put_index_template(self, name: str, body: dict[str, Any]) -> None:
-        raise NotImplementedError
+        self.client.indices.put_index_template(name=name, body=body)
 
     def create_index(self, name: str, body: dict[str, Any]) -> None:
-        raise NotImplementedError
+        self.client.indices.create(index=name, body=body)
 
     def index_exists(self, name: str) -> bool:
-        raise NotImplementedError
+        return bool(self.client.indices.exists(index=name))
 
     def alias_indices(self, alias: str) -> dict[str, bool]:
         """{backing index: is write index} ({} when the alias does not exist)."""
-        raise NotImplementedError
+        try:
+            res = self.client.indices.get_alias(name=alias)
+        except self.not_found:
+            return {}
+        return {
+            index: bool(v["aliases"][alias].get("is_write_index", False))
+            for index, v in res.items()
+        }
 
     def rollover(self, alias: str, new_index: str) -> None:
-        raise NotImplementedError
+        self.client.indices.rollover(alias=alias, new_index=new_index)
 
     def get_mapping(self, index: str) -> dict[str, Any]:
         """{index: properties}."""
-        raise NotImplementedError
+        res = self.client.indices.get_mapping(index=index)
+        return {i: v["mappings"].get("properties", {}) for i, v in res.items()}
 
     def refresh(self, index: str) -> None:
-        raise NotImplementedError
+        self.client.indices.refresh(index=index)
 
     def search(self, index: str | None, body: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        if index is None:  # a point-in-time search names no index
+            return dict(self.client.search(body=body))
+        return dict(self.client.search(index=index, body=body))
 
     def count(self, index: str) -> int:
-        raise NotImplementedError
+        return int(self.client.count(index=index)["count"])
 
     def get(self, index: str, doc_id: str) -> dict[str, Any] | None:
         """The raw GET answer (with _source, _seq_no, _primary_term) or None if absent."""
-        raise NotImplementedError
+        try:
+            return dict(self.client.get(index=index, id=doc_id))
+        except self.not_found:
+            return None
 
     def mget_sources(
         self, index: str, ids: list[str], fields: list[str]
@@ -132,7 +149,7 @@ class EngineAdapter:
         raise NotImplementedError
 
     def close(self) -> None:
-        raise NotImplementedError
+        self.client.close()
 
 
 # --- the store ------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ class OpenSearchAdapter(EngineAdapter):
         timeout: float = 30.0,
     ) -> None:
         from opensearchpy import OpenSearch, helpers
+        from opensearchpy.exceptions import NotFoundError
 
         self._helpers = helpers
         kwargs: dict[str, Any] = {"timeout": timeout, "max_retries": 3, "retry_on_timeout": True}
@@ -39,6 +40,7 @@ class OpenSearchAdapter(EngineAdapter):
             if ca_certs:
                 kwargs["ca_certs"] = ca_certs
         self.client = OpenSearch(hosts, **kwargs)
+        self.not_found = NotFoundError
 
     def error_info(self, exc: Exception) -> tuple[int | None, str, str] | None:
         from opensearchpy.exceptions import ImproperlyConfigured, TransportError
@@ -55,56 +57,6 @@ class OpenSearchAdapter(EngineAdapter):
         if isinstance(exc, ImproperlyConfigured):
             return None, type(exc).__name__, str(exc)
         return None
-
-    def health(self) -> dict[str, Any]:
-        return dict(self.client.cluster.health())
-
-    def put_index_template(self, name: str, body: dict[str, Any]) -> None:
-        self.client.indices.put_index_template(name=name, body=body)
-
-    def create_index(self, name: str, body: dict[str, Any]) -> None:
-        self.client.indices.create(index=name, body=body)
-
-    def index_exists(self, name: str) -> bool:
-        return bool(self.client.indices.exists(index=name))
-
-    def alias_indices(self, alias: str) -> dict[str, bool]:
-        from opensearchpy.exceptions import NotFoundError
-
-        try:
-            res = self.client.indices.get_alias(name=alias)
-        except NotFoundError:
-            return {}
-        return {
-            index: bool(v["aliases"][alias].get("is_write_index", False))
-            for index, v in res.items()
-        }
-
-    def rollover(self, alias: str, new_index: str) -> None:
-        self.client.indices.rollover(alias=alias, new_index=new_index)
-
-    def get_mapping(self, index: str) -> dict[str, Any]:
-        res = self.client.indices.get_mapping(index=index)
-        return {i: v["mappings"].get("properties", {}) for i, v in res.items()}
-
-    def refresh(self, index: str) -> None:
-        self.client.indices.refresh(index=index)
-
-    def search(self, index: str | None, body: dict[str, Any]) -> dict[str, Any]:
-        if index is None:
-            return dict(self.client.search(body=body))
-        return dict(self.client.search(index=index, body=body))
-
-    def count(self, index: str) -> int:
-        return int(self.client.count(index=index)["count"])
-
-    def get(self, index: str, doc_id: str) -> dict[str, Any] | None:
-        from opensearchpy.exceptions import NotFoundError
-
-        try:
-            return dict(self.client.get(index=index, id=doc_id))
-        except NotFoundError:
-            return None
 
     def mget_sources(
         self, index: str, ids: list[str], fields: list[str]
@@ -153,9 +105,6 @@ class OpenSearchAdapter(EngineAdapter):
 
     def close_pit(self, pit_id: str) -> None:
         self.client.delete_pit(body={"pit_id": [pit_id]})
-
-    def close(self) -> None:
-        self.client.close()
 
 
 def from_url(url: str) -> EngineStore:
