@@ -189,6 +189,19 @@ class _HostGate:
             yield
 
 
+def hop_timeout(s: HttpSettings, deadline: float, url: str) -> httpx.Timeout:
+    """Per-socket timeouts for one request hop, never past the whole fetch's deadline."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise FetchError(url, f"timed out after {_fmt_s(s.total_timeout)} (total)")
+    return httpx.Timeout(
+        connect=min(s.connect_timeout, remaining),
+        read=min(s.read_timeout, remaining),
+        write=min(s.read_timeout, remaining),
+        pool=remaining,
+    )
+
+
 def host_key(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -289,15 +302,7 @@ class HttpClient:
         self, url: str, current: str, headers: dict[str, str], deadline: float
     ) -> tuple[int, dict[str, str], bytes]:
         s = self.settings
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise FetchError(url, f"timed out after {_fmt_s(s.total_timeout)} (total)")
-        timeout = httpx.Timeout(
-            connect=min(s.connect_timeout, remaining),
-            read=min(s.read_timeout, remaining),
-            write=min(s.read_timeout, remaining),
-            pool=remaining,
-        )
+        timeout = hop_timeout(s, deadline, url)
         try:
             request = self._client.build_request("GET", current, headers=headers, timeout=timeout)
             response = self._client.send(request, stream=True)

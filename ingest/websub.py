@@ -36,7 +36,7 @@ import httpx
 from defusedxml import ElementTree as SafeET
 
 from ingest.encoding import decode_bytes
-from ingest.http import FetchError, GuardedBackend, HttpClient, HttpSettings
+from ingest.http import FetchError, GuardedBackend, HttpClient, HttpSettings, hop_timeout
 from ingest.netguard import ALLOWED_SCHEMES, BlockedTarget, check_addresses, host_allowed, resolve
 from ingest.schedule import BackoffPolicy, backoff_delay
 from rasid.records import FeedState
@@ -748,15 +748,7 @@ class HubClient:
         current = url
         for _hop in range(s.max_redirects + 1):
             self.check_target(current)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise FetchError(url, f"timed out after {s.total_timeout:g}s (total)")
-            timeout = httpx.Timeout(
-                connect=min(s.connect_timeout, remaining),
-                read=min(s.read_timeout, remaining),
-                write=min(s.read_timeout, remaining),
-                pool=remaining,
-            )
+            timeout = hop_timeout(s, deadline, url)
             try:
                 with self._client.stream("POST", current, data=dict(form), timeout=timeout) as resp:
                     text = self._read_text(resp)
