@@ -38,12 +38,16 @@ $(AFSTAMP): pyproject.toml constraints.txt
 install-airflow: $(AFSTAMP)
 
 # Debian packages the tests use: docker-compose (v1) validates docker-compose.yml without an engine;
-# Maven fetches the real Elasticsearch/OpenSearch distributions.
+# Maven fetches the real Elasticsearch/OpenSearch distributions, which run on Java 17 (javac
+# compiles the small analysis plugin the Elasticsearch test zip needs); openssl makes the
+# STARTTLS test's certificate.
 system-deps:
 	@missing=""; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
 	command -v mvn >/dev/null || missing="$$missing maven"; \
 	command -v unzip >/dev/null || missing="$$missing unzip"; \
+	command -v javac >/dev/null || missing="$$missing openjdk-17-jdk-headless"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
