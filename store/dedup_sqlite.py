@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from processing.dedup.state import DocEntry, InMemoryDedupState, KeyKind, Story
+from store.sqlite_open import open_shared
 
 _log = logging.getLogger(__name__)
 
@@ -112,10 +113,7 @@ _REGISTRY_SIZE = 4  # database files whose cache a process keeps
 def connect(path: str | Path, timeout: float = 30.0) -> sqlite3.Connection:
     """A connection set up for sharing: WAL, a busy timeout, normal sync, a large page cache
     and memory-mapped reads (the band index is read at random)."""
-    conn = sqlite3.connect(str(path), timeout=timeout)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+    conn = open_shared(path, timeout)
     conn.execute("PRAGMA cache_size=-65536")  # KiB: 64 MB
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute("PRAGMA mmap_size=268435456")

@@ -14,6 +14,7 @@ from processing.normalize import index_text, tokens
 from rasid.records import Alert, Article, FeedState, Hit, SearchQuery
 from store.base import StoreError
 from store.highlight import fragments, highlight
+from store.sqlite_open import open_shared, retry_locked
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -64,13 +65,10 @@ class SqliteStore:
         self.url = f"sqlite:///{self.path}"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
+            self._db = open_shared(
                 self.path, timeout=30, check_same_thread=False, isolation_level=None
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=30000")
-            self._db.executescript(_SCHEMA)
+            retry_locked(lambda: self._db.executescript(_SCHEMA))
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(
                 f"cannot open embedded store {self.path}: {exc}", cause="unreachable"
