@@ -106,7 +106,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     try:
         while True:
             started = time.monotonic()
-            report = run_cycle(settings, progress=_progress, only_due=True)
+            report = run_cycle(settings, progress=_progress, only_due=True, adaptive=args.adaptive)
             cycles += 1
             err.print(
                 f"[dim]{datetime.now(UTC):%H:%M:%S} cycle {cycles}:"
@@ -414,6 +414,12 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--every", type=float, default=300, metavar="SECONDS",
                             help="seconds between cycle starts (default 300)")  # fmt: skip
             sp.add_argument("--cycles", type=int, default=0, help="stop after N cycles (0: never)")
+            sp.add_argument(
+                "--adaptive",
+                action="store_true",
+                help="poll busy feeds more often and quiet ones less (2-60 min) instead of "
+                "every --every seconds; backoff after failures applies either way",
+            )
 
     sp = add(
         "search", cmd_search, "search stored articles (Arabic-aware: clitics, spelling variants)"

@@ -247,6 +247,7 @@ def _process_feed(
     progress: Progress,
     only_due: bool = False,
     pushed: bool = False,
+    adaptive: bool = False,
 ) -> FeedOutcome:
     now = datetime.now(UTC)
     state = store.get_feed_state(feed.id)
@@ -257,7 +258,9 @@ def _process_feed(
         )
         progress("feed", {"feed": feed.id, "status": "disabled", "error": reason})
         return FeedOutcome(feed_id=feed.id, status="disabled", error=reason)
-    if only_due and not is_due(state, now):
+    # Backoff and Retry-After always hold; the adaptive interval only when asked for, so
+    # `rasid watch --every 15` polls a healthy feed every 15 s.
+    if only_due and not is_due(state, now) and (adaptive or state.failures):
         return FeedOutcome(feed_id=feed.id, status="not-due")
     if only_due and poll_deferred_by_push(state, now, pushed):
         # Its hub pushes new entries to `rasid websub serve`; a safety poll still runs (6 h).
@@ -320,11 +323,13 @@ def run_cycle(
     progress: Progress = _quiet,
     alerts: bool = True,
     only_due: bool = False,
+    adaptive: bool = False,
 ) -> CycleReport:
     """Poll every feed once and process what is new; a bad feed never stops the others.
 
-    ``only_due`` (used by ``rasid watch``) skips feeds whose adaptive interval or backoff
-    has not elapsed; a single ``rasid run`` polls every enabled feed."""
+    ``only_due`` (used by ``rasid watch``) skips feeds in backoff (failures, Retry-After)
+    and feeds a WebSub hub pushes; with ``adaptive`` also those whose adaptive interval
+    has not elapsed. A single ``rasid run`` polls every enabled feed."""
     t0 = time.perf_counter()
     report = CycleReport(started_at=datetime.now(UTC))
     from rasid.websub_server import pushed_feed_ids
@@ -348,6 +353,7 @@ def run_cycle(
                     progress,
                     only_due,
                     f.id in pushed,
+                    adaptive,
                 )
                 for f in feeds
             ]

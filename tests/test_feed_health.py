@@ -93,3 +93,28 @@ def test_failed_item_is_retried_next_cycle(
     second = run_cycle(settings)
     assert second.articles_indexed == 1
     assert store.get_feed_state("f").etag == '"v1"'
+
+
+def test_watch_polls_every_cycle_unless_adaptive_or_backing_off(
+    loopback_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    base = loopback_server.base_url
+    loopback_server.routes["/good.xml"] = (200, {}, RSS.replace(b"{base}", base.encode()))
+    loopback_server.routes["/a"] = (404, {}, b"")
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(f"feeds:\n  - {{id: good, name: G, url: '{base}/good.xml'}}\n")
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text("rules: []\nchannels: []\n")
+    monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
+    settings = load_settings(feeds=feeds, rules=rules, store=f"sqlite:///{tmp_path / 'r.db'}")
+    settings.outbox_path = tmp_path / "outbox.db"
+    store = SqliteStore(tmp_path / "r.db")
+    later = datetime.now(UTC) + timedelta(minutes=30)  # the adaptive interval says: not yet
+    store.save_feed_state(FeedState("good", next_poll_at=later))
+    assert run_cycle(settings, only_due=True).feeds[0].status == "ok"  # --every wins
+    store.save_feed_state(FeedState("good", next_poll_at=later))
+    assert run_cycle(settings, only_due=True, adaptive=True).feeds[0].status == "not-due"
+    store.save_feed_state(FeedState("good", next_poll_at=later, failures=2))  # backing off
+    assert run_cycle(settings, only_due=True).feeds[0].status == "not-due"
