@@ -13,13 +13,14 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from trafilatura.utils import load_html
 
 from ingest.dates import parse_date
 from ingest.encoding import decode_html
+from ingest.site_templates import SiteTemplates
 from rasid.records import FeedItem, FetchedPage
 
 # Options measured on the gold pages (see docs/ingestion.md): comments off, precision on.
@@ -121,17 +122,23 @@ _DATE_META = (
 )
 
 
-def _meta(tree, *names: str) -> str | None:
-    for name in names:
+def _meta_index(tree) -> dict[str, str]:
+    """``<meta>`` contents by lower-cased property, name or itemprop (the first non-empty
+    one wins), read in one pass over the page."""
+    index: dict[str, str] = {}
+    for el in tree.iter("meta"):
+        content = (el.get("content") or "").strip()
+        if not content:
+            continue
         for attr in ("property", "name", "itemprop"):
-            found = tree.xpath(
-                f"//meta[translate(@{attr},'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
-                f"='{name.lower()}']/@content"
-            )
-            for value in found:
-                if value and value.strip():
-                    return value.strip()
-    return None
+            key = el.get(attr)
+            if key:
+                index.setdefault(key.strip().lower(), content)
+    return index
+
+
+def _meta(index: dict[str, str], *names: str) -> str | None:
+    return next((index[n] for n in names if n in index), None)
 
 
 def _json_ld_dates(tree) -> list[str]:
@@ -167,26 +174,27 @@ class PageMeta:
 def page_metadata(tree, base_url: str) -> PageMeta:
     """Metadata a news page declares about itself (canonical link, Open Graph, JSON-LD)."""
     meta = PageMeta()
+    metas = _meta_index(tree)
     canon = tree.xpath("//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href")
     if canon and canon[0].strip():
         meta.canonical_url = urljoin(base_url, canon[0].strip())
     else:
-        og_url = _meta(tree, "og:url")
+        og_url = _meta(metas, "og:url")
         meta.canonical_url = urljoin(base_url, og_url) if og_url else None
-    image = _meta(tree, "og:image", "og:image:url", "twitter:image", "twitter:image:src")
+    image = _meta(metas, "og:image", "og:image:url", "twitter:image", "twitter:image:src")
     meta.image = urljoin(base_url, image) if image else None
-    meta.title = _meta(tree, "og:title", "twitter:title")
-    meta.author = _meta(tree, "author", "article:author", "dc.creator", "sailthru.author")
+    meta.title = _meta(metas, "og:title", "twitter:title")
+    meta.author = _meta(metas, "author", "article:author", "dc.creator", "sailthru.author")
     if meta.author and meta.author.startswith(("http://", "https://")):
         meta.author = None  # article:author is often a profile URL, not a name
     # JSON-LD first: it usually keeps the outlet's own UTC offset (the local calendar date).
-    for raw in [*_json_ld_dates(tree), _meta(tree, *_DATE_META)]:
+    for raw in [*_json_ld_dates(tree), _meta(metas, *_DATE_META)]:
         found = parse_date(raw) if raw else None
         if found:
             meta.published_at, meta.published_raw = found, raw
             break
     langs = tree.xpath("/html/@lang") or tree.xpath("//html/@lang")
-    lang = (langs[0] if langs else "") or (_meta(tree, "og:locale", "content-language") or "")
+    lang = (langs[0] if langs else "") or (_meta(metas, "og:locale", "content-language") or "")
     meta.lang = (re.split(r"[-_]", lang.strip().lower())[0] or None) if lang.strip() else None
     return meta
 
@@ -206,15 +214,31 @@ def _parse_tree(text: str):
 
 
 def extract_article(
-    page: FetchedPage, item: FeedItem | None = None, min_chars: int = 200
+    page: FetchedPage,
+    item: FeedItem | None = None,
+    min_chars: int = 200,
+    templates: SiteTemplates | None = None,
 ) -> Extracted:
-    """Extract one article (pure: no I/O). Never raises for bad HTML; falls back to the
-    feed item's content, then its summary, when the page gives less than ``min_chars``."""
+    """Extract one article (no I/O). Never raises for bad HTML; falls back to the feed
+    item's content, then its summary, when the page gives less than ``min_chars``.
+
+    With ``templates`` (state shared by the caller's process), a page of a host whose
+    template has been learned is read by that template instead of trafilatura
+    (``method`` 'site-template'), and trafilatura's results teach the registry."""
     text, encoding = decode_html(page.body or b"", page.headers)
     tree = _parse_tree(text) if text.strip() else None
     meta = page_metadata(tree, page.final_url) if tree is not None else PageMeta()
     body, title, author, date_text = "", "", "", None
-    if tree is not None:
+    method = "trafilatura"
+    # host:port names a site (a port may be another site on one address)
+    host = urlsplit(page.final_url).netloc.rpartition("@")[2].lower() if templates else ""
+    fast = None
+    if templates is not None and host and tree is not None:
+        fast = templates.extract(host, tree, meta.title)
+    if fast is not None and len(body := trim_boilerplate(fast.body)) >= min_chars:
+        title, method = fast.title, "site-template"
+    elif tree is not None:
+        body = ""
         try:
             doc = trafilatura.bare_extraction(
                 tree, url=page.final_url, with_metadata=True, **TRAFILATURA_OPTIONS
@@ -226,8 +250,9 @@ def extract_article(
             title = doc.title or ""
             author = doc.author or ""
             date_text = doc.date
+            if templates is not None and host and doc.text:
+                templates.observe(host, tree, doc.text, title, meta.title)
 
-    method = "trafilatura"
     if len(body) < min_chars and item is not None:
         # Prefer whichever is longest among page text, feed content, feed summary.
         candidates = [

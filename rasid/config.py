@@ -76,6 +76,9 @@ class SettingsFile(BaseModel):
     allow_private_networks: bool = False
     workers: int = Field(default=8, ge=1, le=64)
     min_body_chars: int = Field(default=200, ge=0)
+    # Learn each site's article template from trafilatura's output and read later pages of
+    # that site by it (ingest/site_templates.py); false = trafilatura on every page.
+    site_templates: bool = True
     outbox: str = "data/outbox.db"
     spool_dir: str = "data/spool"
     dedup_window_hours: float = Field(default=72, gt=0)
@@ -99,6 +102,7 @@ class Settings:
         ).lower() in {"1", "true", "yes"}
         self.workers = file.workers
         self.min_body_chars = file.min_body_chars
+        self.site_templates = file.site_templates
         self.outbox_path = Path(env.get("RASID_OUTBOX") or file.outbox)
         self.spool_dir = Path(file.spool_dir)
         self.dedup_window_hours = file.dedup_window_hours
