@@ -11,8 +11,8 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from alerts.rules import Analysed, Rule, analyse, match_analysed
-from processing.normalize import tokens
+from alerts.rules import Analysed, Rule, analyse, match_analysed, may_match
+from processing.normalize import normalize, tokens
 from rasid.records import Alert, Article
 from store.base import Store
 from store.highlight import fragments
@@ -105,11 +105,22 @@ def evaluate(
     for art in articles:
         by_story.setdefault(story_key(art), []).append(art)
     analysed: dict[str, Analysed] = {}
+    normalised: dict[str, dict[str, str]] = {}
 
-    def analysed_of(art: Article) -> Analysed:
+    def match(rule: Rule, art: Article) -> list[str] | None:
+        compiled = rule.compiled()
+        texts = normalised.get(art.id)
+        if texts is None:
+            texts = normalised[art.id] = {
+                "title": normalize(art.title),
+                "summary": normalize(art.summary),
+                "body": normalize(art.body),
+            }
+        if not may_match(compiled, texts):
+            return None
         if art.id not in analysed:
             analysed[art.id] = analyse(art)
-        return analysed[art.id]
+        return match_analysed(compiled, analysed[art.id])
 
     members_cache: dict[str, list[Article]] = {}
 
@@ -122,8 +133,7 @@ def evaluate(
     for art in articles:
         key = story_key(art)
         for rule in active:
-            compiled = rule.compiled()
-            terms = match_analysed(compiled, analysed_of(art))
+            terms = match(rule, art)
             trigger = art
             if rule.min_story_size > 1:
                 members = members_of(key)
@@ -132,7 +142,7 @@ def evaluate(
                 if terms is None:
                     # The story grew: an earlier member may be the one that matches.
                     for m in members:
-                        terms = match_analysed(compiled, analysed_of(m))
+                        terms = match(rule, m)
                         if terms is not None:
                             trigger = m
                             break

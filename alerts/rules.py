@@ -9,7 +9,7 @@ language, country, entity, place). Terms and phrases are compared on the normali
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -267,6 +267,9 @@ class Analysed:
     source: str
     feed_id: str
     lang: str
+    # every reading of every token, per field: a term whose words are not all here cannot
+    # match, and most terms are not in most articles (the scan below is the slow path)
+    vocab: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def analyse_text(text: str) -> tuple[Forms, ...]:
@@ -274,12 +277,13 @@ def analyse_text(text: str) -> tuple[Forms, ...]:
 
 
 def analyse(article: Article) -> Analysed:
+    fields = {
+        "title": analyse_text(article.title),
+        "summary": analyse_text(article.summary),
+        "body": analyse_text(article.body),
+    }
     return Analysed(
-        fields={
-            "title": analyse_text(article.title),
-            "summary": analyse_text(article.summary),
-            "body": analyse_text(article.body),
-        },
+        fields=fields,
         entity_names=tuple(
             analyse_text(n) for e in article.entities for n in dict.fromkeys([e.name, *e.mentions])
         ),
@@ -290,7 +294,14 @@ def analyse(article: Article) -> Analysed:
         source=article.source,
         feed_id=article.feed_id,
         lang=(article.lang or "").lower(),
+        vocab={k: frozenset(f for forms in v for f in forms) for k, v in fields.items()},
     )
+
+
+def _may_occur(term: CTerm, vocab: frozenset[str] | None) -> bool:
+    """False when some word of ``term`` has no reading in the text (a derived term matches
+    by prefix, so it is always scanned)."""
+    return vocab is None or term.derived or all(q in vocab for q in term.toks)
 
 
 # --- matching ------------------------------------------------------------------------------------
@@ -379,6 +390,30 @@ def _in_names(term: CTerm, names: tuple[tuple[Forms, ...], ...]) -> bool:
     return any(_in_text(term, name) for name in names)
 
 
+def _needle(term: CTerm) -> str:
+    """A string every normalised text that holds ``term`` contains: its first word, less
+    the article (a «لل» proclitic swallows it: «للحكومة» holds «الحكومة»)."""
+    q = term.toks[0]
+    return q[2:] if q.startswith("ال") and len(q) > 3 else q
+
+
+def may_match(c: _Compiled, texts: dict[str, str]) -> bool:
+    """A necessary condition for ``match_analysed``, on the normalised field texts: the
+    rule's required words occur as substrings. Most articles fail it for most rules, and
+    then the per-token analysis is never built."""
+    hay = [texts.get(f, "") for f in c.fields]
+
+    def present(t: CTerm) -> bool:
+        needle = _needle(t)
+        return any(needle in h for h in hay)
+
+    if c.all and not all(present(t) for t in c.all):
+        return False
+    if c.any and not any(present(t) for t in c.any):
+        return False
+    return all(present(t) for clause in c.near for t in clause.terms)
+
+
 def match_analysed(c: _Compiled, a: Analysed) -> list[str] | None:
     """The pure core of ``match_article`` on a pre-analysed article."""
     if c.sources and a.source not in c.sources and a.feed_id not in c.sources:
@@ -389,11 +424,11 @@ def match_analysed(c: _Compiled, a: Analysed) -> list[str] | None:
         return None
     if c.countries and not (a.countries & c.countries):
         return None
-    texts = [a.fields[f] for f in c.fields]
+    texts = [(a.fields[f], a.vocab.get(f)) for f in c.fields]
     matched: list[str] = []
 
     def anywhere(t: CTerm) -> bool:
-        return any(_in_text(t, text) for text in texts)
+        return any(_may_occur(t, vocab) and _in_text(t, text) for text, vocab in texts)
 
     if c.none and any(anywhere(t) for t in c.none):
         return None
@@ -407,7 +442,10 @@ def match_analysed(c: _Compiled, a: Analysed) -> list[str] | None:
             return None
         matched.extend(hits)
     for clause in c.near:
-        if not any(_near_in(clause, text) for text in texts):
+        if not any(
+            all(_may_occur(t, vocab) for t in clause.terms) and _near_in(clause, text)
+            for text, vocab in texts
+        ):
             return None
         matched.extend(t.text for t in clause.terms)
     if c.places:

@@ -79,6 +79,8 @@ class SettingsFile(BaseModel):
     # Learn each site's article template from trafilatura's output and read later pages of
     # that site by it (ingest/site_templates.py); false = trafilatura on every page.
     site_templates: bool = True
+    # what was learned, kept across runs; default: beside the embedded store's file
+    site_templates_file: str | None = None
     outbox: str = "data/outbox.db"
     spool_dir: str = "data/spool"
     dedup_window_hours: float = Field(default=72, gt=0)
@@ -103,6 +105,7 @@ class Settings:
         self.workers = file.workers
         self.min_body_chars = file.min_body_chars
         self.site_templates = file.site_templates
+        self.site_templates_file = file.site_templates_file
         self.outbox_path = Path(env.get("RASID_OUTBOX") or file.outbox)
         self.spool_dir = Path(file.spool_dir)
         self.dedup_window_hours = file.dedup_window_hours

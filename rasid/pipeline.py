@@ -6,6 +6,9 @@ store/ or alerts/. The CLI and the Airflow DAGs call the functions below and not
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +36,8 @@ from store.base import Store, StoreError
 from store.dedup_sqlite import SqliteDedupState
 from store.dedup_sqlite import connect as dedup_connect
 from store.factory import open_store
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "CycleReport",
@@ -127,12 +132,55 @@ def _resources(
 ) -> Iterator[tuple[HttpClient, Store]]:
     own_store = store is None
     st = store or open_store(settings.store_url)
+    templates_file = _templates_file(settings, st) if settings.site_templates else None
+    if templates_file:
+        _load_templates(templates_file)
     try:
         with HttpClient(http_settings(settings)) as client:
             yield client, st
     finally:
+        if templates_file:
+            _save_templates(templates_file)
         if own_store:
             st.close()
+
+
+_TEMPLATE_FILES_LOADED: set[Path] = set()
+
+
+def _templates_file(settings: Settings, store: Store) -> Path:
+    if settings.site_templates_file:
+        return Path(settings.site_templates_file)
+    path = getattr(store, "path", None)
+    return Path(path).parent / "site-templates.json" if path else Path("data/site-templates.json")
+
+
+def _load_templates(path: Path) -> None:
+    """Trust the templates an earlier run learned (once per process and file): a one-shot
+    `rasid run` or an Airflow task then skips trafilatura from its first page."""
+    key = path.resolve()
+    if key in _TEMPLATE_FILES_LOADED:
+        return
+    _TEMPLATE_FILES_LOADED.add(key)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # none yet, or damaged: learn again
+    if isinstance(data, dict):
+        SITE_TEMPLATES.load(data)
+
+
+def _save_templates(path: Path) -> None:
+    data = SITE_TEMPLATES.to_dict()
+    if not data:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the old or the new file
+    except OSError as exc:
+        log.warning("could not save site templates to %s: %s", path, exc)
 
 
 # --- stage 1: poll ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ highlighted exactly where it matched, clitics and spelling variants included.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from processing.normalize import match_forms, normalize, tokens
 
@@ -18,9 +19,13 @@ def query_terms(query: str) -> set[str]:
     return set(tokens(query))
 
 
+@lru_cache(maxsize=100_000)
+def _forms(word: str) -> tuple[str, ...]:
+    return match_forms(normalize(word))
+
+
 def _matches(word: str, terms: set[str]) -> bool:
-    norm = normalize(word)
-    return any(form in terms for form in match_forms(norm))
+    return any(form in terms for form in _forms(word))
 
 
 def highlight(text: str, terms: set[str], *, start: str = "«", end: str = "»") -> str:

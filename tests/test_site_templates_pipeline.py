@@ -1,0 +1,80 @@
+"""Site templates inside the pipeline: learned over a real loopback site, saved beside the
+store, trusted by the next process from its first page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import rasid.pipeline as pl
+from ingest.site_templates import SiteTemplates
+from rasid.config import load_settings
+from tests.ingest.test_site_templates import page
+
+
+def _site(server, first: int, n: int) -> str:  # type: ignore[no-untyped-def]
+    items = []
+    for k in range(first, first + n):
+        server.routes[f"/a/{k}"] = (200, {"Content-Type": "text/html; charset=utf-8"}, page(k))
+        items.append(
+            f"<item><title>خبر {k}</title><link>{server.base_url}/a/{k}</link>"
+            f"<guid>g{k}</guid></item>"
+        )
+    rss = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        f"{''.join(items)}</channel></rss>"
+    )
+    server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss.encode())
+    return f"{server.base_url}/feed.xml"
+
+
+@pytest.fixture
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a new process starts with: no templates, no file read yet."""
+    monkeypatch.setattr(pl, "SITE_TEMPLATES", SiteTemplates())
+    monkeypatch.setattr(pl, "_TEMPLATE_FILES_LOADED", set())
+
+
+def _settings(tmp: Path, feed_url: str):  # type: ignore[no-untyped-def]
+    (tmp / "feeds.yaml").write_text(f"feeds:\n  - {{id: site, name: Site, url: '{feed_url}'}}\n")
+    (tmp / "alerts.yaml").write_text("rules: []\n")
+    s = load_settings(
+        feeds=tmp / "feeds.yaml", rules=tmp / "alerts.yaml", store=f"sqlite:///{tmp / 'r.db'}"
+    )
+    s.outbox_path = tmp / "outbox.db"
+    return s
+
+
+def test_templates_are_learned_saved_and_trusted_by_the_next_run(
+    loopback_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_process: None
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
+    settings = _settings(tmp_path, _site(loopback_server, 0, 6))
+    settings.workers = 1  # pages in feed order, so the first three teach the template
+    first = pl.run_cycle(settings)
+    assert first.articles_indexed == 6
+    assert first.extraction_methods == {"trafilatura": 3, "site-template": 3}
+    saved = json.loads((tmp_path / "site-templates.json").read_text())
+    host = loopback_server.base_url.removeprefix("http://")
+    assert list(saved) == [host]
+
+    # a new process: nothing in memory, the file is read once
+    monkeypatch.setattr(pl, "SITE_TEMPLATES", SiteTemplates())
+    monkeypatch.setattr(pl, "_TEMPLATE_FILES_LOADED", set())
+    settings = _settings(tmp_path, _site(loopback_server, 100, 4))
+    second = pl.run_cycle(settings)
+    assert second.articles_indexed == 4
+    assert second.extraction_methods == {"site-template": 4}
+
+
+def test_site_templates_false_means_trafilatura_on_every_page(
+    loopback_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_process: None
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
+    settings = _settings(tmp_path, _site(loopback_server, 0, 5))
+    settings.site_templates = False
+    report = pl.run_cycle(settings)
+    assert report.extraction_methods == {"trafilatura": 5}
+    assert not (tmp_path / "site-templates.json").exists()
