@@ -168,6 +168,7 @@ def measure_pipeline(corpus: Corpus, bases: dict[str, str], workdir: Path) -> di
         with instrumented(timer, store), Stopwatch() as sw:
             report = run_cycle(settings, store=store)
         stored = store.count()
+        quality = extraction_quality(corpus, store)
     finally:
         store.close()
     indexed = report.articles_indexed
@@ -192,9 +193,33 @@ def measure_pipeline(corpus: Corpus, bases: dict[str, str], workdir: Path) -> di
         "peak_rss_mb": peak_rss_mb(),
         "rss_before_mb": rss_before,
         "startup_s": startup_s,
+        "extraction_methods": dict(report.extraction_methods),
+        "extraction_f1": quality,
         "errors": [e for f in report.feeds for e in f.item_errors][:5]
         + [f"{f.feed_id}: {f.error}" for f in report.feeds_failed][:5],
     }
+
+
+def extraction_quality(corpus: Corpus, store: Any) -> dict[str, dict[str, float]]:
+    """Token F1 of each stored body against the article's source text (what the page was
+    rendered from), by extraction method: the site-template path must read pages as well
+    as trafilatura does, not just faster."""
+    from collections import Counter
+
+    from processing.normalize import tokens
+
+    def f1(a: str, b: str) -> float:
+        ca, cb = Counter(tokens(a)), Counter(tokens(b))
+        common = sum((ca & cb).values())
+        return 2 * common / (sum(ca.values()) + sum(cb.values())) if ca and cb else 0.0
+
+    by_method: dict[str, list[float]] = {}
+    for art in store.iter_articles():
+        path = art.url.split("/", 3)[-1] if art.url else ""
+        item = corpus.articles.get(path)
+        if item is not None:
+            by_method.setdefault(art.extraction, []).append(f1(art.body, item.content))
+    return {m: {"pages": len(v), "mean_f1": round(sum(v) / len(v), 4)} for m, v in by_method.items()}
 
 
 # --- baselines ----------------------------------------------------------------------------
@@ -396,6 +421,11 @@ def run(quick: bool) -> list[Result]:
             "cpu_s": round(pipe["stages_cpu_s"].get(stage, pipe["glue_cpu_s"]), 3),
             "wall_s": round(pipe["stages_wall_s"].get(stage, 0.0), 3),
             "calls": pipe["stage_calls"].get(stage, 0)}))  # fmt: skip
+    for method, q in sorted(pipe["extraction_f1"].items()):
+        results.append(
+            Result(f"body token F1 vs source text: {method}", q["mean_f1"], "",
+                   notes=f"{q['pages']} pages")
+        )  # fmt: skip
     results.append(
         Result("start-up before the first article", pipe["startup_s"], "s",
                notes="language profiles, lexicons, gazetteer; paid once per process, "

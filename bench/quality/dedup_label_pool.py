@@ -145,11 +145,21 @@ def build_pool(data_dir: Path) -> dict:
     return {"population": population, "pairs": pairs}
 
 
-def show(pool: dict, start: int, stop: int, data_dir: Path, width: int, marked: bool) -> None:
+def show(
+    pool: dict, start: int, stop: int, data_dir: Path, width: int, marked: bool, blind: bool = False
+) -> None:
     docs = {d.key: d for d in load_saudinewsnet(data_dir)}
     for k, p in enumerate(pool["pairs"][start:stop], start):
         a, b = docs[p["a"]], docs[p["b"]]
         sa, sb = _shingles(a.body), _shingles(b.body)
+        if blind:  # the second labelling pass: whole bodies, no scores, no stratum
+            print(f"===== pair #{k}  a={p['a']} b={p['b']}")
+            for name, d, other in (("A", a, sb), ("B", b, sa)):
+                n_words = len(tokens(d.body))
+                print(f"--- {name}: {d.source} {d.at:%m-%d %H:%M} words={n_words} | {d.title}")
+                print(_marked(d.body, other)[:6000])
+            print()
+            continue
         inter = len(sa & sb)
         cover = inter / max(len(sa), len(sb), 1)  # how much of the longer one is shared
         print(f"#{k} [{p['stratum']}] J={p['J']} C={p['C']} Cmax={cover:.2f} cos={p['cos']}")
@@ -191,6 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pool", default="/tmp/dedup_pool.json")
     ap.add_argument("--width", type=int, default=600)
     ap.add_argument("--marked", action="store_true", help="mark unshared runs ⟦ ⟧")
+    ap.add_argument(
+        "--blind",
+        action="store_true",
+        help="whole bodies with unshared runs marked, no scores (how the second pass was read;"
+        " guide: bench/quality/dedup_label_guide.md)",
+    )
     args = ap.parse_args(argv)
     data_dir = find_data_dir(args.data)
     if data_dir is None:
@@ -203,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         pool = json.loads(Path(args.pool).read_text())
         start, stop = [*args.range, 0, len(pool["pairs"])][:2]
-        show(pool, start, stop, data_dir, args.width, args.marked)
+        show(pool, start, stop, data_dir, args.width, args.marked, args.blind)
     return 0
 
 
