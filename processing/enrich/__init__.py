@@ -7,8 +7,10 @@ used when ``rasid ner train`` has put a model in the cache, else rules and gazet
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from processing.enrich import aliases, claims, places
 from processing.enrich.lexicon.lists import Hit, lexicon
@@ -20,6 +22,7 @@ from rasid.records import Claim, Enrichment, Entity, Place
 __all__ = ["Analysis", "analyse", "enrich"]
 
 _SINGLE_CLITICS = ("و", "ف", "ب", "ل", "ك")
+_start = attrgetter("start")
 
 
 @dataclass(slots=True)
@@ -146,9 +149,7 @@ def _claim_sentences(text: str, toks: Sequence[Token]) -> list[tuple[int, int]]:
     i = 0
     n = len(toks)
     for _, end in sentence_spans(text):
-        j = i
-        while j < n and toks[j].start < end:
-            j += 1
+        j = bisect_left(toks, end, i, n, key=_start)  # first token at or after the end
         if j > i:
             out.append((i, j))
         i = j

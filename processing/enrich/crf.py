@@ -21,14 +21,15 @@ from processing.enrich.cache import default_model_path, load_pickle, save_pickle
 from processing.enrich.features import (
     OFFSETS,
     context_features,
+    feature_block,
     sentence_features,
     set_clusters,
-    word_feature_block,
 )
 from processing.enrich.lexicon.lists import Hit, lexicon
 
 _FORMAT = "rasid-crf-1"
 PRUNE_MARGIN = 8.0
+_FIXED_ROWS = 3  # rows of the decoding table that are not word rows (see CRFModel)
 
 
 @dataclass(slots=True)
@@ -40,28 +41,35 @@ class CRFModel:
     meta: dict[str, object] = field(default_factory=dict)
     clusters: dict[str, tuple[int, ...]] = field(default_factory=dict)
     extra_lists: dict[str, list[str]] = field(default_factory=dict)
-    # Decoding caches: summed weight row per (word, offset), grown on demand.
-    _rows: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # Decoding caches: summed weight row per (word, offset), grown on demand. A word's rows
+    # are consecutive, one per offset of OFFSETS; _rows keeps the first.
+    _rows: dict[str, int] = field(default_factory=dict)
     _table: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     _n_rows: int = 0
     _o: int = 0
     _bias: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     _wz: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
-    _zero_row: int = 0
-    _bound: dict[int, np.ndarray] = field(default_factory=dict)
+    _wz_row: dict[str, int] = field(default_factory=dict)
     _ctx_cache: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+    _fill: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __post_init__(self) -> None:
         self.activate()
         n_labels = len(self.labels)
         self._table = np.zeros((4096, n_labels), np.float32)
-        self._n_rows = 1  # row 0 stays zero: out of range / unknown
+        # Fixed rows of the table: 0 is zero (a neighbour outside the sentence), 1 and 2 hold
+        # the sentence-boundary weights, which replace the missing neighbour at -1 and +1.
+        self._table[1] = self._vector(["-1bound"])
+        self._table[2] = self._vector(["1bound"])
+        self._n_rows = _FIXED_ROWS
+        self._fill = np.array([1 if off == -1 else 2 if off == 1 else 0 for off in OFFSETS])
         self._o = self.labels.index("O")
         self._bias = self._vector(["b"])
-        # Weights plus one zero row (index _zero_row), for segment sums of attributes.
-        self._wz = np.vstack([self.weights, np.zeros((1, n_labels), np.float32)])
-        self._zero_row = len(self.weights)
-        self._bound = {-1: self._vector(["-1bound"]), 1: self._vector(["1bound"])}
+        # A zero row, then the weights, for segment sums of attributes: an attribute's row
+        # here is its index + 1, so that filter(None, ...) drops unknown attributes (None)
+        # without a Python-level test per feature.
+        self._wz = np.vstack([np.zeros((1, n_labels), np.float32), self.weights])
+        self._wz_row = {a: j + 1 for a, j in self.attr_index.items()}
 
     def activate(self) -> None:
         """Install this model's clusters and extra word lists (the feature space it was
@@ -117,43 +125,45 @@ class CRFModel:
         if need > len(self._table):
             if need > 1_000_000:  # bound memory on endless streams: start afresh
                 self._rows.clear()
-                self._n_rows = 1
-                need = 1 + n_off * len(words)
+                self._n_rows = _FIXED_ROWS
+                need = _FIXED_ROWS + n_off * len(words)
             size = len(self._table)
             while size < need:
                 size *= 2
             table = np.zeros((size, len(self.labels)), np.float32)
             table[: self._n_rows] = self._table[: self._n_rows]
             self._table = table
-        get = self.attr_index.get
-        zero = self._zero_row
+        get = self._wz_row.get
         idx: list[int] = []
         starts: list[int] = []
         for word in words:
-            for feats in word_feature_block(word):
+            for feats in feature_block(word):
                 starts.append(len(idx))
-                idx.append(zero)  # keeps every segment non-empty for reduceat
-                idx.extend([j for j in map(get, feats) if j is not None])
+                idx.append(0)  # the zero row keeps every segment non-empty for reduceat
+                idx.extend(filter(None, map(get, feats)))
         base = self._n_rows
         if starts:
             self._table[base : base + len(starts)] = np.add.reduceat(self._wz[idx], starts, axis=0)
         for k, word in enumerate(words):
-            first = base + k * n_off
-            self._rows[word] = tuple(range(first, first + n_off))
+            self._rows[word] = base + k * n_off
         self._n_rows = base + len(starts)
 
     def _word_rows(self, word: str) -> tuple[int, ...]:
         """Rows of the cached table holding this word's summed weights at each offset."""
-        rows = self._rows.get(word)
-        if rows is None:
+        first = self._rows.get(word)
+        if first is None:
             self._add_words([word])
-            rows = self._rows[word]
-        return rows
+            first = self._rows[word]
+        return tuple(range(first, first + len(OFFSETS)))
 
     def emissions(
         self, words: Sequence[str], sents: Sequence[tuple[int, int]], ctx: Sequence[Sequence[str]]
     ) -> np.ndarray:
-        """Per-position label scores for a whole article; features never cross sentences."""
+        """Per-position label scores for a whole article; features never cross sentences.
+
+        The score of a position is bias + one cached row per offset, added in the order of
+        OFFSETS (float32 sums depend on the order, and tags must not change); a neighbour
+        outside the sentence gives the zero row, or the boundary row at -1 and +1."""
         n = len(words)
         cache = self._rows
         new = [w for w in dict.fromkeys(words) if w not in cache]
@@ -162,28 +172,33 @@ class CRFModel:
             lost = [w for w in dict.fromkeys(words) if w not in cache]
             if lost:  # the cache was reset to bound memory while adding
                 self._add_words(lost)
-        rows = np.array([cache[w] for w in words], np.int64).reshape(n, len(OFFSETS))
+        first = np.fromiter(map(cache.__getitem__, words), np.int64, n)
         sid = np.empty(n, np.int64)
         for k, (a, b) in enumerate(sents):
             sid[a:b] = k
-        pos = np.arange(n)
-        em = np.empty((n, len(self.labels)), np.float32)
-        em[:] = self._bias
-        for k, off in enumerate(OFFSETS):
-            src = pos + off
-            ok = (src >= 0) & (src < n)
-            src = np.where(ok, src, 0)
-            ok &= sid[src] == sid
-            em += self._table[np.where(ok, rows[src, k], 0)]
-            if off in (-1, 1):
-                em[~ok] += self._bound[off]
+        offs = np.array(OFFSETS)
+        src = np.arange(n)[:, None] + offs  # (n, offsets): the neighbour's position
+        ok = (src >= 0) & (src < n)
+        src = np.where(ok, src, 0)
+        ok &= sid[src] == sid[:, None]
+        rows = np.where(ok, first[src] + np.arange(len(OFFSETS)), self._fill)
+        picked = self._table[rows]  # (n, offsets, labels)
+        em = self._bias + picked[:, 0]
+        for k in range(1, len(OFFSETS)):
+            em += picked[:, k]
+        at: list[int] = []
+        vecs: list[np.ndarray] = []
+        ctx_cache = self._ctx_cache
         for i, feats in enumerate(ctx):
             if feats:
                 key = tuple(feats)
-                v = self._ctx_cache.get(key)
+                v = ctx_cache.get(key)
                 if v is None:
-                    v = self._ctx_cache[key] = self._vector(feats)
-                em[i] += v
+                    v = ctx_cache[key] = self._vector(feats)
+                at.append(i)
+                vecs.append(v)
+        if at:  # one position per row: the same single addition as a loop over rows
+            em[at] += vecs
         return em
 
     def segments(
@@ -196,58 +211,73 @@ class CRFModel:
         faster on long news sentences.)"""
         o = self._o
         others = np.delete(em, o, axis=1).max(axis=1)
-        forced = (em[:, o] - others) > PRUNE_MARGIN
+        forced = ((em[:, o] - others) > PRUNE_MARGIN).tolist()
         em = em.copy()
         t = self.trans
         out: list[tuple[int, int]] = []
+        after_o: list[int] = []  # stretch starts preceded by a forced «O»
+        before_o: list[int] = []  # stretch ends followed by one
         for a, b in sents:
             i = a
             while i < b:
                 if forced[i]:
                     i += 1
                     continue
-                j = i
+                j = i + 1
                 while j < b and not forced[j]:
                     j += 1
                 if i > a:
-                    em[i] += t[o, :]
+                    after_o.append(i)
                 if j < b:
-                    em[j - 1] += t[:, o]
+                    before_o.append(j - 1)
                 out.append((i, j))
                 i = j
+        # Each list names a row at most once, so these are the same single additions as
+        # row by row, and a one-word stretch still gets its «O» before, then after.
+        if after_o:
+            em[after_o] += t[o, :]
+        if before_o:
+            em[before_o] += t[:, o]
         return em, out
 
     def viterbi(self, em: np.ndarray, sents: Sequence[tuple[int, int]]) -> list[int]:
         """Viterbi for every stretch at once: one numpy step per position of the longest
-        stretch, batched over stretches; positions outside stretches are «O»."""
+        stretch, batched over stretches; positions outside stretches are «O».
+
+        Stretches are taken longest first, so the ones still running at a step are a prefix
+        of the batch: most stretches are one to three words long, and later steps work on a
+        few rows only."""
         em, sents = self.segments(em, [(a, b) for a, b in sents if b > a])
-        if not sents:
-            return [self._o] * len(em)
-        n_s = len(sents)
-        lens = np.array([b - a for a, b in sents])
-        starts = np.array([a for a, _ in sents])
-        width = int(lens.max())
-        pos = np.minimum(starts[:, None] + np.arange(width)[None, :], len(em) - 1)
-        t = self.trans[None, :, :]
-        delta = em[pos[:, 0]]
-        back = np.zeros((width, n_s, len(self.labels)), np.int64)
-        rows = np.arange(n_s)
-        for step in range(1, width):
-            s = delta[:, :, None] + t
-            bp = s.argmax(axis=1)
-            new = s.max(axis=1) + em[pos[:, step]]
-            active = (step < lens)[:, None]
-            delta = np.where(active, new, delta)
-            back[step] = bp
-        cur = delta.argmax(axis=1)
-        path = np.zeros((n_s, width), np.int64)
-        for step in range(width - 1, -1, -1):
-            path[:, step] = cur
-            if step:
-                cur = np.where(step < lens, back[step][rows, cur], cur)
         out = [self._o] * len(em)
+        if not sents:
+            return out
+        sents = sorted(sents, key=lambda s: s[0] - s[1])  # longest first, stable
+        lens = [b - a for a, b in sents]
+        width = lens[0]
+        # running[step]: how many stretches are longer than step.
+        running = [0] * width
+        for n in lens:
+            running[n - 1] += 1
+        for step in range(width - 2, -1, -1):
+            running[step] += running[step + 1]
+        starts = np.array([a for a, _ in sents])
+        pos = np.minimum(starts[:, None] + np.arange(width), len(em) - 1)
+        scores = em[pos]  # (stretches, width, labels)
+        t = self.trans[None, :, :]
+        delta = scores[:, 0].copy()
+        back: list[list[list[int]]] = []
+        for step in range(1, width):
+            m = running[step]
+            s = delta[:m, :, None] + t
+            back.append(s.argmax(axis=1).tolist())
+            delta[:m] = s.max(axis=1) + scores[:m, step]
+        ends = delta.argmax(axis=1).tolist()
         for k, (a, b) in enumerate(sents):
-            out[a:b] = path[k, : b - a].tolist()
+            cur = ends[k]
+            out[b - 1] = cur
+            for step in range(b - a - 1, 0, -1):
+                cur = back[step - 1][k][cur]
+                out[a + step - 1] = cur
         return out
 
     def tag_sentences(

@@ -10,6 +10,7 @@ Two kinds, kept apart so that decoding can cache:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -29,11 +30,10 @@ def set_clusters(clusters: dict[str, tuple[int, ...]]) -> None:
     word_feature_block.cache_clear()
 
 
-def _cluster_feats(w: str, core: str) -> list[str]:
-    ids = _CLUSTERS.get(w) or _CLUSTERS.get(core)
+def _cluster_feats(prefix: str, ids: tuple[int, ...] | None) -> tuple[str, ...]:
     if ids is None:
-        return ["k=none"]
-    return [f"k{n}={c}" for n, c in enumerate(ids)]
+        return (f"{prefix}k=none",)
+    return tuple([f"{prefix}k{n}={c}" for n, c in enumerate(ids)])
 
 
 def _shape(w: str) -> str:
@@ -50,32 +50,44 @@ def word_features(w: str, off: int) -> tuple[str, ...]:
     return word_feature_block(w)[OFFSETS.index(off)]
 
 
-@lru_cache(maxsize=300_000)
+# Training and the reference decoder ask for each word five times per position, so they go
+# through this cache; its size covers the training vocabulary (ANERcorp: about 30,000 words).
+# The article decoder calls feature_block directly: it keeps each word's summed weights
+# (CRFModel._rows) and never asks twice. (This cache once held 300,000 words at about 4 kB
+# each, 360 MB after 3,000 articles: the largest part of the pipeline's memory.)
+@lru_cache(maxsize=50_000)
 def word_feature_block(w: str) -> tuple[tuple[str, ...], ...]:
-    """Feature strings of one word at each offset of OFFSETS (-2, -1, 0, 1, 2), built once:
-    the word, its clitic-free core, affixes, shape, word clusters."""
+    return feature_block(w)
+
+
+def feature_block(w: str) -> tuple[tuple[str, ...], ...]:
+    """Feature strings of one word at each offset of OFFSETS (-2, -1, 0, 1, 2): the word,
+    its clitic-free core, affixes, shape, word clusters."""
     forms = match_forms(w)
     core = forms[-1]
     shape = _shape(w)
-    clusters = _cluster_feats(w, core)
-    x2 = w[-2:]
-    near = ["w=" + w, "c=" + core, "p2=" + w[:2], "x2=" + x2, "x3=" + w[-3:], "sh=" + shape,
-            *clusters]  # fmt: skip
-    centre = [
-        "w=" + w, "c=" + core, "sh=" + shape, "p1=" + w[:1], "p2=" + w[:2], "p3=" + w[:3],
-        "p4=" + w[:4], "x1=" + w[-1:], "x2=" + x2, "x3=" + w[-3:], "x4=" + w[-4:],
-        "cx2=" + core[-2:], "cx3=" + core[-3:], "cp2=" + core[:2], "cp3=" + core[:3],
-        "len=" + str(min(len(core), 8)), *clusters,
-    ]  # fmt: skip
+    ids = _CLUSTERS.get(w) or _CLUSTERS.get(core)
+    # Each string is built whole, offset first: this runs for every new word of a stream.
+    p2, x2, x3 = w[:2], w[-2:], w[-3:]
+
+    def near(o: str) -> tuple[str, ...]:
+        return (f"{o}w={w}", f"{o}c={core}", f"{o}p2={p2}", f"{o}x2={x2}", f"{o}x3={x3}",
+                f"{o}sh={shape}", *_cluster_feats(o, ids))  # fmt: skip
+
+    centre = (
+        f"0w={w}", f"0c={core}", f"0sh={shape}", f"0p1={w[:1]}", f"0p2={p2}", f"0p3={w[:3]}",
+        f"0p4={w[:4]}", f"0x1={w[-1:]}", f"0x2={x2}", f"0x3={x3}", f"0x4={w[-4:]}",
+        f"0cx2={core[-2:]}", f"0cx3={core[-3:]}", f"0cp2={core[:2]}", f"0cp3={core[:3]}",
+        f"0len={min(len(core), 8)}", *_cluster_feats("0", ids),
+    )  # fmt: skip
     if len(forms) > 1:
-        centre.append("cl=" + w[: len(w) - len(core)])
-    far = ["w=" + w, "c=" + core]
+        centre = (*centre, f"0cl={w[: len(w) - len(core)]}")
     return (
-        tuple(["-2" + f for f in far]),
-        tuple(["-1" + f for f in near]),
-        tuple(["0" + f for f in centre]),
-        tuple(["1" + f for f in near]),
-        tuple(["2" + f for f in far]),
+        (f"-2w={w}", f"-2c={core}"),
+        near("-1"),
+        centre,
+        near("1"),
+        (f"2w={w}", f"2c={core}"),
     )
 
 
@@ -84,10 +96,10 @@ _NOT_FEATURES = frozenset({"cue"})  # cue verbs serve the claim rules only
 
 def context_features(
     n: int, hits: Sequence[Hit], sents: Sequence[tuple[int, int]] | None = None
-) -> list[list[str]]:
+) -> list[tuple[str, ...]]:
     """Per-position lexicon features: list matches as B/I, and their neighbours (within the
-    match's sentence)."""
-    out: list[list[str]] = [[] for _ in range(n)]
+    match's sentence). Most positions have none: they share one empty tuple."""
+    rows: defaultdict[int, list[str]] = defaultdict(list)
     sid = [0] * n
     for k, (a, b) in enumerate(sents or ()):
         sid[a:b] = [k] * (b - a)
@@ -95,16 +107,16 @@ def context_features(
         name = h.list
         if name in _NOT_FEATURES or h.end > n or sid[h.start] != sid[h.end - 1]:
             continue
-        out[h.start].append(f"g{name}B")
+        rows[h.start].append(f"g{name}B")
         for k in range(h.start + 1, h.end):
-            out[k].append(f"g{name}I")
+            rows[k].append(f"g{name}I")
         if h.end < n and sid[h.end] == sid[h.start]:
-            out[h.end].append(f"g{name}>")  # follows a match (a name after a title)
+            rows[h.end].append(f"g{name}>")  # follows a match (a name after a title)
         if h.start > 0 and sid[h.start - 1] == sid[h.start]:
-            out[h.start - 1].append(f"g{name}<")
-    for row in out:
-        if len(row) > 1:
-            row[:] = sorted(set(row))
+            rows[h.start - 1].append(f"g{name}<")
+    out: list[tuple[str, ...]] = [()] * n
+    for i, row in rows.items():
+        out[i] = tuple(sorted(set(row))) if len(row) > 1 else tuple(row)
     return out
 
 

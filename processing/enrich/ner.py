@@ -11,6 +11,7 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from processing.enrich.crf import CRFModel, load_model
@@ -65,13 +66,20 @@ def sentences(tokens: Sequence[Token], text: str) -> list[tuple[int, int]]:
 def bio_spans(tags: Sequence[str], offset: int = 0) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     start, typ = -1, ""
-    for i, tag in enumerate([*tags, "O"]):
+    for i, tag in enumerate(tags):
+        if tag == "O":  # most tags: only closes the open span
+            if typ:
+                out.append((start + offset, i + offset, typ))
+                typ = ""
+            continue
         pre, _, t = tag.partition("-")
-        if typ and (pre in ("B", "O") or t != typ):
+        if typ and (pre == "B" or t != typ):
             out.append((start + offset, i + offset, typ))
             typ = ""
         if pre == "B" or (pre == "I" and t != typ):
             start, typ = i, t
+    if typ:
+        out.append((start + offset, len(tags) + offset, typ))
     return out
 
 
@@ -308,7 +316,7 @@ def propagate(mentions: list[Mention], words: Sequence[str]) -> list[Mention]:
     """Make the article consistent with itself: a single-word name the tagger typed two ways
     takes its majority type; an untagged repeat of a name found elsewhere is tagged (a
     multi-word name, a single-word entity, or the last word of a person's name: a surname)."""
-    cores = [match_forms(w)[-1] for w in words]
+    cores = list(map(itemgetter(-1), map(match_forms, words)))  # clitic-free: «لحفتر» is «حفتر»
     mentions = _majority_types(mentions, cores)
     seqs: dict[tuple[str, ...], set[str]] = {}
     lex: dict[str, set[str]] = {}
@@ -328,13 +336,22 @@ def propagate(mentions: list[Mention], words: Sequence[str]) -> list[Mention]:
         for k in range(m.start, m.end):
             taken[k] = True
     out = list(mentions)
+    # Where each multi-word name's first word occurs, so that a name is looked for there
+    # only, not at every word.
+    heads = {key[0] for key in seqs}
+    at: dict[str, list[int]] = {}
+    for i, core in enumerate(cores):
+        if core in heads:
+            at.setdefault(core, []).append(i)
     # Multi-word names first («البنك التجاري» found once is found again), longest first.
     for key, types in sorted(seqs.items(), key=lambda kv: -len(kv[0])):
         if len(types) != 1:
             continue
         n = len(key)
-        for i in range(len(words) - n + 1):
-            if cores[i] == key[0] and tuple(cores[i : i + n]) == key and not any(taken[i : i + n]):
+        for i in at.get(key[0], ()):
+            if i > len(words) - n:
+                break
+            if tuple(cores[i : i + n]) == key and not any(taken[i : i + n]):
                 out.append(Mention(next(iter(types)), i, i + n, "propagated"))
                 for k in range(i, i + n):
                     taken[k] = True

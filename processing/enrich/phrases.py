@@ -24,6 +24,16 @@ class Match(NamedTuple):
     form: str = ""  # the reading of the first word that matched
 
 
+class _Start(NamedTuple):
+    stripped: bool
+    form: str
+    slot: dict[tuple[str, ...], tuple[Any, ...]]
+    lengths: tuple[int, ...]
+
+
+_STARTS_MAX = 200_000
+
+
 @lru_cache(maxsize=200_000)
 def readings(word: str) -> tuple[str, ...]:
     """The word, then its clitic-free readings, least stripped first («وباريس» is «باريس»
@@ -41,6 +51,20 @@ class PhraseIndex(Generic[V]):
         # first word -> {rest-of-phrase: values}; rests are tried longest first.
         self._heads: dict[str, dict[tuple[str, ...], tuple[V, ...]]] = {}
         self._lengths: dict[str, tuple[int, ...]] = {}
+        # word -> the readings of it that start an entry, with their slots. Most words of a
+        # text start none, and a text repeats its words, so this saves find_all the clitic
+        # readings and head lookups of every word seen before. Cleared by add().
+        self._starts: dict[str, tuple[_Start, ...]] = {}
+
+    # The gazetteer is pickled: keep _starts (derived, per process) out of the file, and
+    # give indexes read from a file, including ones written before it existed, an empty one.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_heads": self._heads, "_lengths": self._lengths}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._heads = state["_heads"]
+        self._lengths = state["_lengths"]
+        self._starts = {}
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._heads.values())
@@ -54,6 +78,7 @@ class PhraseIndex(Generic[V]):
         if value not in old:
             slot[rest] = (*old, value)
         self._lengths[head] = tuple(sorted({len(r) for r in slot}, reverse=True))
+        self._starts.clear()
 
     def add_phrase(self, phrase: str, value: V) -> None:
         self.add(key_of(phrase), value)
@@ -71,26 +96,53 @@ class PhraseIndex(Generic[V]):
             for rest in slot:
                 yield (head, *rest)
 
+    def _starts_of(self, word: str, strip: bool = True) -> tuple[_Start, ...]:
+        """The readings of ``word`` that start an entry, least stripped first (remembered
+        for the next texts when ``strip``)."""
+        out = []
+        for k, form in enumerate(readings(word) if strip else (word,)):
+            slot = self._heads.get(form)
+            if slot is not None:
+                out.append(_Start(k > 0, form, slot, self._lengths[form]))
+        found = tuple(out)
+        if strip:
+            if len(self._starts) >= _STARTS_MAX:  # bound memory on endless streams
+                self._starts.clear()
+            self._starts[word] = found
+        return found
+
     def find_all(self, words: Sequence[str], strip: bool = True) -> list[Match]:
         """Every match at every position, overlapping ones included."""
-        out: list[Match] = []
-        heads, lengths = self._heads, self._lengths
+        return [Match(*m) for m in self.spans(words, strip)]
+
+    def spans(
+        self, words: Sequence[str], strip: bool = True
+    ) -> list[tuple[int, int, tuple[V, ...], bool, str]]:
+        """``find_all`` as plain tuples (start, end, values, stripped, form): the lexicon
+        scan turns them into its own records, and building a Match first would cost as much
+        as the search itself."""
+        out: list[tuple[int, int, tuple[V, ...], bool, str]] = []
+        known = self._starts
         n = len(words)
-        for i in range(n):
-            forms = readings(words[i]) if strip else (words[i],)
+        for i, word in enumerate(words):
+            if strip:
+                starts = known.get(word)
+                if starts is None:
+                    starts = self._starts_of(word)
+            else:
+                starts = self._starts_of(word, strip=False)
+            if not starts:
+                continue
             ends: set[int] = set()  # one reading per span: the least stripped one
-            for k, form in enumerate(forms):
-                slot = heads.get(form)
-                if slot is None:
-                    continue
-                for length in lengths[form]:
+            for stripped, form, slot, lengths in starts:
+                for length in lengths:
                     end = i + 1 + length
                     if end > n or end in ends:
                         continue
                     vals = slot.get(tuple(words[i + 1 : end]) if length else ())
                     if vals is not None:
                         ends.add(end)
-                        out.append(Match(i, end, vals, k > 0, form))
+                        out.append((i, end, vals, stripped, form))
         return out
 
     def find(self, words: Sequence[str], strip: bool = True) -> list[Match]:

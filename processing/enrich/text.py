@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import repeat
 from typing import NamedTuple
 
 from processing.normalize import normalize
@@ -32,13 +33,17 @@ def norm_token(text: str) -> str:
 
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
-    out: list[Token] = []
-    append = out.append
-    for m in _TOKEN_RE.finditer(text):
-        w = m.group()
-        a, b = m.span()
-        append(Token(w, norm_token(w), a + offset, b + offset))
-    return out
+    found = list(_TOKEN_RE.finditer(text))
+    words = list(map(re.Match.group, found))
+    starts = map(re.Match.start, found)
+    ends = map(re.Match.end, found)
+    if offset:
+        starts = (a + offset for a in starts)
+        ends = (b + offset for b in ends)
+    # Built by map, without a Python-level call per token: an article has hundreds of them.
+    # tuple.__new__(Token, fields) is what Token(*fields) does, minus that call.
+    fields = zip(words, map(norm_token, words), starts, ends, strict=True)
+    return list(map(tuple.__new__, repeat(Token), fields))
 
 
 _QUOTES = re.compile(r'[«»"“”]')

@@ -53,9 +53,9 @@ class Lexicon:
     def scan(self, words: Sequence[str]) -> list[Hit]:
         """All matches of all lists over normalised words (overlaps included)."""
         return [
-            Hit(m.start, m.end, name, payload, m.stripped, m.form)
-            for m in self.index.find_all(words)
-            for name, payload in m.values
+            Hit(start, end, name, payload, stripped, form)
+            for start, end, values, stripped, form in self.index.spans(words)
+            for name, payload in values
         ]
 
     def lookup(self, key: Sequence[str]) -> tuple[tuple[str, str], ...]:
