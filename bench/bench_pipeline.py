@@ -219,7 +219,9 @@ def extraction_quality(corpus: Corpus, store: Any) -> dict[str, dict[str, float]
         item = corpus.articles.get(path)
         if item is not None:
             by_method.setdefault(art.extraction, []).append(f1(art.body, item.content))
-    return {m: {"pages": len(v), "mean_f1": round(sum(v) / len(v), 4)} for m, v in by_method.items()}
+    return {
+        m: {"pages": len(v), "mean_f1": round(sum(v) / len(v), 4)} for m, v in by_method.items()
+    }
 
 
 # --- baselines ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ store/ or alerts/. The CLI and the Airflow DAGs call the functions below and not
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -28,6 +29,7 @@ from ingest.websub import poll_deferred_by_push
 from processing.assemble import assemble_article
 from processing.dedup import DedupConfig, DedupResult, deduplicate
 from processing.enrich import enrich
+from processing.enrich import warm_up as warm_up_enrichment
 from processing.language import detect_language
 from processing.urls import canonical_url
 from rasid.config import Settings, load_settings
@@ -268,6 +270,21 @@ def _dedup(articles: list[Article], store: Store, settings: Settings, now: datet
         return deduplicate(articles, SqliteDedupState(conn), now, config)
 
 
+_WARM = False
+
+
+def _warm_once() -> None:
+    """Load the gazetteers and the tagger, then freeze what the process holds so far: the
+    collector's full passes over those long-lived tables cost ~0.2 ms an article (45 ms
+    every ~250 articles) and never free anything. Called under _CPU_LOCK."""
+    global _WARM
+    if not _WARM:
+        warm_up_enrichment()
+        gc.collect()
+        gc.freeze()
+        _WARM = True
+
+
 def _finish(
     articles: list[Article], store: Store, settings: Settings, now: datetime
 ) -> list[tuple[Article, str]]:
@@ -294,6 +311,7 @@ def _finish(
                 continue
         if art.lang == "ar":
             with _CPU_LOCK:
+                _warm_once()
                 enr = enrich(art.title, art.body)
             art.entities, art.places, art.claims = enr.entities, enr.places, enr.claims
         originals[art.id] = art
