@@ -3,7 +3,8 @@
 Public surface (see docs/dedup.md):
 
 - ``content_hash(title, body)``: hash of the normalised text (exact duplicates).
-- ``NearDuplicateIndex``: MinHash LSH over word shingles, verified by exact Jaccard.
+- ``NearDuplicateIndex``: MinHash LSH over word shingles; the pair decision (exact
+  Jaccard, coverage of re-worded copies, recurring templates) is in ``decide.py``.
 - ``StoryClusterer`` / ``Story``: online clustering of articles about one event.
 - ``DedupState`` (protocol), ``InMemoryDedupState``; SQLite lives in ``store.dedup_sqlite``.
 - ``deduplicate(batch, state, now, config=None) -> DedupResult``: the pipeline's one call.

@@ -5,8 +5,10 @@ Per article, in time order, the first rule that fires decides:
 1. ``same-url``: canonical URL or feed GUID already seen: the same article again
    (a re-poll, an update). Nothing is counted twice.
 2. ``exact``: same normalised title and body as an earlier article at another URL.
-3. ``near``: exact Jaccard of word 3-shingles with an earlier article >= threshold
-   (a reprint with edits). Linked through ``duplicate_of``, never dropped.
+3. ``near``: a reprint with edits of an earlier article: exact Jaccard of word 3-shingles
+   >= threshold, or a re-worded copy whose shared shingle runs cover most of both texts,
+   unless the shared wording is a recurring template (``decide.py``). Linked through
+   ``duplicate_of``, never dropped.
 4. ``new``.
 
 Every article except ``same-url`` is then placed in a story: reprints join their original's
@@ -126,7 +128,7 @@ class _Run:
             root = doc.root if doc else original
             forced = doc.story_id if doc else None
         else:
-            match = self.near.query(a.id, fp=fp)
+            match = self.near.query(a.id, fp=fp, at=at)
             if match is not None:
                 kind, matched_on = "near", "shingles"
                 root, sim = match.original_id, match.similarity

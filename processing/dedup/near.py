@@ -1,21 +1,25 @@
-"""Near-duplicate detection: MinHash LSH finds candidates, exact Jaccard decides.
+"""Near-duplicate detection: MinHash LSH finds candidates, exact shingle sets decide.
 
 LSH alone estimates similarity with ±0.04 noise at 128 permutations; verifying every
-candidate on the exact shingle sets is what keeps precision up at the threshold.
+candidate on the exact shingle sets is what keeps precision up at the threshold. Below the
+Jaccard threshold, re-worded copies are recognised by how much of both texts the shared
+shingle runs cover; template texts (the same fixed wording on many days) are told apart by
+how often their shared wording recurs among the other candidates (``decide.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
 
 from processing.dedup.config import DedupConfig
+from processing.dedup.decide import PairVerdict, pair_verdict
 from processing.dedup.minhash import MinHasher
 from processing.dedup.state import DedupState, DocEntry
-from processing.dedup.text import jaccard, shingle_hashes
+from processing.dedup.text import jaccard, shingle_sequence
 from processing.normalize import tokens
 
 
@@ -23,6 +27,8 @@ from processing.normalize import tokens
 class Fingerprint:
     shingles: np.ndarray  # sorted unique uint32
     bands: np.ndarray  # int64 band keys; empty when the text is too short to compare
+    # the shingles in text order (not stored: only the new article's side of a pair needs it)
+    sequence: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint32))
 
     @property
     def comparable(self) -> bool:
@@ -46,35 +52,73 @@ class NearDuplicateIndex:
 
     def fingerprint(self, text: str | None = None, toks: list[str] | None = None) -> Fingerprint:
         toks = tokens(text or "") if toks is None else toks
-        sh = shingle_hashes(toks, self.config.shingle_size)
+        seq = shingle_sequence(toks, self.config.shingle_size)
+        sh = np.unique(seq)
         if len(sh) < self.config.min_shingles:
-            return Fingerprint(sh, np.empty(0, dtype=np.int64))
-        return Fingerprint(sh, self.hasher.band_keys(self.hasher.signature(sh)))
+            return Fingerprint(sh, np.empty(0, dtype=np.int64), seq)
+        return Fingerprint(sh, self.hasher.band_keys(self.hasher.signature(sh)), seq)
 
     def query(
-        self, article_id: str, text: str | None = None, fp: Fingerprint | None = None
+        self,
+        article_id: str,
+        text: str | None = None,
+        fp: Fingerprint | None = None,
+        at: datetime | None = None,
     ) -> Match | None:
-        """The closest earlier article at or above the threshold, or None."""
+        """The most similar earlier article that is a near-duplicate (``decide.is_copy``),
+        or None. ``at`` (the article's time) lets the template check count its day."""
         fp = fp or self.fingerprint(text)
+        scored = self.candidates(article_id, fp)
+        c = self.config
+        floor = min(c.near_threshold, c.reword_min_jaccard)
+        for sim, cid, doc in scored:
+            if sim < floor:
+                break
+            if self.judge(fp, at, cid, doc, scored, sim).copy:
+                return Match(doc.root or cid, round(sim, 4), cid)
+        return None
+
+    def candidates(self, article_id: str, fp: Fingerprint) -> list[tuple[float, str, DocEntry]]:
+        """(exact Jaccard, id, entry) of the LSH candidates (at most ``max_candidates``,
+        most shared bands first), most similar first, ties by id so that the decision does
+        not depend on the store."""
         if not fp.comparable:
-            return None
+            return []
         hits = self.state.lsh_candidates(fp.bands.tolist())
         hits.pop(article_id, None)
-        if not hits:
-            return None
         ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.max_candidates]
-        best: tuple[float, str, DocEntry] | None = None
+        scored: list[tuple[float, str, DocEntry]] = []
         for cid, _ in ranked:
             doc = self.state.get_doc(cid)
-            if doc is None:
-                continue
-            sim = jaccard(fp.shingles, doc.shingles)
-            if best is None or sim > best[0] or (sim == best[0] and cid < best[1]):
-                best = (sim, cid, doc)
-        if best is None or best[0] < self.config.near_threshold:
-            return None
-        sim, cid, doc = best
-        return Match(doc.root or cid, round(sim, 4), cid)
+            if doc is not None:
+                scored.append((jaccard(fp.shingles, doc.shingles), cid, doc))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        return scored
+
+    def judge(
+        self,
+        fp: Fingerprint,
+        at: datetime | None,
+        cid: str,
+        doc: DocEntry,
+        scored: list[tuple[float, str, DocEntry]],
+        sim: float | None = None,
+        measure_all: bool = False,
+    ) -> PairVerdict:
+        """Is the stored ``doc`` a copy of the new article?  ``scored`` (from
+        ``candidates``) supplies the other candidates for the template check."""
+        others = ((s, d.seen_at.date(), d.shingles) for s, i, d in scored if i != cid)
+        return pair_verdict(
+            fp.sequence,
+            fp.shingles,
+            doc.shingles,
+            doc.seen_at.date(),
+            at.date() if at is not None else None,
+            others,
+            self.config,
+            sim,
+            measure_all,
+        )
 
     def add(
         self,

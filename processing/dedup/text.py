@@ -58,8 +58,9 @@ def _token_hashes(toks: Sequence[str]) -> np.ndarray:
     return np.array(list(map(cache.__getitem__, toks)), dtype=np.uint64)
 
 
-def shingle_hashes(toks: Sequence[str], k: int = 3) -> np.ndarray:
-    """Sorted unique 32-bit hashes of the word k-shingles (k in 1..3) of a token list."""
+def shingle_sequence(toks: Sequence[str], k: int = 3) -> np.ndarray:
+    """32-bit hashes of the word k-shingles (k in 1..3) of a token list, in text order
+    (shingle i starts at token i), repeats kept."""
     if not toks:
         return np.empty(0, dtype=np.uint32)
     h = _token_hashes(toks)
@@ -69,7 +70,12 @@ def shingle_hashes(toks: Sequence[str], k: int = 3) -> np.ndarray:
         mixed = (h[:-1] * _K1) ^ (h[1:] * _K2)
     else:
         mixed = h * _K1  # a text shorter than k: its words are its only shingles
-    return np.unique((mixed >> _SHIFT).astype(np.uint32))
+    return (mixed >> _SHIFT).astype(np.uint32)
+
+
+def shingle_hashes(toks: Sequence[str], k: int = 3) -> np.ndarray:
+    """Sorted unique 32-bit hashes of the word k-shingles (k in 1..3) of a token list."""
+    return np.unique(shingle_sequence(toks, k))
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
