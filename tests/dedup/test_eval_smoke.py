@@ -10,8 +10,11 @@ def test_labels_hold_ids_not_text() -> None:
     labels = load_labels()
     assert len(labels["pairs"]) >= 400
     for p in labels["pairs"]:
-        assert set(p) == {"a", "b", "stratum", "label"}
+        assert set(p) == {"a", "b", "stratum", "label", "votes"}
         assert p["label"] in {"D", "S", "N"}
+        # two or three passes; the label is their majority
+        assert set(p["votes"]) <= {"D", "S", "N"} and len(p["votes"]) in (2, 3)
+        assert p["votes"].count(p["label"]) >= 2
         assert len(p["a"]) == len(p["b"]) == 16 and int(p["a"], 16) >= 0
     assert LABELS_PATH.stat().st_size < 60_000
 
