@@ -29,68 +29,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+
+def _tags(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
 # Elements that start a new line of text; <br> too.
-_BLOCK = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "br",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "figure",
-        "footer",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "table",
-        "td",
-        "th",
-        "tr",
-        "ul",
-    ]
+_BLOCK = _tags(
+    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 "
+    "h6 header hr li main ol p pre section table td th tr ul"
 )
 # Never article text, whatever the template says.
-_SKIP = frozenset(
-    [
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "svg",
-        "iframe",
-        "form",
-        "button",
-        "input",
-        "select",
-        "textarea",
-        "nav",
-        "object",
-        "embed",
-        "video",
-        "audio",
-        "canvas",
-        "map",
-        "head",
-        "title",
-        "meta",
-        "link",
-    ]
+_SKIP = _tags(
+    "script style noscript template svg iframe form button input select textarea nav object "
+    "embed video audio canvas map head title meta link"
 )
 _PATH_PROBES = 12  # snippets of the body used to locate its container
 
@@ -261,38 +213,9 @@ def _probes(lines: list[str], width: int = 24) -> list[str]:
 # Where a text sits in a paragraph-level element, the body container is its nearest
 # ancestor that is not one: a one-paragraph article and a ten-paragraph one of the same
 # template then give the same path.
-_INLINE = frozenset(
-    [
-        "a",
-        "abbr",
-        "b",
-        "big",
-        "blockquote",
-        "br",
-        "cite",
-        "code",
-        "em",
-        "font",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "i",
-        "li",
-        "mark",
-        "p",
-        "pre",
-        "q",
-        "s",
-        "small",
-        "span",
-        "strong",
-        "sub",
-        "sup",
-        "u",
-    ]
+_INLINE = _tags(
+    "a abbr b big blockquote br cite code em font h1 h2 h3 h4 h5 h6 i li mark p pre q s small "
+    "span strong sub sup u"
 )
 
 
