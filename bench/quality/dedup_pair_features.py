@@ -2,11 +2,13 @@
 
 For every labelled pair (a file laid out like processing/dedup/eval_pairs.json: "pairs"
 with "a", "b", "label" D/S/N; another labelling of the same or other pairs works too), the
-corpus is streamed through a ``NearDuplicateIndex`` in time order, as deduplication sees
-it. When the later article of a pair arrives, the pair is measured against the earlier one
-with the window and the LSH candidates of that moment: Jaccard, coverage, lead coverage,
-template share and residual (``processing/dedup/decide.py``). The pair counts as predicted
-D when the earlier article is among the LSH candidates and ``decide.is_copy`` says so.
+corpus is streamed through deduplication one article at a time, in time order. When the
+later article of a pair arrives, the pair is measured against the earlier one with the
+window and the LSH candidates of that moment: Jaccard, coverage, lead coverage, template
+share and residual (``processing/dedup/decide.py``). The pair counts as predicted D when
+the earlier article is offered to the decision (an LSH candidate, or one of the recent
+members of the story the later article joins: ``DedupConfig.story_candidates``) and
+``decide.is_copy`` says so.
 
 This is the pair-classifier view: no grouping, so a pair linked only through a third
 article is not counted (``dedup_eval.py`` measures the end-to-end grouping). Because the
@@ -27,22 +29,59 @@ from pathlib import Path
 from typing import Any
 
 from processing.dedup.config import DedupConfig
-from processing.dedup.corpus import find_data_dir, load_saudinewsnet
+from processing.dedup.corpus import find_data_dir, load_saudinewsnet, to_article
 from processing.dedup.decide import PairVerdict, is_copy
+from processing.dedup.engine import _Run
 from processing.dedup.evaluate import LABELS_PATH, load_labels, split_of
-from processing.dedup.near import NearDuplicateIndex
-from processing.dedup.state import InMemoryDedupState
+from processing.dedup.near import Fingerprint, Match, NearDuplicateIndex
+from processing.dedup.state import DedupState, InMemoryDedupState
 
 JACCARD_SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 NEAR_SWEEP = (0.5, 0.55, 0.6)
 LEAD_SWEEP = (0.5, 0.6, 0.65, 0.7, 0.8)
 
 
+class _StoryProbe(NearDuplicateIndex):
+    """The engine's index, noting which earlier articles of labelled pairs the story of a
+    later article would offer (whether or not LSH already found a copy). An earlier article
+    whose group LSH offered through another member is not offered again (as in ``query``)."""
+
+    def __init__(
+        self, state: DedupState, config: DedupConfig, later: dict[str, list[tuple[str, dict]]]
+    ) -> None:
+        super().__init__(state, config)
+        self.later = later
+        self.offered: dict[tuple[str, str], bool] = {}
+
+    def query(
+        self,
+        article_id: str,
+        text: str | None = None,
+        fp: Fingerprint | None = None,
+        at: datetime | None = None,
+        story: Callable[[], str | None] | None = None,
+    ) -> Match | None:
+        fp = fp or self.fingerprint(text)
+        if article_id in self.later and story is not None and fp.comparable:
+            story_id = story() if self.config.story_candidates else None
+            offered = {doc.root for _, _, doc in self.candidates(article_id, fp)}
+            limit = self.config.story_candidates
+            members = (
+                {cid for cid, _ in self.story_members(story_id, article_id, offered, limit)}
+                if story_id
+                else set()
+            )
+            for first, _ in self.later[article_id]:
+                self.offered[(first, article_id)] = first in members
+        return super().query(article_id, text, fp, at, story)
+
+
 def measure(
     labels: dict[str, Any], data_dir: str | Path | None, config: DedupConfig
 ) -> list[dict[str, Any]]:
-    """One row per labelled pair found in the corpus: label, split, candidate or not, and
-    the ``PairVerdict`` fields measured when the later article arrived."""
+    """One row per labelled pair found in the corpus: label, split, candidate or not (LSH;
+    story: offered by the story only), and the ``PairVerdict`` fields measured when the
+    later article arrived."""
     path = find_data_dir(data_dir)
     if path is None:
         raise FileNotFoundError(f"SaudiNewsNet not found at {data_dir or 'the default path'}")
@@ -55,35 +94,40 @@ def measure(
         later.setdefault(second, []).append((first, p))
 
     state = InMemoryDedupState()
-    index = NearDuplicateIndex(state, config)
-    rows: list[dict[str, Any]] = []
+    run = _Run(state, config, max(d.at for d in docs))
+    index = run.near = _StoryProbe(state, config, later)
+    pending: list[tuple[str, str, dict[str, Any]]] = []
     pruned_to: datetime | None = None
     for d in docs:
         horizon = d.at - config.window
         if pruned_to is None or horizon - pruned_to >= (config.window / 72):
             state.prune(horizon)  # about hourly, like the pipeline's batches
             pruned_to = horizon
-        fp = index.fingerprint(d.body)
         if d.key in later:
+            fp = index.fingerprint(d.body)
             scored = index.candidates(d.key, fp)
-            by_id = {cid: (sim, doc) for sim, cid, doc in scored}
+            by_id = {cid for _, cid, _ in scored}
             for first, p in later[d.key]:
                 row = {"a": p["a"], "b": p["b"], "label": p["label"]}
                 row["split"] = split_of(p["a"], p["b"])
                 doc = state.get_doc(first)
                 row["candidate"] = first in by_id
+                pending.append((first, d.key, row))
                 if doc is None or not fp.comparable:
                     row["measured"] = False  # too short to compare, or out of the window
-                    rows.append(row)
                     continue
                 v = index.judge(fp, d.at, first, doc, scored, measure_all=True)
-                rows.append(row | {"measured": True} | asdict(v))
-        index.add(d.key, fp, d.at, None, "")
+                row.update({"measured": True} | asdict(v))
+        run.process(to_article(d))
+    rows = []
+    for first, second, row in pending:
+        row["story"] = not row["candidate"] and index.offered.get((first, second), False)
+        rows.append(row)
     return rows
 
 
-def predict(row: dict[str, Any], config: DedupConfig) -> bool:
-    if not row["measured"] or not row["candidate"]:
+def predict(row: dict[str, Any], config: DedupConfig, story: bool = True) -> bool:
+    if not row["measured"] or not (row["candidate"] or (story and row.get("story"))):
         return False
     fields = {k: row[k] for k in PairVerdict.__dataclass_fields__}
     return is_copy(PairVerdict(**fields), config)
@@ -116,7 +160,9 @@ def report(rows: list[dict[str, Any]], config: DedupConfig) -> dict[str, Any]:
         "pairs": len(rows),
         "positives": len(d_rows),
         "positives_not_candidates": sum(not r["candidate"] for r in d_rows),
+        "positives_not_offered": sum(not (r["candidate"] or r.get("story")) for r in d_rows),
         "rule": scores(rows, lambda r: predict(r, config)),
+        "rule_lsh_only": scores(rows, lambda r: predict(r, config, story=False)),
         "jaccard_sweep": [
             {"threshold": t}
             | scores(rows, lambda r, t=t: r["measured"] and r["candidate"] and r["jaccard"] >= t)
@@ -149,9 +195,11 @@ def _line(name: str, s: dict[str, Any]) -> str:
 def render(r: dict[str, Any]) -> str:
     lines = [
         f"{r['pairs']} labelled pairs, {r['positives']} D"
-        f" ({r['positives_not_candidates']} D never LSH candidates: counted as missed)",
+        f" ({r['positives_not_candidates']} D never LSH candidates,"
+        f" {r['positives_not_offered']} never offered by LSH or the story: counted as missed)",
         "decision rule (DedupConfig defaults):",
         _line("rule", r["rule"]),
+        _line("rule, LSH candidates only", r["rule_lsh_only"]),
         _line("rule without the template check", r["no_template_check"]),
         "plain shingle Jaccard >= threshold:",
         *(_line(f"J >= {s['threshold']:.2f}", s) for s in r["jaccard_sweep"]),

@@ -20,7 +20,10 @@ shingles in text order:
   ``template_days`` distinct calendar days, the pair's own days included, is template
   wording. When it is most of the shared text, the rest (the residual Jaccard) must still
   be similar: the same subject. Otherwise the pair is the same template about another
-  country or day.
+  country or day. Such a pair must also cover both texts and the new article's lead as a
+  re-worded copy does, whatever its Jaccard: template wording inflates J, so J >= the
+  threshold alone is no evidence of one copy (the next day's weather report at J 0.57,
+  with another lead).
 
 ``pair_verdict`` measures one pair; ``is_copy`` decides from the measurements and the
 thresholds in ``DedupConfig``, so that a labelled set can be re-scored under other
@@ -113,14 +116,18 @@ def is_copy(v: PairVerdict, c: DedupConfig) -> bool:
     """The decision, from a pair's measurements."""
     if v.jaccard < min(c.near_threshold, c.reword_min_jaccard):
         return False
-    if v.jaccard < c.near_threshold and not (
+    reworded = (
         v.coverage >= c.reword_coverage
         and v.coverage_other >= c.reword_coverage
         and v.lead_coverage >= c.reword_lead_coverage
-    ):
+    )
+    if v.jaccard < c.near_threshold and not reworded:
         return False
     if v.jaccard < c.template_max_jaccard and v.template_share >= c.template_share:
-        return v.residual >= c.template_residual
+        # Most of the shared text is template wording, so J overstates how much of the two
+        # texts is one copy: the pair must still be similar without it (the residual), and
+        # cover both texts and the lead like a re-worded copy, even at J >= near_threshold.
+        return reworded and v.residual >= c.template_residual
     return True
 
 

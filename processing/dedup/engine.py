@@ -7,8 +7,9 @@ Per article, in time order, the first rule that fires decides:
 2. ``exact``: same normalised title and body as an earlier article at another URL.
 3. ``near``: a reprint with edits of an earlier article: exact Jaccard of word 3-shingles
    >= threshold, or a re-worded copy whose shared shingle runs cover most of both texts,
-   unless the shared wording is a recurring template (``decide.py``). Linked through
-   ``duplicate_of``, never dropped.
+   unless the shared wording is a recurring template (``decide.py``). Candidates come from
+   LSH and, failing a copy there, from the story the article is about to join. Linked
+   through ``duplicate_of``, never dropped.
 4. ``new``.
 
 Every article except ``same-url`` is then placed in a story: reprints join their original's
@@ -116,6 +117,18 @@ class _Run:
             return seen, None
 
         fp = self.near.fingerprint(toks=toks)
+        tf = story_terms(a.title, toks, self.config.lead_tokens, self.config.title_boost)
+        vec = self.stories.vector(tf, at)
+        closest: tuple[Story | None, float] | None = None
+
+        def joining() -> str | None:
+            """The story the article would join by its vector (asked once, if needed)."""
+            nonlocal closest
+            if closest is None:
+                closest = self.stories.closest(vec, at)
+            story, score = closest
+            return story.id if story is not None and score >= self.config.story_threshold else None
+
         kind: Kind = "new"
         root: str | None = None
         sim: float | None = None
@@ -128,16 +141,14 @@ class _Run:
             root = doc.root if doc else original
             forced = doc.story_id if doc else None
         else:
-            match = self.near.query(a.id, fp=fp, at=at)
+            match = self.near.query(a.id, fp=fp, at=at, story=joining)
             if match is not None:
                 kind, matched_on = "near", "shingles"
                 root, sim = match.original_id, match.similarity
                 doc = state.get_doc(match.matched_id)
                 forced = doc.story_id if doc else None
 
-        tf = story_terms(a.title, toks, self.config.lead_tokens, self.config.title_boost)
-        vec = self.stories.vector(tf, at)
-        story, story_sim = self.stories.assign(a.id, vec, at, a.source, a.title, forced)
+        story, story_sim = self.stories.assign(a.id, vec, at, a.source, a.title, forced, closest)
 
         self.near.add(a.id, fp, at, root, story.id, a.source, sim)
         state.put_key("url", curl, a.id, at)

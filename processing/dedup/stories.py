@@ -75,14 +75,16 @@ class StoryClusterer:
         source: str,
         title: str,
         forced_story: str | None = None,
+        closest: tuple[Story | None, float] | None = None,
     ) -> tuple[Story, float | None]:
         """Join ``forced_story`` (a reprint's original's) if it is still open, else the
         closest story above the threshold, else open a new one. Returns the story and the
-        cosine that decided (None when forced or new)."""
+        cosine that decided (None when forced or new). ``closest``: what ``closest(vec,
+        at)`` returned, when the caller already asked (the state has not changed since)."""
         story = self.state.get_story(forced_story) if forced_story else None
         sim: float | None = None
         if story is None:
-            candidate, score = self.closest(vec, at)
+            candidate, score = closest if closest is not None else self.closest(vec, at)
             if candidate is not None and score >= self.config.story_threshold:
                 story, sim = candidate, round(score, 4)
         if story is None:

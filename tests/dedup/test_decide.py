@@ -224,3 +224,16 @@ def test_is_copy_thresholds() -> None:
     template = replace(reword, template_share=0.9, residual=0.1)
     assert not is_copy(template, c)
     assert is_copy(replace(template, residual=0.5), c)  # the same subject beyond the template
+
+
+def test_a_template_pair_above_the_jaccard_threshold_must_cover_like_a_copy() -> None:
+    """Template wording inflates J: the next day's weather report (J 0.57, most of the shared
+    text template wording, a residual of 0.33) with another lead is not a copy."""
+    c = DedupConfig()
+    weather = PairVerdict(0.57, 0.81, 0.89, 0.53, 0.64, 0.33, False)
+    assert c.near_threshold <= weather.jaccard < c.template_max_jaccard
+    assert weather.residual >= c.template_residual
+    assert not is_copy(weather, c)  # the lead is not covered
+    assert is_copy(replace(weather, lead_coverage=0.8), c)
+    # without template wording, J >= near_threshold alone decides, as before
+    assert is_copy(replace(weather, template_share=0.0), c)
