@@ -7,9 +7,6 @@ store/ or alerts/. The CLI and the Airflow DAGs call the functions below and not
 from __future__ import annotations
 
 import gc
-import json
-import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +21,6 @@ from ingest.extract import extract_article
 from ingest.feeds import FeedPoll, poll_feed
 from ingest.http import FetchError, HttpClient, HttpSettings
 from ingest.schedule import apply_poll, is_due
-from ingest.site_templates import SiteTemplates
 from ingest.websub import poll_deferred_by_push
 from processing.assemble import assemble_article
 from processing.dedup import DedupConfig, DedupResult, deduplicate
@@ -32,14 +28,13 @@ from processing.enrich import enrich
 from processing.enrich import warm_up as warm_up_enrichment
 from processing.language import detect_language
 from processing.urls import canonical_url
+from rasid import site_templates
 from rasid.config import Settings, load_settings
 from rasid.records import Alert, Article, Feed, FeedItem, FeedState, FetchedPage, article_id
 from store.base import Store, StoreError
 from store.dedup_sqlite import SqliteDedupState
 from store.dedup_sqlite import connect as dedup_connect
 from store.factory import open_store
-
-log = logging.getLogger(__name__)
 
 __all__ = [
     "CycleReport",
@@ -134,55 +129,17 @@ def _resources(
 ) -> Iterator[tuple[HttpClient, Store]]:
     own_store = store is None
     st = store or open_store(settings.store_url)
-    templates_file = _templates_file(settings, st) if settings.site_templates else None
+    templates_file = site_templates.file_for(settings, st) if settings.site_templates else None
     if templates_file:
-        _load_templates(templates_file)
+        site_templates.load_once(templates_file)
     try:
         with HttpClient(http_settings(settings)) as client:
             yield client, st
     finally:
         if templates_file:
-            _save_templates(templates_file)
+            site_templates.save(templates_file)
         if own_store:
             st.close()
-
-
-_TEMPLATE_FILES_LOADED: set[Path] = set()
-
-
-def _templates_file(settings: Settings, store: Store) -> Path:
-    if settings.site_templates_file:
-        return Path(settings.site_templates_file)
-    path = getattr(store, "path", None)
-    return Path(path).parent / "site-templates.json" if path else Path("data/site-templates.json")
-
-
-def _load_templates(path: Path) -> None:
-    """Trust the templates an earlier run learned (once per process and file): a one-shot
-    `rasid run` or an Airflow task then skips trafilatura from its first page."""
-    key = path.resolve()
-    if key in _TEMPLATE_FILES_LOADED:
-        return
-    _TEMPLATE_FILES_LOADED.add(key)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return  # none yet, or damaged: learn again
-    if isinstance(data, dict):
-        SITE_TEMPLATES.load(data)
-
-
-def _save_templates(path: Path) -> None:
-    data = SITE_TEMPLATES.to_dict()
-    if not data:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the old or the new file
-    except OSError as exc:
-        log.warning("could not save site templates to %s: %s", path, exc)
 
 
 # --- stage 1: poll ------------------------------------------------------------------------
@@ -210,11 +167,6 @@ class _Built:
     encoding: str = ""
 
 
-# Site templates learned by this process (ingest/site_templates.py): shared by every feed
-# and cycle, so a long-running `rasid watch` reads most pages without trafilatura.
-SITE_TEMPLATES = SiteTemplates()
-
-
 def _build(client: HttpClient, item: FeedItem, settings: Settings) -> _Built:
     fetched_at = datetime.now(UTC)
     try:
@@ -232,7 +184,7 @@ def _build(client: HttpClient, item: FeedItem, settings: Settings) -> _Built:
                 page,
                 item,
                 min_chars=settings.min_body_chars,
-                templates=SITE_TEMPLATES if settings.site_templates else None,
+                templates=site_templates.REGISTRY if settings.site_templates else None,
             )
         except Exception as exc:  # one broken page must not stop the batch
             reason = f"extraction failed: {type(exc).__name__}: {exc}"

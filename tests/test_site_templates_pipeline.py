@@ -10,6 +10,7 @@ import pytest
 
 import rasid.pipeline as pl
 from ingest.site_templates import SiteTemplates
+from rasid import site_templates
 from rasid.config import load_settings
 from tests.ingest.test_site_templates import page
 
@@ -33,8 +34,8 @@ def _site(server, first: int, n: int) -> str:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """What a new process starts with: no templates, no file read yet."""
-    monkeypatch.setattr(pl, "SITE_TEMPLATES", SiteTemplates())
-    monkeypatch.setattr(pl, "_TEMPLATE_FILES_LOADED", set())
+    monkeypatch.setattr(site_templates, "REGISTRY", SiteTemplates())
+    monkeypatch.setattr(site_templates, "_LOADED", set())
 
 
 def _settings(tmp: Path, feed_url: str):  # type: ignore[no-untyped-def]
@@ -61,8 +62,8 @@ def test_templates_are_learned_saved_and_trusted_by_the_next_run(
     assert list(saved) == [host]
 
     # a new process: nothing in memory, the file is read once
-    monkeypatch.setattr(pl, "SITE_TEMPLATES", SiteTemplates())
-    monkeypatch.setattr(pl, "_TEMPLATE_FILES_LOADED", set())
+    monkeypatch.setattr(site_templates, "REGISTRY", SiteTemplates())
+    monkeypatch.setattr(site_templates, "_LOADED", set())
     settings = _settings(tmp_path, _site(loopback_server, 100, 4))
     second = pl.run_cycle(settings)
     assert second.articles_indexed == 4
