@@ -232,6 +232,7 @@ class Evidence:
     path: tuple[Step, ...]
     drop: frozenset[str]
     title_rule: str
+    kept: frozenset[str] = frozenset()  # sub-block signatures that held body text
 
 
 def title_candidates(tree: Any, body: Any, og_title: str | None) -> dict[str, str]:
@@ -276,20 +277,23 @@ def induce(
     path = path_to(container, body)
     if path is None:
         return None
-    drop = _dropped_blocks(container, _tokens(lines))
+    drop, kept = _dropped_blocks(container, _tokens(lines))
     if agreement(text_lines(container, drop), lines) < min_agreement:
         return None
     wanted = _norm(title)
     rule = next((k for k, v in title_candidates(tree, body, og_title).items() if v == wanted), "")
     if not rule:
         return None
-    return Evidence(path=path, drop=drop, title_rule=rule)
+    return Evidence(path=path, drop=drop, title_rule=rule, kept=kept)
 
 
-def _dropped_blocks(container: Any, kept: Counter[str], depth: int = 3) -> frozenset[str]:
+def _dropped_blocks(
+    container: Any, kept: Counter[str], depth: int = 3
+) -> tuple[frozenset[str], frozenset[str]]:
     """Signatures of sub-blocks (down to ``depth`` levels) whose words trafilatura did not
     keep, and that never hold kept text elsewhere in the container. Judged by words, not
-    lines: trafilatura joins table cells and inline blocks into one line."""
+    lines: trafilatura joins table cells and inline blocks into one line. Also returns the
+    signatures that held kept text."""
     kept_sigs: set[str] = set()
     dropped: set[str] = set()
     frontier = [(child, 1) for child in container if isinstance(child.tag, str)]
@@ -308,7 +312,7 @@ def _dropped_blocks(container: Any, kept: Counter[str], depth: int = 3) -> froze
             kept_sigs.add(_sig(el))
         if d < depth:
             frontier.extend((c, d + 1) for c in el if isinstance(c.tag, str))
-    return frozenset(dropped - kept_sigs)
+    return frozenset(dropped - kept_sigs), frozenset(kept_sigs)
 
 
 # -- the registry ---------------------------------------------------------------------------
@@ -325,6 +329,7 @@ class _Host:
     candidate: Evidence | None = None
     streak: int = 0
     drops: set[str] = field(default_factory=set)
+    kept: set[str] = field(default_factory=set)
     since_check: int = 0
     misfits: int = 0
     stats: Counter[str] = field(default_factory=Counter)
@@ -415,7 +420,7 @@ class SiteTemplates:
         ev = induce(tree, body_text, title, og_title, self.min_agreement)
         with self._lock:
             if ev is None:
-                h.candidate, h.streak, h.drops = None, 0, set()
+                h.candidate, h.streak, h.drops, h.kept = None, 0, set(), set()
                 return
             same = h.candidate is not None and (h.candidate.path, h.candidate.title_rule) == (
                 ev.path,
@@ -424,16 +429,20 @@ class SiteTemplates:
             if same:
                 h.streak += 1
                 h.drops |= ev.drop
+                h.kept |= ev.kept
             else:
-                h.candidate, h.streak, h.drops = ev, 1, set(ev.drop)
+                h.candidate, h.streak, h.drops, h.kept = ev, 1, set(ev.drop), set(ev.kept)
             if h.streak >= self.learn_after:
-                h.template = Template(ev.path, frozenset(h.drops), ev.title_rule)
+                # A block dropped on one page but holding body text on another (a plain
+                # <p> that was a disclaimer once) must not be skipped.
+                h.template = Template(ev.path, frozenset(h.drops - h.kept), ev.title_rule)
                 h.since_check = 0
                 h.stats["learned"] += 1
 
     @staticmethod
     def _forget(h: _Host) -> None:
-        h.template, h.candidate, h.streak, h.drops, h.misfits = None, None, 0, set(), 0
+        h.template, h.candidate, h.streak, h.misfits = None, None, 0, 0
+        h.drops, h.kept = set(), set()
         h.stats["dropped"] += 1
 
     def is_trusted(self, host: str) -> bool:

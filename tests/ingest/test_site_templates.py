@@ -137,3 +137,23 @@ def test_text_lines_skips_scripts_and_keeps_tails():
         "<div>أولا<br>ثانيا<script>var x = 1;</script> ثالثا<p>رابعا</p>خامسا</div>"
     )
     assert text_lines(node) == ["أولا", "ثانيا ثالثا", "رابعا", "خامسا"]
+
+
+def test_a_block_that_held_body_text_on_any_learning_page_is_never_skipped(monkeypatch):
+    import ingest.site_templates as st
+
+    path = (("div", "", "entry", 0),)
+    seen = iter(
+        [
+            # page 1: its only plain <p> was a disclaimer trafilatura dropped
+            st.Evidence(path, frozenset({"p#.", "div#.share"}), "og", frozenset()),
+            # pages 2 and 3: plain <p>s hold the article
+            st.Evidence(path, frozenset({"div#.share"}), "og", frozenset({"p#."})),
+            st.Evidence(path, frozenset(), "og", frozenset({"p#."})),
+        ]
+    )
+    monkeypatch.setattr(st, "induce", lambda *a, **k: next(seen))
+    reg = SiteTemplates(learn_after=3)
+    for _ in range(3):
+        reg.observe("news.example", None, "نص", "عنوان", "عنوان")
+    assert reg.to_dict()["news.example"]["drop"] == ["div#.share"]
