@@ -264,6 +264,29 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_templates(args: argparse.Namespace) -> int:
+    from rasid import site_templates
+
+    path = site_templates.file_for(_settings(args))
+    saved = site_templates.read(path)
+    if args.forget:
+        if args.forget not in saved:
+            raise SystemExit(f"rasid templates: no template for {args.forget!r} in {path}")
+        del saved[args.forget]
+        site_templates.write(path, saved)
+        err.print(f"template for {args.forget} forgotten: its pages go to trafilatura again")
+    for host, t in sorted(saved.items()):
+        selector = site_templates.selector(t)
+        if args.json:
+            _print_json({"site": host, **t, "selector": selector})
+        else:
+            drop = ", ".join(t.get("drop", [])) or "—"
+            out.print(f"{host}  body: {selector}  title: {t.get('title_rule')}  skips: {drop}")
+    if not saved and not args.json:
+        err.print(f"no site templates learned yet ({path})")
+    return 0
+
+
 # --- enrich / eval ------------------------------------------------------------------------
 def cmd_enrich(args: argparse.Namespace) -> int:
     from rasid.enrich_one import enrich_path_or_url
@@ -458,6 +481,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--feeds", metavar="FILE")
     sp.add_argument("--enable", metavar="FEED_ID", help="re-enable a feed disabled after failures")
     sp.add_argument("--json", action="store_true")
+    store_opt(sp)
+
+    sp = add(
+        "templates",
+        cmd_templates,
+        "site templates learned from trafilatura (where each site keeps its article body); "
+        "forget one whose pages come out wrong",
+    )
+    sp.add_argument("--forget", metavar="HOST:PORT", help="drop this site's template")
+    sp.add_argument("--json", action="store_true", help="one JSON object per site")
     store_opt(sp)
 
     sp = add(

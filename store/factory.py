@@ -21,6 +21,17 @@ _BACKENDS: dict[str, tuple[str, str]] = {
 }
 
 
+def embedded_path(url: str | None = None) -> Path | None:
+    """The file of an embedded store URL (without opening it); None for an engine."""
+    url = url or DEFAULT_STORE_URL
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return Path(url)
+    if scheme == "sqlite":
+        return Path(rest[1:] if rest.startswith("/") else rest)
+    return None
+
+
 def open_store(url: str | None = None) -> Store:
     url = url or DEFAULT_STORE_URL
     scheme, sep, rest = url.partition("://")

@@ -18,6 +18,7 @@ COMMANDS = [
     "ner",
     "kibana",
     "websub",
+    "templates",
 ]
 
 

@@ -79,3 +79,33 @@ def test_site_templates_false_means_trafilatura_on_every_page(
     report = pl.run_cycle(settings)
     assert report.extraction_methods == {"trafilatura": 5}
     assert not (tmp_path / "site-templates.json").exists()
+
+
+def test_rasid_templates_lists_and_forgets_a_site(
+    loopback_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_process: None, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from rasid.cli import main
+
+    monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
+    settings = _settings(tmp_path, _site(loopback_server, 0, 4))
+    settings.workers = 1
+    pl.run_cycle(settings)
+    host = loopback_server.base_url.removeprefix("http://")
+    store = ["--store", f"sqlite:///{tmp_path / 'r.db'}"]
+    assert main(["templates", "--json", *store]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [t["site"] for t in listed] == [host]
+    assert listed[0]["selector"].startswith("body > article#post-0.post")
+    assert listed[0]["title_rule"] == "og"
+
+    assert main(["templates", "--forget", host, *store]) == 0
+    assert "forgotten" in capsys.readouterr().err
+    assert json.loads((tmp_path / "site-templates.json").read_text()) == {}
+    with pytest.raises(SystemExit, match="no template"):
+        main(["templates", "--forget", host, *store])
+
+    # the next process has nothing to trust and learns the site again
+    monkeypatch.setattr(site_templates, "REGISTRY", SiteTemplates())
+    monkeypatch.setattr(site_templates, "_LOADED", set())
+    again = pl.run_cycle(_settings(tmp_path, _site(loopback_server, 50, 4)))
+    assert again.extraction_methods.get("trafilatura", 0) >= 3
