@@ -19,8 +19,7 @@ from typing import Any
 from elastic_transport import Transport
 from elastic_transport import TransportError as _TransportError
 
-from store.es_common import parse_store_url, spool_for
-from store.es_store import EngineAdapter, EngineStore
+from store.es_store import EngineAdapter, EngineStore, store_from_url
 
 _COMPAT = re.compile(r"compatible-with=(\d+)")
 
@@ -152,19 +151,4 @@ class ElasticsearchAdapter(EngineAdapter):
 
 def from_url(url: str) -> EngineStore:
     """``elasticsearch://[user:pass@]host:port[,host:port][?prefix=rasid&...]`` (or http/https)."""
-    parsed = parse_store_url(url)
-    options = parsed.options()
-    auth = (parsed.username, parsed.password or "") if parsed.username else None
-    adapter = ElasticsearchAdapter(
-        list(parsed.hosts),
-        basic_auth=auth,
-        verify_certs=parsed.flag("verify_certs", True),
-        ca_certs=parsed.params.get("ca_certs"),
-        timeout=float(parsed.params.get("timeout", 30)),
-    )
-    return EngineStore(
-        adapter,
-        url=parsed.redacted,
-        options=options,
-        spool=spool_for(parsed, "elasticsearch", options.prefix),
-    )
+    return store_from_url(url, "elasticsearch", ElasticsearchAdapter, "basic_auth")

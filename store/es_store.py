@@ -35,8 +35,10 @@ from store.es_common import (
     hit_from_response,
     index_settings,
     mapping_conflicts,
+    parse_store_url,
     retriable,
     search_body,
+    spool_for,
     store_error,
     to_iso,
 )
@@ -735,3 +737,23 @@ def _item_error(info: dict[str, Any], adapter: EngineAdapter) -> tuple[int | Non
     if isinstance(error, dict):
         return status, str(error.get("type", "")), str(error.get("reason", ""))
     return status, "", str(error or "")
+
+
+def store_from_url(
+    url: str, kind: str, make_adapter: Callable[..., EngineAdapter], auth_arg: str
+) -> EngineStore:
+    """An EngineStore for a parsed store URL; the clients differ only in the adapter class
+    and in what they call the basic-auth argument (``basic_auth`` vs ``http_auth``)."""
+    parsed = parse_store_url(url)
+    options = parsed.options()
+    auth = (parsed.username, parsed.password or "") if parsed.username else None
+    adapter = make_adapter(
+        list(parsed.hosts),
+        verify_certs=parsed.flag("verify_certs", True),
+        ca_certs=parsed.params.get("ca_certs"),
+        timeout=float(parsed.params.get("timeout", 30)),
+        **{auth_arg: auth},
+    )
+    return EngineStore(
+        adapter, url=parsed.redacted, options=options, spool=spool_for(parsed, kind, options.prefix)
+    )

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from store.es_common import parse_store_url, spool_for
-from store.es_store import EngineAdapter, EngineStore
+from store.es_store import EngineAdapter, EngineStore, store_from_url
 
 
 class OpenSearchAdapter(EngineAdapter):
@@ -109,19 +108,4 @@ class OpenSearchAdapter(EngineAdapter):
 
 def from_url(url: str) -> EngineStore:
     """``opensearch://[user:pass@]host:port[,host:port][?prefix=rasid&...]``."""
-    parsed = parse_store_url(url)
-    options = parsed.options()
-    auth = (parsed.username, parsed.password or "") if parsed.username else None
-    adapter = OpenSearchAdapter(
-        list(parsed.hosts),
-        http_auth=auth,
-        verify_certs=parsed.flag("verify_certs", True),
-        ca_certs=parsed.params.get("ca_certs"),
-        timeout=float(parsed.params.get("timeout", 30)),
-    )
-    return EngineStore(
-        adapter,
-        url=parsed.redacted,
-        options=options,
-        spool=spool_for(parsed, "opensearch", options.prefix),
-    )
+    return store_from_url(url, "opensearch", OpenSearchAdapter, "http_auth")
