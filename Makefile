@@ -75,6 +75,7 @@ ner-model: $(STAMP)
 eval: $(STAMP) ner-model
 	@if [ -f "$(NER_TEST)" ]; then $(BIN)/rasid eval ner --data "$(SHARED)/data"; fi
 	@if [ -d "$(SHARED)/data/extraction" ]; then $(BIN)/rasid eval extraction --data "$(SHARED)/data"; fi
+	@if [ -d "$(SHARED)/data/saudinewsnet" ]; then RASID_DATA_DIR="$(SHARED)/data" $(BIN)/rasid eval places; fi
 	$(BIN)/rasid eval alerts
 
 # Quality figures first (they print tables), then the suites, so pytest has the last word.

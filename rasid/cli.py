@@ -310,6 +310,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
                 "lon": p.lon,
                 "country": p.country,
                 "geonameid": p.geonameid,
+                **({"near": p.near} if p.near else {}),
             }
             for p in art.places
         ],
@@ -329,7 +330,10 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         if names:
             out.print(f"  {kind}: " + rtl_line("، ".join(names)))
     for p in doc["places"]:
-        out.print(f"  📍 {rtl_line(p['name'])} → {p['country']} ({p['lat']:.3f}, {p['lon']:.3f})")
+        near = f" ≈ {rtl_line(p['near'])}" if p.get("near") else ""
+        out.print(
+            f"  📍 {rtl_line(p['name'])}{near} → {p['country']} ({p['lat']:.3f}, {p['lon']:.3f})"
+        )
     for c in doc["claims"]:
         out.print(f"  🗣 {rtl_line(c['speaker'] + ' ' + c['cue'] + ': ' + c['quote'][:120])}")
     return 0

@@ -13,7 +13,7 @@ from rich.table import Table
 # what -> (module, function, sub-path of the data folder or None)
 _EVALS: dict[str, tuple[str, str, str | None]] = {
     "ner": ("processing.enrich.evaluate", "evaluate_ner", "ner/ANERCorp_CamelLab_test.txt"),
-    "places": ("processing.enrich.evaluate", "evaluate_places", None),
+    "places": ("processing.enrich.evaluate", "evaluate_places_both", None),
     "extraction": ("ingest.evaluate", "evaluate_extraction", "extraction"),
     "dedup": ("processing.dedup.evaluate", "evaluate_dedup", "saudinewsnet"),
     "alerts": ("alerts.quality", "evaluate_matching", None),
@@ -56,7 +56,8 @@ def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
 
 def print_table(what: str, result: dict[str, Any], console: Console) -> None:
     module = importlib.import_module(_EVALS[what][0])
-    own = getattr(module, "format_table", None)
+    # A module with several evaluations names its formatters after them.
+    own = getattr(module, f"format_{what}_table", None) or getattr(module, "format_table", None)
     if callable(own):
         # The module knows its figures best (per-type P/R/F1 for NER, for instance).
         console.print(own(result))

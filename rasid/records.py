@@ -116,8 +116,11 @@ class Place:
     lat: float
     lon: float
     country: str  # ISO 3166-1 alpha-2
-    geonameid: int | None = None
+    geonameid: int | None = None  # None for a locality GeoNames (cities500) lacks
     mentions: list[str] = field(default_factory=list)
+    # For such a locality: the place whose coordinates it was given (the nearest city the
+    # article names), so the map shows it approximately instead of not at all.
+    near: str = ""
 
 
 @dataclass(slots=True)

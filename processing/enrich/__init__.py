@@ -126,14 +126,24 @@ def _known_words(words: Sequence[str], hits: Sequence[Hit]) -> set[str]:
 def _group_places(
     text: str, toks: Sequence[Token], resolved: Sequence[PlaceMention]
 ) -> list[Place]:
-    by_id: dict[int, Place] = {}
-    for pm in resolved:
+    by_id: dict[int | str, Place] = {}
+    # Localities last: each names the city it was placed at as the article writes it.
+    for pm in sorted(resolved, key=lambda m: m.local):
         e = pm.entry
         written = surface(text, toks, pm.start, pm.end, {pm.key[0]})
-        p = by_id.get(e.geonameid)
+        # A locality is its own place, at the coordinates of the city it lies near.
+        key: int | str = " ".join(pm.key) if pm.local else e.geonameid
+        p = by_id.get(key)
         if p is None:
-            p = by_id[e.geonameid] = Place(
-                written, round(e.lat, 5), round(e.lon, 5), e.country, e.geonameid, []
+            city = by_id.get(e.geonameid) if pm.local else None
+            p = by_id[key] = Place(
+                written,
+                round(e.lat, 5),
+                round(e.lon, 5),
+                e.country,
+                None if pm.local else e.geonameid,
+                [],
+                near=(city.name if city else e.ar) if pm.local else "",
             )
         p.mentions.append(written)
     for p in by_id.values():

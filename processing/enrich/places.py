@@ -27,6 +27,11 @@ _CITY_COUNTRY_BONUS = 1.5  # only a place in that country is named
 _NEAR_BONUS = 2.0
 _NEAR_KM = 400.0
 _STRONG = frozenset({"country", "continent", "bigcity"})
+# A named country only chooses between places of comparable size: Tripoli, Lebanon is
+# 1/5.7 of Tripoli, Libya, and wins when Lebanon is named. A town a tenth the size or
+# smaller won on it only by accident: one mention of «الولايات المتحدة» made «لبنان»
+# Lebanon, Tennessee, and «جنيف» Geneva, Illinois (held-out places set, 2015-07-25).
+_COMPARABLE = 7
 
 
 @dataclass(slots=True, frozen=True)
@@ -35,6 +40,9 @@ class PlaceMention:
     end: int
     key: tuple[str, ...]  # gazetteer key (normalised words, proclitic removed)
     entry: GeoEntry
+    # A locality the gazetteer lacks (a district, a village): ``entry`` is then the place of
+    # the article it lies in or near, so it still lands on the map, marked approximate.
+    local: bool = False
 
 
 def km(a: GeoEntry, b: GeoEntry) -> float:
@@ -132,6 +140,7 @@ def resolve(
     context = countries + via_city
     dominant = context.most_common(1)[0] if context else None
     out: list[PlaceMention] = []
+    foreign: list[tuple[int, int]] = []
     for (a, b, key), cs in zip(spans, cands, strict=True):
         best = max(cs, key=lambda c: _score(c, cs, countries, via_city, anchors))
         if (
@@ -141,10 +150,182 @@ def resolve(
             and best.population < 100_000
             and context.get(best.country, 0) == 0
         ):
-            # «سوق الخميس» in a Libyan story is not the Yemeni village of that name.
+            # «سوق الخميس» in a Libyan story is not the Yemeni village of that name; it
+            # may be a local one («العزيزية» in a Medina story is a district of Medina).
+            foreign.append((a, b))
             continue
         out.append(PlaceMention(a, b, key, best))
+    return sorted(out + _localities(words, hits, mentions, out, foreign), key=_start)
+
+
+def _start(p: PlaceMention) -> int:
+    return p.start
+
+
+# Nouns that introduce a locality inside a city or a region («حي النشوة», «منطقتي أبوشيبة
+# والهيرة», «مخططات شوران»). Normalised. The dual and plural ones introduce a list.
+_LOCAL_ONE = frozenset({"حي", "منطقه", "بلده", "قريه", "مخطط", "وادي", "مخيم"})
+_LOCAL_MANY = frozenset(
+    {"منطقتي", "احياء", "مخططات", "بلدات", "قري", "مخيمات", "قريتي", "بلدتي", "حيي"}
+)
+# After these, a name needs the tagger's word for it or quotes: they are followed by a
+# description as often as by a name («منطقة جميلة», «منطقة الحفل»).
+_WEAK = frozenset({"منطقه", "مخطط", "مخططات"})  # «مخططات التقسيم»: partition plans
+_QUOTES = frozenset("\"«»'“”")
+_SEPARATORS = frozenset({"،", ","})
+_ANCHOR_TOKENS = 80  # how far (in tokens) a locality looks for the city it belongs to
+_MAX_LIST = 6
+
+
+def _localities(
+    words: Sequence[str],
+    hits: Sequence[Hit],
+    mentions: Sequence[Mention],
+    resolved: Sequence[PlaceMention],
+    foreign: Sequence[tuple[int, int]],
+) -> list[PlaceMention]:
+    """Localities the gazetteer lacks, placed at the nearest city the article names.
+
+    Three kinds of evidence, each specific enough on its own:
+    - a locality noun introduces the name («حي الشقة», «قريتي الفوعة وكفريا»);
+    - the name is an item of a comma list that names at least two of the article's cities
+      («المنصورة، والشيخ عثمان، والبريقة، ودار سعد»: Aden's districts);
+    - the gazetteer knows the name only in another country than the article's, and the
+      tagger marks it LOC or a trigger precedes it («العزيزية» in a Medina story).
+    A name the tagger marks LOC is not enough by itself: regions, states and clubs
+    («الشرق الأوسط», «كاليفورنيا», «سان جيرمان») are LOC too, and a city's coordinates
+    would be wrong for them. The locality gets the coordinates of the nearest city named
+    within ``_ANCHOR_TOKENS`` tokens (before it on a tie), and is dropped when there is
+    none: a country's centre would be hundreds of km off."""
+    cities = [p for p in resolved if p.entry.kind == "city"]
+    if not cities:
+        return []
+    lx = lexicon()
+    taken = {k for p in resolved for k in range(p.start, p.end)}
+    mention_at = {m.start: m for m in mentions if m.type != "ORG"}
+    listed = {h.start for h in hits if h.list in ("country", "continent", "demonym", "title")}
+    spans: dict[tuple[int, int], None] = dict.fromkeys(foreign)
+    n = len(words)
+
+    def name_at(j: int, weak: bool) -> int | None:
+        """The end of the name starting at token j, or None if no name starts there."""
+        quoted = j > 0 and words[j - 1] in _QUOTES
+        m = mention_at.get(j)
+        if j >= n or not words[j].isalpha() or j in listed:
+            return None
+        if weak and m is not None and m.type != "LOC":
+            m = None  # «منطقة جميلة تكسوها الخضرة» tagged MISC is still a description
+        if m is None and not quoted and (weak or not words[j].startswith("ال")):
+            # «منطقة صحراوية», «قرية هادئة»: a description. Names after these nouns are
+            # definite («حي الشقة») unless the tagger or quotes say otherwise.
+            return None
+        end = m.end if m is not None and m.end - j <= 3 else j + 1
+        if quoted and m is None:  # «منطقة "دار سعد"»: the name runs to the closing quote
+            close = next((k for k in range(j + 1, min(n, j + 4)) if words[k] in _QUOTES), None)
+            if close is not None and all(words[k].isalpha() for k in range(j, close)):
+                end = close
+        if end < n and words[end].startswith("ال") and any(c.isdigit() for c in words[end]):
+            end += 1  # «منطقة جسر الـ27»
+        return end
+
+    for i, w in enumerate(words):
+        noun = _locality_noun(w)
+        if noun is None:
+            continue
+        j = i + 1
+        for k in range(_MAX_LIST if noun in _LOCAL_MANY else 1):
+            while j < n and words[j] in _QUOTES:
+                j += 1
+            if k and not (j < n and words[j].startswith("و")):
+                break
+            if k and words[j] == "و":
+                j += 1
+                while j < n and words[j] in _QUOTES:
+                    j += 1
+            end = name_at(j, noun in _WEAK)
+            if end is None:
+                break
+            spans[(j, end)] = None
+            j = end
+    for span in _list_items(words, cities, mention_at):
+        spans[span] = None
+    out: list[PlaceMention] = []
+    for a, b in sorted(spans):
+        if any(k in taken for k in range(a, b)):
+            continue
+        bare = words[a][1:] if words[a].startswith("و") and len(words[a]) > 3 else words[a]
+        name = " ".join((bare, *words[a + 1 : b]))
+        if (
+            len(bare) < 3
+            or bare in lx.never_places
+            or bare in lx.not_places  # «الشرق الأوسط», «الخليج العربي»: regions
+            or name in lx.not_places
+            or not bare.isalpha()
+        ):
+            continue
+        anchor = _nearest(cities, a)
+        if anchor is None:
+            continue
+        out.append(PlaceMention(a, b, tuple(name.split()), anchor.entry, local=True))
+        taken.update(range(a, b))
     return out
+
+
+def _list_items(
+    words: Sequence[str], cities: Sequence[PlaceMention], mention_at: dict[int, Mention]
+) -> list[tuple[int, int]]:
+    """Unresolved items of comma lists that name at least two of the article's cities. An
+    item after the first starts with «و» and is one or two words; it must look like a name:
+    definite («والمعلا»), closed by the next comma («وكريتر،»), or marked by the tagger.
+    That keeps «..، وقال» out."""
+    n = len(words)
+    at = {p.start: p for p in cities}
+    seen: set[int] = set()
+    out: list[tuple[int, int]] = []
+    for p in cities:
+        if p.start in seen:
+            continue
+        items = [(p.start, p.end, True)]
+        pos = p.end
+        while pos + 1 < n and words[pos] in _SEPARATORS:
+            j = pos + 1
+            w = words[j]
+            if not (w.startswith("و") and len(w) > 2 and w.isalpha()):
+                break
+            if j in at:
+                seen.add(j)
+                items.append((j, at[j].end, True))
+                pos = at[j].end
+                continue
+            two = j + 2 < n and words[j + 1].isalpha() and words[j + 2] in _SEPARATORS
+            end = j + 2 if two else j + 1
+            closed = end < n and words[end] in _SEPARATORS | {".", "؛"}
+            if not (w.startswith("وال") or closed or j in mention_at):
+                break
+            items.append((j, end, False))
+            pos = end
+        known = sum(1 for *_, ok in items if ok)
+        if known >= 2 and 3 * known >= len(items):
+            out += [(a, b) for a, b, ok in items if not ok]
+    return out
+
+
+# Every written form of a locality noun with a conjunction or preposition before it
+# («ومنطقتي», «بحي»), but not with the article: «المنطقة الغربية» describes a region.
+_NOUN_OF = {
+    p + noun: noun
+    for noun in _LOCAL_ONE | _LOCAL_MANY
+    for p in ("", "و", "ب", "ف", "ل", "وب", "فب", "ول")
+}
+
+
+def _locality_noun(word: str) -> str | None:
+    return _NOUN_OF.get(word)
+
+
+def _nearest(cities: Sequence[PlaceMention], at: int) -> PlaceMention | None:
+    best = min(cities, key=lambda p: (abs(p.start - at), p.start > at))
+    return best if abs(best.start - at) <= _ANCHOR_TOKENS else None
 
 
 def _score(
@@ -156,10 +337,14 @@ def _score(
 ) -> tuple[float, int]:
     s = math.log10(c.population + 10)
     if len(cs) > 1:
-        if countries.get(c.country, 0) > 0:
-            s += _COUNTRY_BONUS
-        elif via_city.get(c.country, 0) > 0:
-            s += _CITY_COUNTRY_BONUS
+        # GeoNames gives many districts no population (0): unknown, not small.
+        if not c.population or c.population * _COMPARABLE >= max(x.population for x in cs):
+            if countries.get(c.country, 0) > 0:
+                s += _COUNTRY_BONUS
+            elif via_city.get(c.country, 0) > 0:
+                s += _CITY_COUNTRY_BONUS
+        # Nearness to a place the article names is specific evidence, whatever the size:
+        # «المنصورة» beside «عدن» is Aden's district, not the Egyptian city.
         if c.kind == "city" and any(a is not c and km(a, c) <= _NEAR_KM for a in anchors):
             s += _NEAR_BONUS
     return s, c.population

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from processing.enrich.evaluate import GOLD_PLACES, evaluate_ner, evaluate_places, format_table
+from processing.enrich.evaluate import (
+    GOLD_PLACES,
+    HELDOUT_PLACES,
+    evaluate_ner,
+    evaluate_places,
+    format_table,
+)
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 NER_TEST = SHARED / "data" / "ner" / "ANERCorp_CamelLab_test.txt"
@@ -29,4 +35,14 @@ def test_place_resolution_on_labelled_mentions(tagger: str) -> None:
     res = evaluate_places(GOLD_PLACES, SHARED)
     print({k: v for k, v in res.items() if k != "errors"})
     assert res["precision"] >= 0.7
+    assert res["within_161km_of_detected"] >= 0.9
+
+
+def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
+    if not (SHARED / "data" / "saudinewsnet").exists():
+        pytest.skip("SaudiNewsNet absent: shared data not available")
+    res = evaluate_places(HELDOUT_PLACES, SHARED)
+    print({k: v for k, v in res.items() if k != "errors"})
+    assert res["documents"] == 12 and res["gold_mentions"] == 109
+    assert res["precision"] >= 0.8
     assert res["within_161km_of_detected"] >= 0.9
