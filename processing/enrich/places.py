@@ -78,6 +78,7 @@ def candidates_in(
     for m in mentions:
         for k in range(m.start, m.end):
             owner[k] = m.type
+    org_starts = {m.start for m in mentions if m.type == "ORG"}
     after_trigger = {h.end for h in hits if h.list == "loctrigger"}
     demonym_at = {h.start for h in hits if h.list == "demonym"}
     out: dict[tuple[int, int], tuple[str, ...]] = {}
@@ -88,10 +89,18 @@ def candidates_in(
         if key is None or h.start in demonym_at:
             continue
         name = " ".join(key)
-        if name in lx.never_places or span_owner & {"PER", "ORG", "MISC"}:
-            # «حكومة الوفاق», «جامعة القاهرة»: part of another name.
+        if (
+            name in lx.never_places
+            or span_owner & {"PER", "MISC"}
+            or ("ORG" in span_owner and (h.start in org_starts or name in lx.not_places))
+        ):
+            # «حكومة الوفاق», «القاهرة للأسمنت»: part of another name. A city inside an
+            # organisation's name («جامعة تبوك», «بنك أبوظبي») still tells where it is.
             continue
         evidence = "LOC" in span_owner or h.start in after_trigger
+        w = words[h.start]
+        if not evidence and w.startswith("ك") and key[0] == w[1:]:
+            continue  # «كسرت» is a verb far more often than «ك» + «سرت»
         if evidence or (h.list in _STRONG and name not in lx.not_places):
             out[(h.start, h.end)] = key
         elif name not in lx.not_places:
@@ -121,10 +130,12 @@ def resolve(
     countries: Counter[str] = Counter()  # named countries and nationality adjectives
     via_city: Counter[str] = Counter()  # countries of unambiguous places
     anchors: list[GeoEntry] = []
-    for cs in cands:
+    own: Counter[tuple[str, tuple[str, ...]]] = Counter()  # (country, name) -> its mentions
+    for (_, _, key), cs in zip(spans, cands, strict=True):
         ccs = {c.country for c in cs}
         if len(ccs) == 1 and "" not in ccs:
             iso = next(iter(ccs))
+            own[(iso, key)] += 1
             if any(c.kind == "country" for c in cs):
                 countries[iso] += 1
             else:
@@ -148,10 +159,12 @@ def resolve(
             and dominant[1] >= 3
             and best.kind == "city"
             and best.population < 100_000
-            and context.get(best.country, 0) == 0
+            and context.get(best.country, 0) == own.get((best.country, key), 0)
         ):
             # «سوق الخميس» in a Libyan story is not the Yemeni village of that name; it
             # may be a local one («العزيزية» in a Medina story is a district of Medina).
+            # A name does not vouch for its own country: «ملعب شهداء بنينا في بنغازي» is
+            # Benina, not «نينا» (Nenagh, Ireland) after «ب».
             foreign.append((a, b))
             continue
         out.append(PlaceMention(a, b, key, best))

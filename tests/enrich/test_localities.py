@@ -73,3 +73,21 @@ def test_near_survives_a_store_round_trip() -> None:
         body="b", lang="ar", fetched_at=datetime(2026, 1, 1, tzinfo=UTC), places=[p],
     )  # fmt: skip
     assert Article.from_dict(art.to_dict()).places == [p]
+
+
+def test_a_name_does_not_vouch_for_its_own_country(tagger: str) -> None:
+    # «بنينا» read as «ب» + «نينا» is Nenagh, Ireland: the only Irish name in a Libyan story.
+    ps = _places(
+        "فاز المنتخب الليبي على ضيفه في المباراة التي أقيمت على ملعب شهداء بنينا في "
+        "بنغازي، قبل أن ينتقل الفريق إلى طرابلس ثم إلى مصراتة."
+    )
+    assert all(p.country == "LY" for p in ps.values()), ps
+
+
+def test_kaf_is_not_read_as_a_preposition_without_evidence(tagger: str) -> None:
+    assert "كسرت" not in _places("قال اللاعب إن الإصابة كسرت يده في المباراة.")
+
+
+def test_a_city_named_inside_an_organisation_is_a_place(tagger: str) -> None:
+    ps = _places("أعلنت جامعة تبوك عن وظائف جديدة في عدد من الكليات.")
+    assert ps["تبوك"].country == "SA"
