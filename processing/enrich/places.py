@@ -59,7 +59,12 @@ def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def _key(gz: Gazetteer, words: Sequence[str]) -> tuple[str, ...] | None:
     """The gazetteer key of a span: the whole span, first word with or without a clitic."""
     rest = tuple(words[1:])
-    for form in readings(words[0]):
+    first = words[0]
+    for form in readings(first):
+        if first.endswith(form) and first[: len(first) - len(form)].endswith("ال"):
+            # Place names keep their article: «الهاربين» (the fugitives) is not Harbin,
+            # «إلينا» (to us) is not Jena.
+            continue
         key = (form, *rest)
         if gz.names.get(key):
             return key

@@ -91,3 +91,16 @@ def test_kaf_is_not_read_as_a_preposition_without_evidence(tagger: str) -> None:
 def test_a_city_named_inside_an_organisation_is_a_place(tagger: str) -> None:
     ps = _places("أعلنت جامعة تبوك عن وظائف جديدة في عدد من الكليات.")
     assert ps["تبوك"].country == "SA"
+
+
+def test_common_words_are_not_foreign_towns(tagger: str) -> None:
+    ps = _places(
+        "وطالب بتسليم الهاربين من العدالة، وقال: إنكم تصدرون إلينا الأزمات، ونسأل الله أن "
+        "يتقبل منا جميعا، رغم ألم الفراق وسن المتقاعدين."
+    )
+    assert not ps, ps  # Harbin, Jena, Minna, Ulm, Sanandaj
+
+
+def test_a_listed_common_word_is_still_a_place_with_a_trigger(tagger: str) -> None:
+    ps = _places("وصل الوفد إلى مدينة ينبع الصناعية أمس.")
+    assert ps["ينبع"].country == "SA"
