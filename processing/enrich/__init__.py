@@ -71,7 +71,9 @@ def analyse(title: str, body: str) -> Analysis:
             for k in range(m.start, m.end):
                 entity_at[k] = (m.start, m.end, m.type, name)
 
-    resolved = places.resolve(words, hits, mentions)
+    head = len(text) - len(body)  # the title and its separator, if any
+    body_start = next((i for i, t in enumerate(toks) if t.start >= head), len(toks))
+    resolved = places.resolve(words, hits, mentions, body_start)
     place_records = _group_places(text, toks, resolved)
 
     sents = sentences(toks, text) if not toks else _claim_sentences(text, toks)

@@ -72,7 +72,10 @@ def _key(gz: Gazetteer, words: Sequence[str]) -> tuple[str, ...] | None:
 
 
 def candidates_in(
-    words: Sequence[str], hits: Sequence[Hit], mentions: Sequence[Mention]
+    words: Sequence[str],
+    hits: Sequence[Hit],
+    mentions: Sequence[Mention],
+    dateline: range = range(0),
 ) -> list[tuple[int, int, tuple[str, ...]]]:
     """Spans to resolve: gazetteer names inside LOC mentions; well-known names (countries,
     continents, cities over 100k) anywhere not claimed by a person or organisation; village
@@ -94,6 +97,11 @@ def candidates_in(
         if key is None or h.start in demonym_at:
             continue
         name = " ".join(key)
+        if h.start in dateline and _by_dash(words, h.start, h.end) and name not in lx.not_places:
+            # «واس- الرياض:», «عين اليوم – المنامة»: the dateline names where it happened,
+            # whatever the tagger made of the agency beside it.
+            out[(h.start, h.end)] = key
+            continue
         if (
             name in lx.never_places
             or span_owner & {"PER", "MISC"}
@@ -126,11 +134,25 @@ def candidates_in(
     return [(a, b, k) for (a, b), k in sorted(out.items())]
 
 
+_DASHES = frozenset({"-", "–", "—"})
+_DATELINE_TOKENS = 8  # how far into the body a dateline may end
+
+
+def _by_dash(words: Sequence[str], a: int, b: int) -> bool:
+    return (a > 0 and words[a - 1] in _DASHES) or (b < len(words) and words[b] in _DASHES)
+
+
 def resolve(
-    words: Sequence[str], hits: Sequence[Hit], mentions: Sequence[Mention]
+    words: Sequence[str],
+    hits: Sequence[Hit],
+    mentions: Sequence[Mention],
+    body_start: int = 0,
 ) -> list[PlaceMention]:
+    """Place mentions and their GeoNames entries. ``body_start``: the body's first token
+    (after the title), where a dateline may stand."""
     gz = gazetteer()
-    spans = candidates_in(words, hits, mentions)
+    dateline = range(body_start, body_start + _DATELINE_TOKENS)
+    spans = candidates_in(words, hits, mentions, dateline)
     cands = [[gz.entries[g] for g in gz.names.get(k)] for _, _, k in spans]
     countries: Counter[str] = Counter()  # named countries and nationality adjectives
     via_city: Counter[str] = Counter()  # countries of unambiguous places

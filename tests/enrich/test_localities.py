@@ -104,3 +104,11 @@ def test_common_words_are_not_foreign_towns(tagger: str) -> None:
 def test_a_listed_common_word_is_still_a_place_with_a_trigger(tagger: str) -> None:
     ps = _places("وصل الوفد إلى مدينة ينبع الصناعية أمس.")
     assert ps["ينبع"].country == "SA"
+
+
+def test_a_dateline_names_a_place_whatever_the_tagger_says(tagger: str) -> None:
+    an = enrich("البحرين تستدعي القائم بالأعمال", "عين اليوم – المنامة  أكد وزير الخارجية")
+    assert "المنامة" in {p.name for p in an.places}
+    # a dash later in the text, or a common word beside one, is not a dateline
+    ps = _places("قال إن الحدث الذي - ربما - كان جاذبا حد البهجة")
+    assert not ps, ps
