@@ -108,7 +108,16 @@ def stratum(jac: float, con: float, cos: float) -> str | None:
     return None
 
 
-def build_pool(data_dir: Path) -> dict:
+def build_pool(
+    data_dir: Path,
+    seed: int = SEED,
+    per_stratum: dict[str, int] | None = None,
+    exclude: set[tuple[str, str]] | None = None,
+) -> dict:
+    """The sample. A fresh sample (another seed, the labelled pairs excluded, other stratum
+    sizes) gives new pairs to test a change chosen on the existing labels."""
+    per_stratum = per_stratum or PER_STRATUM
+    exclude = exclude or set()
     docs = load_saudinewsnet(data_dir)
     scores, _ = score_pairs(docs)
     strata: dict[str, list] = collections.defaultdict(list)
@@ -120,17 +129,18 @@ def build_pool(data_dir: Path) -> dict:
         s = stratum(jac, con, cos)
         if s:
             strata[s].append((i, j, jac, con, cos))
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     pairs = []
     for s, members in sorted(strata.items()):
         members.sort()
-        for i, j, jac, con, cos in rng.sample(members, min(PER_STRATUM[s], len(members))):
+        free = [m for m in members if (docs[m[0]].key, docs[m[1]].key) not in exclude]
+        for i, j, jac, con, cos in rng.sample(free, min(per_stratum.get(s, 0), len(free))):
             pairs.append(
                 {"a": docs[i].key, "b": docs[j].key, "stratum": s,
                  "J": round(jac, 3), "C": round(con, 3), "cos": round(cos, 3)}
             )  # fmt: skip
-    seen = {(p["a"], p["b"]) for p in pairs}
-    while sum(p["stratum"] == "random" for p in pairs) < PER_STRATUM["random"]:
+    seen = {(p["a"], p["b"]) for p in pairs} | exclude
+    while sum(p["stratum"] == "random" for p in pairs) < per_stratum.get("random", 0):
         i, j = sorted(rng.sample(range(len(docs)), 2))
         if (docs[i].key, docs[j].key) not in seen and abs(docs[i].at - docs[j].at) <= WINDOW:
             sc = scores.get((i, j), [0.0, 0.0, 0.0])
@@ -200,6 +210,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="/tmp/dedup_pool.json")
     ap.add_argument("--pool", default="/tmp/dedup_pool.json")
     ap.add_argument("--width", type=int, default=600)
+    ap.add_argument("--seed", type=int, default=SEED, help="pool: sampling seed")
+    ap.add_argument(
+        "--exclude", default=None, help="pool: a labels file whose pairs are not sampled again"
+    )
+    ap.add_argument(
+        "--per-stratum", default=None, help='pool: JSON sizes, e.g. {"J0.3": 30, "J0.4": 25}'
+    )
     ap.add_argument("--marked", action="store_true", help="mark unshared runs ⟦ ⟧")
     ap.add_argument(
         "--blind",
@@ -213,7 +230,12 @@ def main(argv: list[str] | None = None) -> int:
         print("SaudiNewsNet not found (../shared/data/saudinewsnet)", file=sys.stderr)
         return 2
     if args.cmd == "pool":
-        pool = build_pool(data_dir)
+        exclude: set[tuple[str, str]] = set()
+        if args.exclude:
+            labelled = json.loads(Path(args.exclude).read_text())["pairs"]
+            exclude = {(q["a"], q["b"]) for q in labelled} | {(q["b"], q["a"]) for q in labelled}
+        sizes = json.loads(args.per_stratum) if args.per_stratum else None
+        pool = build_pool(data_dir, args.seed, sizes, exclude)
         Path(args.out).write_text(json.dumps(pool, ensure_ascii=False, indent=0))
         print(json.dumps(pool["population"], indent=1), len(pool["pairs"]))
     else:
