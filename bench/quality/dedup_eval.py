@@ -34,7 +34,11 @@ def render(r: dict[str, Any]) -> str:
         f"verdicts on the real articles: {c['verdicts']}; stories: {c['stories']}",
         "",
         "near-duplicates, labelled real pairs (positive = D):",
-        *(_row(s, r["near_duplicates"][s]) for s in ("all", "dev", "test")),
+        *(
+            _row(s, r["near_duplicates"][s])
+            for s in ("all", "dev", "test", "fresh")
+            if s in r["near_duplicates"]
+        ),
         "  pair classifier (exact Jaccard of word 3-shingles) by threshold:",
         *(
             f"    >= {t['threshold']:.2f}  P={t['precision']:.3f} R={t['recall']:.3f}"
@@ -49,7 +53,7 @@ def render(r: dict[str, Any]) -> str:
         ),
         "",
         "stories, labelled real pairs (positive = D or S, predicted = same story_id):",
-        *(_row(s, r["stories"][s]) for s in ("all", "dev", "test")),
+        *(_row(s, r["stories"][s]) for s in ("all", "dev", "test", "fresh") if s in r["stories"]),
         f"  share of pairs put in one story by label: {r['stories']['same_story_rate']}",
     ]
     return "\n".join(lines)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from processing.dedup.evaluate import LABELS_PATH, evaluate_dedup, load_labels
+from processing.dedup.evaluate import FRESH_LABELS_PATH, LABELS_PATH, evaluate_dedup, load_labels
 
 
 def test_labels_hold_ids_not_text() -> None:
@@ -17,6 +17,17 @@ def test_labels_hold_ids_not_text() -> None:
         assert p["votes"].count(p["label"]) >= 2
         assert len(p["a"]) == len(p["b"]) == 16 and int(p["a"], 16) >= 0
     assert LABELS_PATH.stat().st_size < 60_000
+
+
+def test_the_fresh_set_holds_only_ids_and_new_pairs() -> None:
+    fresh = load_labels(FRESH_LABELS_PATH)
+    old = {frozenset((p["a"], p["b"])) for p in load_labels()["pairs"]}
+    assert len(fresh["pairs"]) == 165
+    for p in fresh["pairs"]:
+        assert set(p) == {"a", "b", "stratum", "label", "votes"}
+        assert frozenset((p["a"], p["b"])) not in old  # drawn excluding the labelled pairs
+        assert len(p["votes"]) in (2, 3) and p["votes"].count(p["label"]) >= 2
+    assert FRESH_LABELS_PATH.stat().st_size < 30_000
 
 
 def test_eval_smoke_on_a_sample(saudinewsnet: Path) -> None:
