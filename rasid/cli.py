@@ -310,6 +310,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
                 "lon": p.lon,
                 "country": p.country,
                 "geonameid": p.geonameid,
+                "kind": p.kind,
                 **({"near": p.near} if p.near else {}),
             }
             for p in art.places

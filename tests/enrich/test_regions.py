@@ -1,0 +1,155 @@
+"""Curated regions, areas, seas and macro-regions (lexicon/regions.yaml): loaded into the
+gazetteer with synthetic ids, found like countries, resolved with a plausible point."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from processing.enrich import analyse, enrich, ner
+from processing.enrich import gazetteer as gaz
+from processing.enrich.gazetteer import REGION_KINDS, gazetteer, region_id, regions
+from processing.enrich.lexicon.lists import lexicon
+from processing.normalize import normalize
+from rasid.records import Place
+
+
+def _places(body: str) -> dict[str, Place]:
+    return {p.name: p for p in enrich("", body).places}
+
+
+def _synthetic(p: Place) -> bool:
+    # A region has no GeoNames id: None in the record (or, before the record maps it, the
+    # negative synthetic id, which no GeoNames id can be).
+    return p.geonameid is None or p.geonameid < 0
+
+
+def test_us_states(tagger: str) -> None:
+    ps = _places("فيضانات في ولايتي تكساس وأوكلاهوما")
+    for name in ("تكساس", "أوكلاهوما"):
+        p = ps[name]
+        assert p.country == "US" and _synthetic(p) and not p.near, p
+        assert 25 < p.lat < 50 and -125 < p.lon < -66, p
+
+
+def test_a_governorate_after_its_trigger(tagger: str) -> None:
+    an = analyse("", "قتلى في هجوم بمحافظة الأنبار")
+    (pm,) = an.places
+    assert pm.entry.kind == "region" and pm.entry.country == "IQ" and not pm.local
+    p = an.enrichment.places[0]
+    assert p.name == "الأنبار" and p.country == "IQ" and _synthetic(p)
+
+
+def test_a_sea(tagger: str) -> None:
+    an = analyse("", "سفينة شحن تعبر البحر الأحمر باتجاه قناة السويس")
+    kinds = {" ".join(p.key): p.entry.kind for p in an.places}
+    assert kinds["البحر الاحمر"] == "sea"
+    red = next(p for p in an.enrichment.places if p.name == "البحر الأحمر")
+    assert red.country == "" and 12 < red.lat < 30 and 32 < red.lon < 44
+
+
+def test_a_region_beats_a_distant_small_namesake(tagger: str) -> None:
+    # GeoNames calls Florida, Uruguay and Ontario, California «فلوريدا» and «أونتاريو».
+    ps = _places("إعصار يضرب فلوريدا، وأمطار غزيرة في أونتاريو بكندا")
+    assert ps["فلوريدا"].country == "US" and ps["فلوريدا"].lon > -90
+    assert ps["أونتاريو"].country == "CA"
+
+
+def test_a_city_keeps_its_name_beside_its_region(tagger: str) -> None:
+    # Lahij, the town (GeoNames), and Lahij, the governorate, 10 km apart: the town wins.
+    ps = _places("اشتباكات في محافظة لحج جنوب اليمن")
+    assert ps["لحج"].geonameid == 73560
+
+
+def test_ordinary_sentences_gain_no_region(tagger: str) -> None:
+    text = (
+        "ذهب الطلاب إلى المدرسة في الصباح وعادوا إلى بيوتهم في المساء بعد يوم طويل، "
+        "وقال المدير إن النتائج ستعلن في الجنوب والشمال والوسط خلال الأسبوع المقبل."
+    )
+    assert not [p for p in analyse("", text).places if p.entry.kind in REGION_KINDS]
+
+
+def test_weak_names_need_evidence(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rules only: a trained tagger may mark these LOC where it sees fit.
+    monkeypatch.setenv("RASID_NER_RULES_ONLY", "1")
+    ner.reset_model()
+    try:
+        text = "وقال مصدر مطلع لـ«الشرق الأوسط» إن المصنع يحتاج إلى العمال المهرة."
+        assert not analyse("", text).places
+        text = "تراجع الاستثمار في منطقة الشرق الأوسط"
+        assert [p.entry.kind for p in analyse("", text).places] == ["macro"]
+    finally:
+        monkeypatch.delenv("RASID_NER_RULES_ONLY")
+        ner.reset_model()
+
+
+def test_regions_are_listed_like_countries_and_continents() -> None:
+    lx = lexicon()
+    assert ("country", "") in lx.lookup(("تكساس",))
+    assert ("continent", "") in lx.lookup(("البحر", "الاحمر"))
+    assert normalize("الشرق الأوسط") in lx.not_places  # weak: the newspaper
+
+
+# ---- the file ----------------------------------------------------------------------------
+def test_the_file_loads_into_the_gazetteer() -> None:
+    gz = gazetteer()
+    rs = regions()
+    assert len(rs) > 250
+    ids = {region_id(r["en"], r["cc"]) for r in rs}
+    assert len(ids) == len(rs) and all(i < 0 for i in ids)
+    by_kind = {k: sum(r["kind"] == k for r in rs) for k in REGION_KINDS}
+    assert all(by_kind.values()), by_kind
+    assert sum(r["kind"] == "region" and r["cc"] == "US" for r in rs) == 50
+    for r in rs:
+        gid = region_id(r["en"], r["cc"])
+        e = gz.entries[gid]
+        assert (e.kind, e.country, e.population) == (r["kind"], r["cc"], 0)
+        assert r["kind"] != "region" or r["cc"], r  # a first-level division has a country
+        for name in r["ar"]:
+            assert gid in gz.names.get(tuple(normalize(name).split())), name
+
+
+def test_ids_are_stable() -> None:
+    assert region_id("Texas", "US") == -27532536427711
+
+
+def test_every_point_lies_in_its_country() -> None:
+    """Coarse: inside the box of the country's own GeoNames towns, widened by 2.5°
+    (cities500 has few towns in the Ogaden or the Yukon)."""
+    gz = gazetteer()
+    boxes: dict[str, list[float]] = {}
+    for e in gz.entries.values():
+        if e.kind == "city":
+            b = boxes.setdefault(e.country, [e.lat, e.lat, e.lon, e.lon])
+            b[:] = [min(b[0], e.lat), max(b[1], e.lat), min(b[2], e.lon), max(b[3], e.lon)]
+    for r in regions():
+        lat, lon = r["at"]
+        assert -90 <= lat <= 90 and -180 <= lon <= 180, r
+        assert round(lat, 2) == lat and round(lon, 2) == lon, r  # 2 decimals
+        if r["cc"]:
+            s, n, w, e = boxes[r["cc"]]
+            assert s - 2.5 <= lat <= n + 2.5 and w - 2.5 <= lon <= e + 2.5, r
+
+
+def test_malformed_entries_are_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = {"regions": [{"en": "X", "cc": "US", "kind": "state", "at": [1, 2], "ar": ["س"]}]}
+    monkeypatch.setattr(gaz, "load_yaml", lambda name: bad)
+    with pytest.raises(ValueError, match="malformed"):
+        gaz.regions()
+
+
+def test_the_cache_key_follows_regions_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = gaz.resources.files("processing.enrich.lexicon")
+
+    def files(extra: bytes) -> SimpleNamespace:
+        def joinpath(name: str) -> SimpleNamespace:
+            data = real.joinpath(name).read_bytes() + (extra if name == "regions.yaml" else b"")
+            return SimpleNamespace(read_bytes=lambda: data)
+
+        return SimpleNamespace(joinpath=joinpath)
+
+    monkeypatch.setattr(gaz, "resources", SimpleNamespace(files=lambda _pkg: files(b"")))
+    before = gaz._source_fingerprint()
+    monkeypatch.setattr(gaz, "resources", SimpleNamespace(files=lambda _pkg: files(b"\n#")))
+    assert gaz._source_fingerprint() != before
