@@ -97,6 +97,8 @@ def candidates_in(
         if key is None or h.start in demonym_at:
             continue
         name = " ".join(key)
+        if _told_to(words, h.start, h.end):
+            continue  # «قال لـ«الشرق الأوسط»»: a newspaper, not the region
         if h.start in dateline and _by_dash(words, h.start, h.end) and name not in lx.not_places:
             # «واس- الرياض:», «عين اليوم – المنامة»: the dateline names where it happened,
             # whatever the tagger made of the agency beside it.
@@ -136,6 +138,18 @@ def candidates_in(
 
 _DASHES = frozenset({"-", "–", "—"})
 _DATELINE_TOKENS = 8  # how far into the body a dateline may end
+
+
+def _told_to(words: Sequence[str], a: int, b: int) -> bool:
+    """A quoted name right after a detached «لـ» («قال لـ«الشرق الأوسط»») is the outlet
+    someone spoke to; a place would not be quoted there."""
+    return (
+        a >= 2
+        and words[a - 1] in _QUOTES
+        and words[a - 2] == "ل"
+        and b < len(words)
+        and words[b] in _QUOTES
+    )
 
 
 def _by_dash(words: Sequence[str], a: int, b: int) -> bool:

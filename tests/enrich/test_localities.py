@@ -112,3 +112,8 @@ def test_a_dateline_names_a_place_whatever_the_tagger_says(tagger: str) -> None:
     # a dash later in the text, or a common word beside one, is not a dateline
     ps = _places("قال إن الحدث الذي - ربما - كان جاذبا حد البهجة")
     assert not ps, ps
+
+
+def test_the_outlet_someone_spoke_to_is_not_a_place(tagger: str) -> None:
+    ps = _places("وقال مصدر رسمي تركي لـ«الشرق الأوسط» إن المفاوضات مستمرة في أنقرة.")
+    assert "الشرق الأوسط" not in ps and ps["أنقرة"].country == "TR"
