@@ -23,7 +23,18 @@ With ``--sqlite``, the persistent state (a WAL file in a temporary folder) is ti
 Every SQLite run must give the in-memory verdict counts (``sqlite_verdicts_match``). Each
 timed run starts with empty token caches.
 
-    .venv/bin/python -m bench.bench_dedup [--articles 9000] [--sqlite] [--json]
+With ``--engine``, an OpenSearch node is started from Maven Central (``tools/engines.py``,
+as the engine tests do) and the day is cut into pipeline-sized batches (``--batch``, 100
+articles), each with a state of its own, as ``rasid.pipeline`` does:
+
+* ``sqlite_batched``: ``SqliteDedupState`` on a WAL file (the baseline);
+* ``engine``: ``EngineDedupState`` (``store/dedup_engine.py``): this process's CPU and wall
+  seconds, the engine's CPU seconds (its process group), requests per batch;
+* ``engine_alternating``: two writers with caches of their own (two processes) take
+  turns, each replaying the other's batch from the log;
+* ``engine_load``: after a restart, loading the stored day from the engine.
+
+    .venv/bin/python -m bench.bench_dedup [--articles 9000] [--sqlite] [--engine] [--json]
     .venv/bin/python -m bench --only dedup [--quick]      # as part of `make bench`
 """
 
@@ -31,11 +42,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bench.common import Result, Skip, ratio_result
 from processing.dedup import DedupConfig, InMemoryDedupState, content_hash, deduplicate, text
@@ -167,7 +181,151 @@ def measure_sqlite(docs: list, start: datetime, config: DedupConfig, counts: dic
     return out
 
 
-def measure(data: Path, n_articles: int, pairwise_sample: int, sqlite: bool) -> dict:
+def _batched(articles: list, size: int) -> list[tuple[datetime, list]]:
+    """Consecutive batches of ``size`` articles, each run a minute after its last article."""
+    out = []
+    for i in range(0, len(articles), size):
+        batch = articles[i : i + size]
+        out.append((max(a.fetched_at for a in batch) + timedelta(minutes=1), batch))
+    return out
+
+
+def _run_batches(batches: list, state_for: Callable[[int], Any], config: DedupConfig) -> dict:
+    _cold()
+    counts: dict[str, int] = {}
+    t0, c0 = time.perf_counter(), time.process_time()
+    for i, (now, batch) in enumerate(batches):
+        result = deduplicate(batch, state_for(i), now, config)
+        for k, n in result.counts().items():
+            counts[k] = counts.get(k, 0) + n
+    return {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "counts": counts}
+
+
+def _group_cpu(pgid: int) -> float:
+    """CPU seconds of every process in a process group (the engine's JVM and launcher)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after "(comm)": state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def measure_engine(
+    docs: list, start: datetime, config: DedupConfig, counts: dict, batch: int
+) -> dict:
+    """SQLite and the engine state on the same pipeline-sized batches (module docstring)."""
+    from store.dedup_engine import drop_caches
+    from store.dedup_sqlite import SqliteDedupState, connect
+    from store.dedup_sqlite import drop_caches as drop_sqlite_caches
+    from store.es_store import EngineStore
+    from store.factory import open_store
+    from tools.engines import start_node
+
+    out: dict = {"engine_batch_articles": batch}
+    batches = _batched(_day(docs, start), batch)
+    out["engine_batches"] = len(batches)
+    with tempfile.TemporaryDirectory() as tmp:
+        drop_sqlite_caches()
+        conns: list = []
+
+        def sqlite_state(_: int) -> SqliteDedupState:
+            for c in conns:
+                c.close()
+            conns[:] = [connect(Path(tmp) / "batched.db")]
+            return SqliteDedupState(conns[0])
+
+        base = _run_batches(_batched(_day(docs, start), batch), sqlite_state, config)
+        conns[0].close()
+        drop_sqlite_caches()
+    out["sqlite_batched_cpu_seconds"] = round(base["cpu"], 3)
+    out["sqlite_batched_wall_seconds"] = round(base["wall"], 3)
+    match = base["counts"] == counts
+
+    node = start_node("opensearch", cluster_name="rasid-bench-dedup", heap="512m")
+    try:
+        node.wait_ready(240)
+        requests = [0]
+
+        def store(tag: str) -> EngineStore:
+            st = open_store(
+                f"opensearch://127.0.0.1:{node.http_port}?prefix=bench&spool=off&t={tag}"
+            )
+            assert isinstance(st, EngineStore)
+            transport = st.adapter.client.transport
+            real = transport.perform_request
+
+            def counting(*args: Any, **kwargs: Any) -> Any:
+                requests[0] += 1
+                return real(*args, **kwargs)
+
+            transport.perform_request = counting
+            return st
+
+        # A fresh JVM compiles as it goes: warm it up on another index first.
+        warm = store("w")
+        sample = _batched(_day(docs[:1000], start), batch)
+        _run_batches(sample, lambda _: warm.dedup_state(index="bench-warm-up"), config)
+        drop_caches()
+        one = store("a")
+        one.dedup_state().stats()  # the index exists: creating it is not part of the day
+        requests[0], jvm0 = 0, _group_cpu(node.pid)
+        run = _run_batches(_batched(_day(docs, start), batch), lambda _: one.dedup_state(), config)
+        out["engine_cpu_seconds"] = round(run["cpu"], 3)
+        out["engine_wall_seconds"] = round(run["wall"], 3)
+        out["engine_server_cpu_seconds"] = round(_group_cpu(node.pid) - jvm0, 3)
+        out["engine_requests_per_batch"] = round(requests[0] / len(batches), 2)
+        match &= run["counts"] == counts
+        one.adapter.client.indices.refresh(index="bench-dedup")
+        size = one.adapter.client.indices.stats(index="bench-dedup", metric="store,docs")
+        total = size["indices"]["bench-dedup"]["primaries"]
+        out["engine_index_documents"] = total["docs"]["count"]
+        out["engine_index_mb"] = round(total["store"]["size_in_bytes"] / 2**20, 1)
+
+        # a restart: load the stored day
+        drop_caches()
+        c0, t0 = time.process_time(), time.perf_counter()
+        state = one.dedup_state()
+        loaded = state.stats()
+        out["engine_load_cpu_seconds"] = round(time.process_time() - c0, 3)
+        out["engine_load_wall_seconds"] = round(time.perf_counter() - t0, 3)
+        out["engine_load_documents"] = loaded["docs"]
+
+        # two writers with caches of their own, taking turns on another index
+        drop_caches()
+        pair = [store("b"), store("c")]
+        pair[0].dedup_state(index="bench-dedup2").stats()
+        run = _run_batches(
+            _batched(_day(docs, start), batch),
+            lambda i: pair[i % 2].dedup_state(index="bench-dedup2"),
+            config,
+        )
+        out["engine_alternating_cpu_seconds"] = round(run["cpu"], 3)
+        out["engine_alternating_wall_seconds"] = round(run["wall"], 3)
+        match &= run["counts"] == counts
+        for st in [warm, one, *pair]:
+            st.close()
+        drop_caches()
+    finally:
+        node.cleanup()
+    out["engine_verdicts_match"] = match
+    out["engine_to_sqlite_cpu_ratio"] = round(out["engine_cpu_seconds"] / base["cpu"], 2)
+    out["engine_to_sqlite_wall_ratio"] = round(out["engine_wall_seconds"] / base["wall"], 2)
+    return out
+
+
+def measure(
+    data: Path,
+    n_articles: int,
+    pairwise_sample: int,
+    sqlite: bool,
+    engine: bool = False,
+    batch: int = 100,
+) -> dict:
     start = datetime(2015, 7, 21)
     config = DedupConfig()
     docs = load_saudinewsnet(data, n_articles)
@@ -194,6 +352,8 @@ def measure(data: Path, n_articles: int, pairwise_sample: int, sqlite: bool) -> 
     if sqlite:
         out.update(measure_sqlite(docs, start, config, counts))
         out["sqlite_meets_goal"] = out["sqlite_dedup_cpu_seconds"] <= goal
+    if engine:
+        out.update(measure_engine(docs, start, config, counts, batch))
     return out
 
 
@@ -260,13 +420,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--articles", type=int, default=9000)
     ap.add_argument("--pairwise-sample", type=int, default=400)
     ap.add_argument("--sqlite", action="store_true", help="also time the SQLite state")
+    ap.add_argument(
+        "--engine", action="store_true", help="also time the engine state (starts OpenSearch)"
+    )
+    ap.add_argument("--batch", type=int, default=100, help="articles per batch with --engine")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     data = find_data_dir(args.data)
     if data is None:
         print("SaudiNewsNet not found (../shared/data/saudinewsnet): nothing to measure")
         return 2
-    out = measure(data, args.articles, args.pairwise_sample, args.sqlite)
+    out = measure(data, args.articles, args.pairwise_sample, args.sqlite, args.engine, args.batch)
     if args.json:
         print(json.dumps(out, indent=2))
     else:

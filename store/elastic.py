@@ -112,13 +112,13 @@ class ElasticsearchAdapter(EngineAdapter):
         self,
         index: str,
         doc_id: str,
-        doc: dict[str, Any],
+        doc: dict[str, Any] | str,
         *,
         create: bool = False,
         if_seq_no: int | None = None,
         if_primary_term: int | None = None,
         refresh: bool = False,
-    ) -> None:
+    ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"index": index, "id": doc_id, "document": doc}
         if create:
             kwargs["op_type"] = "create"
@@ -127,7 +127,23 @@ class ElasticsearchAdapter(EngineAdapter):
             kwargs["if_primary_term"] = if_primary_term
         if refresh:
             kwargs["refresh"] = True
-        self.client.index(**kwargs)
+        return dict(self.client.index(**kwargs))
+
+    def delete(
+        self, index: str, doc_id: str, *, if_seq_no: int | None = None,
+        if_primary_term: int | None = None,
+    ) -> None:  # fmt: skip
+        kwargs: dict[str, Any] = {"index": index, "id": doc_id}
+        if if_seq_no is not None:
+            kwargs["if_seq_no"] = if_seq_no
+            kwargs["if_primary_term"] = if_primary_term
+        self.client.delete(**kwargs)
+
+    def scan(self, index: str, body: dict[str, Any], size: int) -> Iterator[dict[str, Any]]:
+        return iter(self._helpers.scan(self.client, query=body, index=index, size=size))
+
+    def bulk_ndjson(self, index: str, body: str, filter_path: str) -> dict[str, Any]:
+        return dict(self.client.bulk(index=index, operations=body, filter_path=filter_path))
 
     def streaming_bulk(
         self, actions: list[dict[str, Any]], *, chunk_size: int, max_chunk_bytes: int

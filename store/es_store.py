@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasid.records import Alert, Article, FeedState, Hit, SearchQuery
 from store.base import StoreError
@@ -43,6 +43,9 @@ from store.es_common import (
     to_iso,
 )
 from store.spool import Spool, SpoolFull
+
+if TYPE_CHECKING:
+    from store.dedup_engine import EngineDedupState
 
 log = logging.getLogger(__name__)
 
@@ -125,13 +128,30 @@ class EngineAdapter:
         self,
         index: str,
         doc_id: str,
-        doc: dict[str, Any],
+        doc: dict[str, Any] | str,
         *,
         create: bool = False,
         if_seq_no: int | None = None,
         if_primary_term: int | None = None,
         refresh: bool = False,
-    ) -> None:
+    ) -> dict[str, Any]:
+        """The answer (``_seq_no`` and ``_primary_term`` of the written version among it)."""
+        raise NotImplementedError
+
+    def delete(
+        self, index: str, doc_id: str, *, if_seq_no: int | None = None,
+        if_primary_term: int | None = None,
+    ) -> None:  # fmt: skip
+        """Delete one document (only that version of it, with ``if_seq_no``)."""
+        raise NotImplementedError
+
+    def bulk_ndjson(self, index: str, body: str, filter_path: str) -> dict[str, Any]:
+        """One bulk request from a body already in NDJSON (the caller built each line: no
+        per-action serialisation); the answer trimmed to ``filter_path``."""
+        raise NotImplementedError
+
+    def scan(self, index: str, body: dict[str, Any], size: int) -> Iterator[dict[str, Any]]:
+        """Every hit of ``body`` in no particular order (scroll, consistent snapshot)."""
         raise NotImplementedError
 
     def is_conflict(self, exc: Exception) -> bool:
@@ -691,6 +711,13 @@ class EngineStore:
         self._call(
             "set watermark", lambda: self.adapter.index(self.names.meta, name, doc, refresh=True)
         )
+
+    def dedup_state(self, **kwargs: Any) -> EngineDedupState:
+        """Deduplication state kept in this engine (``store.dedup_engine.EngineDedupState``),
+        shared by every process using the same engine and prefix."""
+        from store.dedup_engine import EngineDedupState
+
+        return EngineDedupState(self, **kwargs)
 
     def close(self) -> None:
         self.adapter.close()

@@ -69,13 +69,13 @@ class OpenSearchAdapter(EngineAdapter):
         self,
         index: str,
         doc_id: str,
-        doc: dict[str, Any],
+        doc: dict[str, Any] | str,
         *,
         create: bool = False,
         if_seq_no: int | None = None,
         if_primary_term: int | None = None,
         refresh: bool = False,
-    ) -> None:
+    ) -> dict[str, Any]:
         params: dict[str, Any] = {}
         if create:
             params["op_type"] = "create"
@@ -84,7 +84,23 @@ class OpenSearchAdapter(EngineAdapter):
             params["if_primary_term"] = if_primary_term
         if refresh:
             params["refresh"] = "true"
-        self.client.index(index=index, id=doc_id, body=doc, params=params)
+        return dict(self.client.index(index=index, id=doc_id, body=doc, params=params))
+
+    def delete(
+        self, index: str, doc_id: str, *, if_seq_no: int | None = None,
+        if_primary_term: int | None = None,
+    ) -> None:  # fmt: skip
+        params: dict[str, Any] = {}
+        if if_seq_no is not None:
+            params["if_seq_no"] = if_seq_no
+            params["if_primary_term"] = if_primary_term
+        self.client.delete(index=index, id=doc_id, params=params)
+
+    def scan(self, index: str, body: dict[str, Any], size: int) -> Iterator[dict[str, Any]]:
+        return iter(self._helpers.scan(self.client, query=body, index=index, size=size))
+
+    def bulk_ndjson(self, index: str, body: str, filter_path: str) -> dict[str, Any]:
+        return dict(self.client.bulk(index=index, body=body, params={"filter_path": filter_path}))
 
     def streaming_bulk(
         self, actions: list[dict[str, Any]], *, chunk_size: int, max_chunk_bytes: int

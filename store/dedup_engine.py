@@ -1,0 +1,1061 @@
+"""``DedupState`` in Elasticsearch/OpenSearch: dedup state shared by processes on any machine.
+
+The SQLite state (``store.dedup_sqlite``) is shared by the processes that can open its
+file; beside a search engine that file is a sidecar on one machine. This keeps the same
+protocol in the engine, in one index (``<prefix>-dedup``, one shard), so Airflow workers
+on different machines deduplicate against one window.
+
+Reads never go to the engine during a batch: each process keeps the window of each
+(engine, index) in an ``InMemoryDedupState``, as ``SqliteDedupState`` does in cache mode. The
+engine holds the durable, shared copy, as four kinds of documents:
+
+- ``lock``: a lease ``{owner, since, expires}``; one writer at a time.
+- ``meta``: ``{uuid, gen, token, applied, recent}``. Updating it (``if_seq_no``) is the commit
+  point of a batch.
+- ``log:<gen>:<token>``: one per committed batch, every row it wrote (final values), its
+  prunes, and the token of the previous generation, so a replay can check the chain.
+- materialised rows (``k:``, ``d:``, ``s:``, ``t:``, ``n:`` ids), one document per row of
+  the window, written after the commit point with ``version = gen`` (external): what a
+  process with no cache (or one too far behind) loads.
+
+A batch: take the lease; read meta (finish materialising a batch whose writer died after
+its commit point); bring the cache up to date (current, replay the missed logs, or reload
+the rows); run against the cache, buffering writes; write the log, commit meta, write the
+rows, mark them applied, release the lease. Only write these documents through this class.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import random
+import secrets
+import socket
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from processing.dedup.state import DocEntry, InMemoryDedupState, KeyKind, Story
+from store.base import StoreError
+from store.es_common import classify, retriable, store_error
+
+if TYPE_CHECKING:
+    from store.es_store import EngineStore
+
+_log = logging.getLogger(__name__)
+
+LEASE_TTL_S = 120.0  # a batch takes well under a second to a few seconds; a reload, tens
+LEASE_TIMEOUT_S = 60.0  # how long a writer waits for a live lease before giving up
+# Generations whose log ids meta lists: a cache at most this far behind replays the logs
+# (one multi-get), further behind it reloads. Logs carry every row a batch wrote (~5 KB an
+# article), so only a few hundred are kept, not SQLite's 10,000 generation stamps.
+RECENT = 128
+LOG_KEEP = 256  # log documents kept (trimmed every TRIM_EVERY generations)
+TRIM_EVERY = 64
+ROW_KINDS = ("key", "doc", "story", "term", "day")
+LOCK_ID = "lock"
+META_ID = "meta"
+_REGISTRY_SIZE = 4  # (engine, index) windows a process keeps
+_SCAN_PAGE = 2_000
+_BULK_CHUNK = 5_000  # actions per bulk request (byte-capped by the store's max_chunk_bytes)
+_MGET_CHUNK = 32  # log documents per multi-get
+# Only failures are worth reading back; statuses keep the items aligned with the actions.
+_BULK_FILTER = "errors,items.*.status,items.*.error"
+# A JSON string literal, non-ASCII kept as is (as ensure_ascii=False): ids, keys, terms.
+_q: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+_Row = tuple[str, str, str, str]  # kind, at, payload JSON, document id
+
+# Only what queries need is indexed; the rest is an opaque object the engine does not parse
+# (terms and keys are arbitrary text, unfit as field names).
+MAPPINGS: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "kind": {"type": "keyword"},
+        "at": {"type": "date"},
+        "gen": {"type": "long"},
+        "p": {"type": "object", "enabled": False},
+    },
+}
+
+
+def index_body(replicas: int | None = None) -> dict[str, Any]:
+    settings: dict[str, Any] = {"number_of_shards": 1}
+    if replicas is None:
+        settings["auto_expand_replicas"] = "0-1"
+    else:
+        settings["number_of_replicas"] = replicas
+    return {"settings": settings, "mappings": MAPPINGS}
+
+
+def drop_caches() -> None:
+    """Forget every cached window in this process (tests, benchmarks: a simulated restart)."""
+    with _REGISTRY_LOCK:
+        _REGISTRY.clear()
+
+
+# --- the per-process cache ------------------------------------------------------------------
+@dataclass(eq=False)
+class _Cache:
+    """The window of one (engine, index) as this process last saw it."""
+
+    mem: InMemoryDedupState | None = None
+    uuid: str = ""
+    gen: int = -1
+    token: str = ""
+    ready: bool = False  # the index and its template exist (checked once per process)
+    loads: int = 0  # full reloads (tests, benchmarks)
+    replays: int = 0  # generations replayed from the log
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_REGISTRY: OrderedDict[tuple[str, str], _Cache] = OrderedDict()
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _after_fork() -> None:
+    # A forked child starts without caches: a lock held by another thread of the parent
+    # at fork time would never be released in the child.
+    global _REGISTRY_LOCK
+    _REGISTRY_LOCK = threading.Lock()
+    _REGISTRY.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
+def _cache_for(key: tuple[str, str]) -> _Cache:
+    with _REGISTRY_LOCK:
+        cache = _REGISTRY.get(key)
+        if cache is None:
+            cache = _REGISTRY[key] = _Cache()
+            while len(_REGISTRY) > _REGISTRY_SIZE:
+                _REGISTRY.popitem(last=False)
+        _REGISTRY.move_to_end(key)
+        return cache
+
+
+# --- one transaction --------------------------------------------------------------------------
+@dataclass
+class _Lease:
+    seq_no: int
+    primary_term: int
+    taken: float  # time.time() when taken or renewed
+    released: bool = False
+
+
+@dataclass
+class _Meta:
+    uuid: str
+    gen: int
+    token: str
+    applied: int  # the last generation whose rows are materialised
+    recent: dict[int, str]  # gen -> token of the last RECENT generations
+    seq_no: int
+    primary_term: int
+
+
+class _Buffer:
+    """What the transaction wrote (row identities; values are read from the cache at commit)."""
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[str, str]] = set()
+        self.docs: dict[str, DocEntry] = {}
+        self.stories: dict[str, tuple[Story, tuple[str, ...]]] = {}
+        self.terms: dict[date, set[str]] = {}
+        self.days: set[date] = set()
+
+    @property
+    def written(self) -> bool:
+        return bool(self.keys or self.docs or self.stories or self.days)
+
+    def drop_pruned(self, mem: InMemoryDedupState) -> list[str]:
+        """Forget buffered rows a prune just removed from the cache; their ids."""
+        ids: list[str] = []
+        for k in [k for k in self.keys if k not in mem.keys]:
+            self.keys.discard(k)
+            ids.append(_key_id(*k))
+        for aid in [a for a in self.docs if a not in mem.docs]:
+            del self.docs[aid]
+            ids.append(_doc_id(aid))
+        for sid in [s for s in self.stories if s not in mem.stories]:
+            del self.stories[sid]
+            ids.append(_story_id(sid))
+        for d in [d for d in self.terms if d not in mem.term_days]:
+            day = d.isoformat()
+            ids += [_term_id(day, t) for t in self.terms.pop(d)]
+        for d in [d for d in self.days if d not in mem.term_days]:
+            self.days.discard(d)
+            ids.append(_day_id(d.isoformat()))
+        return ids
+
+
+@dataclass(eq=False)
+class _Tx:
+    cache: _Cache
+    mem: InMemoryDedupState
+    meta: _Meta
+    lease: _Lease
+    buf: _Buffer = field(default_factory=_Buffer)
+    prunes: list[datetime] = field(default_factory=list)  # those that removed something
+    deletes: dict[str, None] = field(default_factory=dict)  # row ids the prunes removed
+    dropped: list[str] = field(default_factory=list)  # ids of this batch's rows pruned again
+    reload: bool = False  # a prune after writes: other caches cannot replay this generation
+    committed: bool = False
+
+
+_READS = (
+    "get_key",
+    "get_doc",
+    "lsh_candidates",
+    "get_story",
+    "story_candidates",
+    "term_counts",
+    "stats",
+)
+
+
+class EngineDedupState:
+    """Implements ``processing.dedup.state.DedupState`` in the store's search engine.
+
+    ``index`` defaults to ``<prefix>-dedup``. ``lease_ttl``: how long a writer's lease lasts
+    unless renewed (a crashed writer blocks others that long at most); ``lease_timeout``:
+    how long to wait for a live lease before raising ``StoreError``."""
+
+    def __init__(
+        self,
+        store: EngineStore,
+        *,
+        index: str | None = None,
+        lease_ttl: float = LEASE_TTL_S,
+        lease_timeout: float = LEASE_TIMEOUT_S,
+        owner: str | None = None,
+    ) -> None:
+        self.store = store
+        self.adapter = store.adapter
+        self.index = index or f"{store.names.prefix}-dedup"
+        self.lease_ttl = lease_ttl
+        self.lease_timeout = lease_timeout
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        # After the last transaction: the generation it committed, or (``wrote`` False) the
+        # one it read and decided its verdicts on.
+        self.generation: int | None = None
+        self.wrote = False
+        self.sync: str = ""  # "current" | "replay" | "reload": the last transaction's start
+        self._tx: _Tx | None = None
+        self._depth = 0
+
+    # --- transactions ------------------------------------------------------------------
+    @contextmanager
+    def transaction(self, size_hint: int = 0) -> Iterator[None]:
+        """Take the lease, bring the cache up to date, run the batch, commit a new
+        generation; on any failure before the commit point drop the cache (it may hold half
+        a batch) and release the lease. Nested calls join the open transaction."""
+        if self._tx is not None:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        cache = _cache_for((self.store.url, self.index))
+        with cache.lock:
+            tx = self._begin(cache)
+            self._tx, self._depth = tx, 1
+            # Reads go straight to the cache: no per-call dispatch on the hot path.
+            for name in _READS:
+                setattr(self, name, getattr(tx.mem, name))
+            try:
+                yield
+                self._commit(tx)
+            except BaseException:
+                self._abort(tx)
+                raise
+            finally:
+                for name in _READS:
+                    self.__dict__.pop(name, None)
+                self._tx, self._depth = None, 0
+
+    def _begin(self, cache: _Cache) -> _Tx:
+        if not cache.ready:
+            self._ensure_index()
+            cache.ready = True
+        lease = self._take_lease()
+        try:
+            meta = self._read_meta()
+            if meta.applied < meta.gen:
+                meta = self._repair(meta)
+            try:
+                mem = self._sync(cache, meta)
+            except BaseException:
+                cache.mem = None  # a replay may have stopped half-way
+                raise
+            self._renew_if_old(lease)
+        except BaseException:
+            self._release(lease)
+            raise
+        cache.gen = -1  # invalid until this transaction commits or ends without writing
+        return _Tx(cache, mem, meta, lease)
+
+    def _sync(self, cache: _Cache, meta: _Meta) -> InMemoryDedupState:
+        """Make the cache match the engine (we hold the lease)."""
+        if cache.mem is not None and cache.uuid == meta.uuid and cache.gen >= 0:
+            if cache.gen == meta.gen and cache.token == meta.token:
+                self.sync = "current"
+                return cache.mem
+            if cache.gen < meta.gen and self._replay(cache, meta):
+                cache.gen, cache.token = meta.gen, meta.token
+                self.sync = "replay"
+                return cache.mem
+        cache.mem = None
+        mem = _load(self)
+        cache.mem, cache.uuid, cache.gen, cache.token = mem, meta.uuid, meta.gen, meta.token
+        cache.loads += 1
+        self.sync = "reload"
+        return mem
+
+    def _replay(self, cache: _Cache, meta: _Meta) -> bool:
+        """Apply the logs of the generations after the cache's; False if they are not all
+        there with an unbroken token chain, or one of them cannot be replayed."""
+        gens = list(range(cache.gen + 1, meta.gen + 1))
+        if any(g not in meta.recent for g in gens):
+            return False  # too far behind: the log ids are no longer listed
+        logs = self._get_logs(meta, gens)
+        prev = cache.token
+        for g in gens:
+            p = logs.get(g)
+            if p is None or p["prev"] != prev or p["reload"]:
+                return False
+            prev = p["token"]
+        if prev != meta.token:
+            return False
+        mem = cache.mem
+        assert mem is not None
+        for g in gens:
+            _apply_log(mem, logs[g])
+        cache.replays += len(gens)
+        return True
+
+    def _commit(self, tx: _Tx) -> None:
+        if not (tx.buf.written or tx.prunes):
+            # Nothing written: the generation (and the cache) stay where they were.
+            tx.cache.gen, tx.cache.token = tx.meta.gen, tx.meta.token
+            self.generation, self.wrote = tx.meta.gen, False
+            self._release(tx.lease)
+            return
+        meta, g, token = tx.meta, tx.meta.gen + 1, secrets.token_hex(8)
+        rows = _rows(tx)
+        self._renew_if_old(tx.lease)
+        head = {
+            "token": token,
+            "prev": meta.token,
+            "prunes": [t.isoformat() for t in tx.prunes],
+            "reload": tx.reload,
+            "deletes": tx.dropped,
+        }
+        log_doc = _log_body(g, head, rows)
+        log_id = _log_id(g, token)
+        self._call("write the dedup log", lambda: self.adapter.index(self.index, log_id, log_doc))
+        seq = self._commit_meta(meta, g, token)
+        # Committed: the cache is the state of generation g, whatever happens next.
+        tx.committed = True
+        tx.cache.gen, tx.cache.token = g, token
+        self.generation, self.wrote = g, True
+        try:
+            self._materialise(g, tx.deletes, rows)
+            self._set_applied(meta, seq)
+            if g % TRIM_EVERY == 0:
+                self._trim(g)
+        except Exception as exc:
+            # The batch stands (meta says so); the next writer materialises it from the log.
+            _log.warning(
+                "dedup state %s on %s: generation %d committed, rows not yet written (%s);"
+                " the next batch writes them",
+                self.index,
+                self.store.url,
+                g,
+                exc,
+            )
+        finally:
+            self._release(tx.lease)
+
+    def _abort(self, tx: _Tx) -> None:
+        if not tx.committed:
+            tx.cache.mem = None  # it holds half a batch
+        self._release(tx.lease)
+
+    # --- the engine's documents ------------------------------------------------------------
+    def _call(self, action: str, fn: Callable[[], Any]) -> Any:
+        """``fn()``; an engine error becomes a ``StoreError`` naming the action."""
+        return self.store._call(f"{action} ({self.index})", fn)
+
+    def _try(self, action: str, fn: Callable[[], Any]) -> Any:
+        """``fn()``, or None when the engine answers 409 (a conditional write lost)."""
+        try:
+            return fn()
+        except Exception as exc:
+            if self.adapter.is_conflict(exc):
+                return None
+            if isinstance(exc, StoreError) or self.adapter.error_info(exc) is None:
+                raise
+            raise self.store._fail(f"{action} ({self.index})", exc) from exc
+
+    def _ensure_index(self) -> None:
+        """The index, and a template with the same mapping: a document written to a deleted
+        index (the lease) would otherwise auto-create it with dynamic mappings."""
+        body = index_body(self.store.options.replicas)
+        self._call(
+            "put the dedup index template",
+            lambda: self.adapter.put_index_template(
+                self.index,
+                {"index_patterns": [self.index], "priority": 210, "template": body,
+                 "_meta": {"managed_by": "rasid", "description": "Rasid dedup state"}},
+            ),
+        )  # fmt: skip
+        if not self._call("check the dedup index", lambda: self.adapter.index_exists(self.index)):
+            self.store._create_quietly(self.index, body)
+
+    def _take_lease(self) -> _Lease:
+        """Create the lock document; if it exists and has expired, take it over (guarded by
+        its seq_no); otherwise wait with jittered backoff until ``lease_timeout``."""
+        deadline = time.monotonic() + self.lease_timeout
+        delay = 0.02
+        while True:
+            now = time.time()
+            doc = {
+                "kind": "lock",
+                "at": datetime.fromtimestamp(now, UTC).isoformat(),
+                "p": {
+                    "owner": self.owner,
+                    "since": datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"),
+                    "expires": now + self.lease_ttl,
+                },
+            }
+            res = self._try(
+                "take the dedup lease",
+                lambda d=doc: self.adapter.index(self.index, LOCK_ID, d, create=True),
+            )
+            if res is not None:
+                return _Lease(int(res["_seq_no"]), int(res["_primary_term"]), now)
+            held = self._call("read the dedup lease", lambda: self.adapter.get(self.index, LOCK_ID))
+            if held is None:
+                continue  # released meanwhile
+            p = held["_source"].get("p", {})
+            if p.get("owner") == self.owner:
+                # Ours: the client retried a create whose answer was lost, or a release of
+                # ours failed. Owners are unique per state object, used by one thread.
+                return _Lease(int(held["_seq_no"]), int(held["_primary_term"]), now)
+            left = float(p.get("expires", 0)) - time.time()
+            if left < 0 or _dead_here(str(p.get("owner", ""))):
+                res = self._try(
+                    "take over the dedup lease",
+                    lambda d=doc, h=held: self.adapter.index(
+                        self.index, LOCK_ID, d, if_seq_no=h["_seq_no"],
+                        if_primary_term=h["_primary_term"],
+                    ),
+                )  # fmt: skip
+                if res is None:
+                    continue  # someone else took it over first
+                _log.warning(
+                    "dedup state %s: took over the lease of %s (since %s; %s)",
+                    self.index,
+                    p.get("owner"),
+                    p.get("since"),
+                    f"expired {-left:.0f} s ago" if left < 0 else "that process is gone",
+                )
+                return _Lease(int(res["_seq_no"]), int(res["_primary_term"]), now)
+            if time.monotonic() >= deadline:
+                raise StoreError(
+                    f"dedup state {self.index} on {self.store.url} is locked by"
+                    f" {p.get('owner')} since {p.get('since')} (lease expires in {left:.0f} s);"
+                    f" gave up after waiting {self.lease_timeout:g} s",
+                    cause="locked",
+                )
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())) * random.uniform(0.5, 1.5))
+            # Capped low: a lease is held for a fraction of a second, and a waiter that
+            # sleeps long lets a busy writer take it again and again (no queue).
+            delay = min(delay * 1.5, 0.25)
+
+    def _renew_if_old(self, lease: _Lease) -> None:
+        """Extend a lease a third through its life (a reload of a large window is slow)."""
+        now = time.time()
+        if now - lease.taken < self.lease_ttl / 3:
+            return
+        doc = {
+            "kind": "lock",
+            "at": datetime.fromtimestamp(now, UTC).isoformat(),
+            "p": {
+                "owner": self.owner,
+                "since": datetime.fromtimestamp(lease.taken, UTC).isoformat(timespec="seconds"),
+                "expires": now + self.lease_ttl,
+            },
+        }
+        res = self._try(
+            "renew the dedup lease",
+            lambda: self.adapter.index(
+                self.index, LOCK_ID, doc, if_seq_no=lease.seq_no,
+                if_primary_term=lease.primary_term,
+            ),
+        )  # fmt: skip
+        if res is None:
+            lease.released = True  # it is someone else's now
+            raise self._lost_lease()
+        lease.seq_no, lease.primary_term, lease.taken = (
+            int(res["_seq_no"]), int(res["_primary_term"]), now,
+        )  # fmt: skip
+
+    def _release(self, lease: _Lease) -> None:
+        if lease.released:
+            return
+        lease.released = True
+        try:
+            self.adapter.delete(
+                self.index, LOCK_ID, if_seq_no=lease.seq_no, if_primary_term=lease.primary_term
+            )
+        except Exception as exc:
+            info = self.adapter.error_info(exc)
+            if info is not None and info[0] in (404, 409):
+                _log.warning("dedup state %s: our lease had been taken over", self.index)
+            else:  # it expires by itself
+                _log.warning("dedup state %s: lease not released (%s)", self.index, exc)
+
+    def _lost_lease(self) -> StoreError:
+        return StoreError(
+            f"dedup state {self.index} on {self.store.url}: lost the lease (it expired and"
+            " another writer took it over); batch not committed",
+            cause="locked",
+        )
+
+    def _read_meta(self) -> _Meta:
+        raw = self._call("read dedup meta", lambda: self.adapter.get(self.index, META_ID))
+        if raw is not None:
+            return _meta_from(raw)
+        token = secrets.token_hex(8)
+        doc = _meta_doc(secrets.token_hex(16), 0, token, 0, {0: token})
+        res = self._try(
+            "create dedup meta", lambda: self.adapter.index(self.index, META_ID, doc, create=True)
+        )
+        if res is None:
+            return self._read_meta()
+        return _meta_from({"_source": doc, **res})
+
+    def _commit_meta(self, meta: _Meta, g: int, token: str) -> tuple[int, int]:
+        """The commit point: meta moves to generation g, guarded by the seq_no we read."""
+        recent = {k: v for k, v in meta.recent.items() if k > g - RECENT}
+        recent[g] = token
+        doc = _meta_doc(meta.uuid, g, token, meta.applied, recent)
+        res = self._try(
+            "commit dedup meta",
+            lambda: self.adapter.index(
+                self.index, META_ID, doc, if_seq_no=meta.seq_no, if_primary_term=meta.primary_term
+            ),
+        )
+        if res is None:
+            raise self._lost_lease()
+        meta.gen, meta.token, meta.recent = g, token, recent
+        return int(res["_seq_no"]), int(res["_primary_term"])
+
+    def _set_applied(self, meta: _Meta, seq: tuple[int, int]) -> tuple[int, int]:
+        """Record that the rows of ``meta.gen`` are written (``seq``: meta's current seq_no)."""
+        doc = _meta_doc(meta.uuid, meta.gen, meta.token, meta.gen, meta.recent)
+        res = self._try(
+            "mark dedup rows applied",
+            lambda: self.adapter.index(
+                self.index, META_ID, doc, if_seq_no=seq[0], if_primary_term=seq[1]
+            ),
+        )
+        if res is None:
+            raise self._lost_lease()
+        meta.applied = meta.gen
+        return int(res["_seq_no"]), int(res["_primary_term"])
+
+    def _get_logs(self, meta: _Meta, gens: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """{gen: log payload} of the listed generations found (multi-get: realtime)."""
+        ids = {_log_id(g, meta.recent[g]): g for g in gens if g in meta.recent}
+        out: dict[int, dict[str, Any]] = {}
+        chunks = list(ids)
+        for i in range(0, len(chunks), _MGET_CHUNK):
+            part = chunks[i : i + _MGET_CHUNK]
+            found = self._call(
+                "read the dedup log", lambda p=part: self.adapter.mget_sources(self.index, p, ["p"])
+            )
+            for doc_id, src in found.items():
+                out[ids[doc_id]] = src["p"]
+        return out
+
+    def _repair(self, meta: _Meta) -> _Meta:
+        """A writer died between its commit point and the end of writing its rows: write
+        them from its log (idempotent: versions are generations), then mark them applied."""
+        gens = list(range(meta.applied + 1, meta.gen + 1))
+        logs = self._get_logs(meta, gens)
+        for g in gens:
+            p = logs.get(g)
+            if p is None:
+                _log.error(
+                    "dedup state %s: the log of generation %d is gone; its rows were never"
+                    " written (a reload will miss them)",
+                    self.index,
+                    g,
+                )
+                continue
+            for t in p["prunes"]:
+                self._delete_older(datetime.fromisoformat(t), g)
+            rows = [(k, at, _dumps(r), _row_id(k, at, r)) for k, at, r in p["rows"]]
+            self._materialise(g, dict.fromkeys(p["deletes"]), rows)
+        meta.seq_no, meta.primary_term = self._set_applied(meta, (meta.seq_no, meta.primary_term))
+        _log.warning("dedup state %s: finished writing generation(s) %s", self.index, gens)
+        return meta
+
+    def _materialise(self, g: int, deletes: Iterable[str], rows: list[_Row]) -> None:
+        """Deletes, then rows, versioned by generation: a late write of an older generation
+        (a writer that lost its lease) is refused instead of overwriting newer rows."""
+        version = f',"version":{g},"version_type":"external_gte"}}}}'
+        lines: list[tuple[str, str | None]] = [
+            (f'{{"delete":{{"_id":{_q(i)}{version}', None) for i in deletes
+        ]
+        lines += [
+            (f'{{"index":{{"_id":{_q(rid)}{version}',
+             f'{{"kind":"{kind}","at":{_q(at)},"gen":{g},"p":{pj}}}')
+            for kind, at, pj, rid in rows
+        ]  # fmt: skip
+        self._bulk(lines, "write dedup rows")
+
+    def _bulk(self, lines: list[tuple[str, str | None]], what: str) -> None:
+        """Bulk requests from prepared NDJSON lines (action, source or None), with retries on
+        429/5xx/no answer. A version conflict (a newer generation is there) and deleting
+        what is not there are fine."""
+        o = self.store.options
+        pending, last, last_status = lines, "no answer", None
+        for attempt in range(o.retries + 1):
+            if not pending:
+                return
+            if attempt:
+                time.sleep(min(o.backoff_max_s, o.backoff_s * 2 ** (attempt - 1)))
+            again: list[tuple[str, str | None]] = []
+            for chunk in _chunks(pending, o.max_chunk_bytes // 2):  # // 2: UTF-8 Arabic
+                body = "\n".join(x for line in chunk for x in line if x is not None) + "\n"
+                try:
+                    res = self.adapter.bulk_ndjson(self.index, body, _BULK_FILTER)
+                except Exception as exc:
+                    info = self.adapter.error_info(exc)
+                    if info is None:
+                        raise
+                    if not retriable(info[0]):
+                        raise self.store._fail(f"{what} ({self.index})", exc) from exc
+                    last, last_status = f"{info[1]}: {info[2]}", info[0]
+                    again += chunk  # re-sending is harmless: every write is versioned
+                    continue
+                if not res.get("errors"):
+                    continue
+                for line, item in zip(chunk, res["items"], strict=True):
+                    op, info = next(iter(item.items()))
+                    status = int(info.get("status", 500))
+                    if status < 300 or status == 409 or (op == "delete" and status == 404):
+                        continue
+                    err = info.get("error")
+                    etype, reason = (
+                        (str(err.get("type", "")), str(err.get("reason", "")))
+                        if isinstance(err, dict) else ("", str(err or ""))
+                    )  # fmt: skip
+                    if retriable(status):
+                        again.append(line)
+                        last, last_status = f"{etype}: {reason}", status
+                        continue
+                    raise store_error(
+                        f"{what} ({self.index})", classify(status, etype, reason),
+                        f"{line[0]}: HTTP {status} {etype}: {reason}", self.store.url,
+                    )  # fmt: skip
+            pending = again
+        if pending:
+            cause = classify(last_status, last, "")
+            raise store_error(
+                f"{what} ({self.index})",
+                "unreachable" if cause == "error" else cause,
+                f"{len(pending)} actions still failing after {o.retries} retries ({last})",
+                self.store.url,
+            )
+
+    def _scan(self, what: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        try:
+            yield from self.adapter.scan(self.index, body, _SCAN_PAGE)
+        except StoreError:
+            raise
+        except Exception as exc:
+            if self.adapter.error_info(exc) is None:
+                raise
+            raise self.store._fail(f"{what} ({self.index})", exc) from exc
+
+    def _delete_older(self, before: datetime, g: int) -> None:
+        """Delete the rows a prune removed (repair only: a live batch knows their ids)."""
+        self._call("refresh the dedup index", lambda: self.adapter.refresh(self.index))
+        day = before.date().isoformat()
+        # The engine keeps milliseconds: ask for a superset, decide exactly here.
+        loose = (before + timedelta(seconds=1)).isoformat()
+        body = {
+            "query": {"bool": {"should": [
+                {"bool": {"filter": [{"terms": {"kind": ["key", "doc", "story"]}},
+                                     {"range": {"at": {"lt": loose}}}]}},
+                {"bool": {"filter": [{"terms": {"kind": ["term", "day"]}},
+                                     {"range": {"at": {"lt": day}}}]}},
+            ], "minimum_should_match": 1}},
+            "_source": ["kind", "at"],
+        }  # fmt: skip
+        ids = []
+        for hit in self._scan("find pruned dedup rows", body):
+            src = hit["_source"]
+            if src["kind"] in ("term", "day") or datetime.fromisoformat(src["at"]) < before:
+                ids.append(hit["_id"])
+        self._materialise(g, ids, [])
+
+    def _trim(self, g: int) -> None:
+        """Delete log documents older than LOG_KEEP generations (and orphans among them)."""
+        self._call("refresh the dedup index", lambda: self.adapter.refresh(self.index))
+        body = {
+            "query": {"bool": {"filter": [
+                {"term": {"kind": "log"}}, {"range": {"gen": {"lte": g - LOG_KEEP}}},
+            ]}},
+            "_source": False,
+        }  # fmt: skip
+        ids = [h["_id"] for h in self._scan("find old dedup logs", body)]
+        self._bulk([(f'{{"delete":{{"_id":{_q(i)}}}}}', None) for i in ids], "trim the dedup log")
+
+    # --- the protocol: reads outside a transaction run in one of their own --------------
+    def get_key(self, kind: KeyKind, key: str) -> str | None:
+        with self.transaction():
+            return self.get_key(kind, key)
+
+    def get_doc(self, article_id: str) -> DocEntry | None:
+        with self.transaction():
+            return self.get_doc(article_id)
+
+    def lsh_candidates(self, bands: Sequence[int]) -> dict[str, int]:
+        with self.transaction():
+            return self.lsh_candidates(bands)
+
+    def get_story(self, story_id: str) -> Story | None:
+        with self.transaction():
+            return self.get_story(story_id)
+
+    def story_candidates(self, terms: Sequence[str], active_since: datetime) -> dict[str, int]:
+        with self.transaction():
+            return self.story_candidates(terms, active_since)
+
+    def term_counts(self, terms: Iterable[str], since: datetime) -> tuple[dict[str, int], int]:
+        with self.transaction():
+            return self.term_counts(terms, since)
+
+    def stats(self) -> dict[str, int]:
+        with self.transaction():
+            return self.stats()
+
+    # --- writes: to the cache and the buffer (a write outside a transaction runs in one) --
+    def put_key(self, kind: KeyKind, key: str, article_id: str, seen_at: datetime) -> None:
+        tx = self._tx
+        if tx is None:
+            with self.transaction():
+                return self.put_key(kind, key, article_id, seen_at)
+        tx.mem.put_key(kind, key, article_id, seen_at)
+        tx.buf.keys.add((kind, key))
+
+    def put_doc(self, doc: DocEntry) -> None:
+        tx = self._tx
+        if tx is None:
+            with self.transaction():
+                return self.put_doc(doc)
+        tx.mem.put_doc(doc)
+        tx.buf.docs[doc.article_id] = doc
+
+    def put_story(self, story: Story, index_terms: Sequence[str]) -> None:
+        tx = self._tx
+        if tx is None:
+            with self.transaction():
+                return self.put_story(story, index_terms)
+        terms = tuple(index_terms)
+        tx.mem.put_story(story, terms)
+        tx.buf.stories[story.id] = (story, terms)
+
+    def add_terms(self, day: date, terms: Iterable[str]) -> None:
+        tx = self._tx
+        if tx is None:
+            with self.transaction():
+                return self.add_terms(day, terms)
+        terms = list(terms)
+        tx.mem.add_terms(day, terms)
+        tx.buf.terms.setdefault(day, set()).update(terms)
+        tx.buf.days.add(day)
+
+    def prune(self, before: datetime) -> int:
+        tx = self._tx
+        if tx is None:
+            with self.transaction():
+                return self.prune(before)
+        gone = _doomed(tx.mem, before)
+        if not gone:
+            return 0  # nothing to forget: nothing to log either
+        removed = tx.mem.prune(before)
+        tx.prunes.append(before)
+        tx.deletes.update(dict.fromkeys(gone))
+        if tx.buf.written:
+            # Rows of this generation were written before this prune: a cache replaying the
+            # log (prunes, then rows) could not tell which of them the prune removed.
+            tx.reload = True
+            tx.dropped += tx.buf.drop_pruned(tx.mem)
+        return removed
+
+
+# --- loading and replaying ------------------------------------------------------------------
+def _load(state: EngineDedupState) -> InMemoryDedupState:
+    """The whole window from the materialised rows (we hold the lease: nothing changes)."""
+    state._call("refresh the dedup index", lambda: state.adapter.refresh(state.index))
+    mem = InMemoryDedupState()
+    body = {"query": {"terms": {"kind": list(ROW_KINDS)}}, "_source": ["kind", "at", "p"]}
+    apply = _Applier(mem)
+    for hit in state._scan("load the dedup window", body):
+        src = hit["_source"]
+        apply(src["kind"], src["at"], src["p"])
+    return mem
+
+
+def _apply_log(mem: InMemoryDedupState, p: dict[str, Any]) -> None:
+    """One generation: its prunes, then its rows (their values after the batch)."""
+    for t in p["prunes"]:
+        mem.prune(datetime.fromisoformat(t))
+    apply = _Applier(mem)
+    for kind, at, payload in p["rows"]:
+        apply(kind, at, payload)
+
+
+class _Applier:
+    """Upserts rows into a cache; terms are interned (one string per term, as live)."""
+
+    def __init__(self, mem: InMemoryDedupState) -> None:
+        self.mem = mem
+        self.days: dict[str, date] = {}
+
+    def _day(self, at: str) -> date:
+        d = self.days.get(at)
+        if d is None:
+            d = self.days[at] = date.fromisoformat(at)
+        return d
+
+    def __call__(self, kind: str, at: str, p: dict[str, Any]) -> None:
+        mem = self.mem
+        if kind == "term":
+            mem.set_term_count(self._day(at), sys.intern(p["t"]), int(p["n"]))
+        elif kind == "key":
+            mem.put_key(p["k"], p["key"], p["a"], datetime.fromisoformat(at))
+        elif kind == "doc":
+            mem.put_doc(_doc_entry(at, p))
+        elif kind == "story":
+            mem.put_story(_story(p), tuple(map(sys.intern, p["t"])))
+        elif kind == "day":
+            mem.set_day_docs(self._day(at), int(p["n"]))
+
+
+# --- rows -------------------------------------------------------------------------------------
+def _dead_here(owner: str) -> bool:
+    """The lease holder ran on this host and its process is gone: a writer killed mid-batch
+    (or with the engine) need not block this host's next run for the rest of the TTL. A
+    holder on another host can only be judged by its expiry."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False  # another state object of this process: alive by definition
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, someone else's
+    return False
+
+
+def _hash(text: str, size: int = 16) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=size).hexdigest()
+
+
+def _text_id(text: str) -> str:
+    # Article and story ids are short hashes; anything near the engine's 512-byte id limit
+    # is hashed.
+    return text if len(text) <= 200 else "#" + _hash(text)
+
+
+def _key_id(kind: str, key: str) -> str:
+    return f"k:{kind}:{_hash(key)}"
+
+
+def _doc_id(article_id: str) -> str:
+    return "d:" + _text_id(article_id)
+
+
+def _story_id(story_id: str) -> str:
+    return "s:" + _text_id(story_id)
+
+
+def _term_id(day: str, term: str) -> str:
+    return f"t:{day}:{_hash(term, 8)}"
+
+
+def _day_id(day: str) -> str:
+    return f"n:{day}"
+
+
+def _log_id(gen: int, token: str) -> str:
+    # The token makes each attempt's log its own document: a writer that lost its lease
+    # can never overwrite the log of the batch that did commit.
+    return f"log:{gen}:{token}"
+
+
+def _row_id(kind: str, at: str, p: dict[str, Any]) -> str:
+    if kind == "term":
+        return _term_id(at, p["t"])
+    if kind == "key":
+        return _key_id(p["k"], p["key"])
+    if kind == "doc":
+        return _doc_id(p["a"])
+    if kind == "story":
+        return _story_id(p["d"]["id"])
+    return _day_id(at)
+
+
+def _rows(tx: _Tx) -> list[_Row]:
+    """(kind, at, payload JSON, id) of every row the transaction touched, as the cache now
+    holds it (absolute values: writing them twice is harmless). The payload is serialised
+    once, for the log and the bulk request both; the small ones by hand (most are terms)."""
+    mem, b = tx.mem, tx.buf
+    rows: list[_Row] = []
+    for k, key in b.keys:
+        aid, at = mem.keys[(k, key)]
+        pj = f'{{"k":{_q(k)},"key":{_q(key)},"a":{_q(aid)}}}'
+        rows.append(("key", at.isoformat(), pj, _key_id(k, key)))
+    for d in b.docs.values():
+        rows.append(("doc", d.seen_at.isoformat(), _dumps(_doc_payload(d)), _doc_id(d.article_id)))
+    for story, terms in b.stories.values():
+        pj = _dumps(_story_payload(story, terms))
+        rows.append(("story", story.last_seen.isoformat(), pj, _story_id(story.id)))
+    for day, terms in b.terms.items():
+        counts, d = mem.term_days[day], day.isoformat()
+        rows += [("term", d, f'{{"t":{_q(t)},"n":{counts[t]}}}', _term_id(d, t)) for t in terms]
+    for day in b.days:
+        d = day.isoformat()
+        rows.append(("day", d, f'{{"n":{mem.day_docs[day]}}}', _day_id(d)))
+    return rows
+
+
+def _log_body(g: int, head: dict[str, Any], rows: list[_Row]) -> str:
+    """The log document as JSON text, around the rows' payloads already serialised."""
+    parts = ",".join(f'["{kind}",{_q(at)},{pj}]' for kind, at, pj, _ in rows)
+    p = _dumps(head)[:-1] + f',"rows":[{parts}]}}'
+    return f'{{"kind":"log","gen":{g},"at":{_q(datetime.now(UTC).isoformat())},"p":{p}}}'
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _chunks(
+    lines: list[tuple[str, str | None]], max_chars: int
+) -> Iterator[list[tuple[str, str | None]]]:
+    chunk: list[tuple[str, str | None]] = []
+    size = 0
+    for line in lines:
+        n = len(line[0]) + (len(line[1]) if line[1] is not None else 0) + 2
+        if chunk and (len(chunk) >= _BULK_CHUNK or size + n > max_chars):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(line)
+        size += n
+    if chunk:
+        yield chunk
+
+
+def _doomed(mem: InMemoryDedupState, before: datetime) -> list[str]:
+    """Ids of the rows ``mem.prune(before)`` would remove."""
+    ids = [_key_id(k, key) for (k, key), (_, at) in mem.keys.items() if at < before]
+    ids += [_doc_id(a) for a, d in mem.docs.items() if d.seen_at < before]
+    ids += [_story_id(s) for s, st in mem.stories.items() if st.last_seen < before]
+    cut = before.date()
+    for d, counts in mem.term_days.items():
+        if d < cut:
+            day = d.isoformat()
+            ids.append(_day_id(day))
+            ids += [_term_id(day, t) for t in counts]
+    return ids
+
+
+def _arr(a: np.ndarray) -> list[str]:
+    return [a.dtype.str, base64.b64encode(np.ascontiguousarray(a).tobytes()).decode("ascii")]
+
+
+def _unarr(v: list[str]) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(v[1]), dtype=np.dtype(v[0]))
+
+
+def _doc_payload(d: DocEntry) -> dict[str, Any]:
+    return {"a": d.article_id, "sh": _arr(d.shingles), "b": _arr(d.bands), "r": d.root,
+            "s": d.story_id, "src": d.source, "sim": d.similarity}  # fmt: skip
+
+
+def _doc_entry(at: str, p: dict[str, Any]) -> DocEntry:
+    return DocEntry(
+        article_id=p["a"],
+        seen_at=datetime.fromisoformat(at),
+        shingles=_unarr(p["sh"]),
+        bands=_unarr(p["b"]),
+        root=p["r"],
+        story_id=p["s"],
+        source=p.get("src") or "",
+        similarity=p.get("sim"),
+    )
+
+
+def _story_payload(s: Story, terms: tuple[str, ...]) -> dict[str, Any]:
+    # The centroid as float64 bytes: exact, and its term order kept (the norm sums in it).
+    d = s.to_dict()
+    centroid = d.pop("centroid")
+    weights = np.fromiter(centroid.values(), dtype=np.float64, count=len(centroid))
+    return {"d": d, "ct": list(centroid), "cw": _arr(weights), "t": list(terms)}
+
+
+def _story(p: dict[str, Any]) -> Story:
+    d = dict(p["d"])
+    d["centroid"] = dict(zip(map(sys.intern, p["ct"]), _unarr(p["cw"]).tolist(), strict=True))
+    return Story.from_dict(d)
+
+
+def _meta_doc(
+    uuid: str, gen: int, token: str, applied: int, recent: dict[int, str]
+) -> dict[str, Any]:
+    return {
+        "kind": "meta",
+        "gen": gen,
+        "p": {"uuid": uuid, "gen": gen, "token": token, "applied": applied,
+              "recent": [[g, t] for g, t in sorted(recent.items())]},
+    }  # fmt: skip
+
+
+def _meta_from(raw: dict[str, Any]) -> _Meta:
+    p = raw["_source"]["p"]
+    return _Meta(
+        uuid=p["uuid"],
+        gen=int(p["gen"]),
+        token=p["token"],
+        applied=int(p["applied"]),
+        recent={int(g): t for g, t in p["recent"]},
+        seq_no=int(raw["_seq_no"]),
+        primary_term=int(raw["_primary_term"]),
+    )
