@@ -70,9 +70,11 @@ def _progress(event: str, data: dict[str, Any]) -> None:
         elif data["status"] == "not-modified":
             err.print(f"  [dim]= {data['feed']}: not modified[/dim]")
         else:
+            held = data.get("held", 0)
             err.print(
                 f"  [green]✓[/green] {data['feed']}: {data['new']} new, {data['indexed']} indexed,"
                 f" {data['unchanged']} unchanged, {data['failed']} failed"
+                + (f", [yellow]{held} held (dedup state unreachable)[/yellow]" if held else "")
             )
     elif event == "alerts":
         err.print(f"[bold]Alerts:[/bold] {data['fired']} fired, {data['delivered']} delivered")

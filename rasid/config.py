@@ -84,7 +84,9 @@ class SettingsFile(BaseModel):
     outbox: str = "data/outbox.db"
     spool_dir: str = "data/spool"
     dedup_window_hours: float = Field(default=72, gt=0)
-    dedup_db: str | None = None  # default: the embedded store's file, else data/dedup-state.db
+    # A SQLite file for the dedup state. Default: the embedded store's own file; beside a
+    # search engine, the engine itself (index <prefix>-dedup, shared across machines).
+    dedup_db: str | None = None
     websub_db: str = "data/websub.db"  # WebSub subscriptions and the push inbox
     http: HttpConfig = HttpConfig()
 

@@ -7,6 +7,7 @@ store/ or alerts/. The CLI and the Airflow DAGs call the functions below and not
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ from ingest.http import FetchError, HttpClient, HttpSettings
 from ingest.schedule import apply_poll, is_due
 from ingest.websub import poll_deferred_by_push
 from processing.assemble import assemble_article
-from processing.dedup import DedupConfig, DedupResult, deduplicate
+from processing.dedup import DedupConfig, DedupResult, DedupState, deduplicate
 from processing.enrich import enrich
 from processing.enrich import warm_up as warm_up_enrichment
 from processing.language import detect_language
@@ -35,6 +36,7 @@ from store.base import Store, StoreError
 from store.dedup_sqlite import SqliteDedupState
 from store.dedup_sqlite import connect as dedup_connect
 from store.factory import open_store
+from store.spool import Spool, SpoolFull
 
 __all__ = [
     "CycleReport",
@@ -67,6 +69,7 @@ class FeedOutcome:
     indexed: int = 0
     exact_duplicates: int = 0
     near_duplicates: int = 0
+    held: int = 0  # kept for the next run: the dedup state was unreachable
     item_errors: list[str] = field(default_factory=list)
     article_ids: list[str] = field(default_factory=list)
 
@@ -87,6 +90,7 @@ class CycleReport:
     encodings: dict[str, int] = field(default_factory=dict)
     extraction_methods: dict[str, int] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
+    held_finished: int = 0  # articles held by an earlier run, finished by this one
     elapsed_s: float = 0.0
 
     @property
@@ -205,21 +209,91 @@ _DEDUP_LOCK = threading.Lock()  # one batch at a time in this process; SQLite lo
 _CPU_LOCK = threading.Lock()
 
 
-def dedup_db_path(settings: Settings, store: Store) -> Path:
-    """Dedup state lives in the embedded store's file, or in a sidecar file beside an engine."""
+def dedup_db_path(settings: Settings, store: Store) -> Path | None:
+    """The SQLite file of the dedup state: ``dedup_db`` when set, else the embedded store's
+    own file. None beside a search engine: the state then lives in the engine
+    (``store.dedup_engine``), shared by every process and machine using it. Setting
+    ``dedup_db`` keeps it in that file instead, shared only by processes that can open it."""
     if settings.dedup_db:
         Path(settings.dedup_db).parent.mkdir(parents=True, exist_ok=True)
         return Path(settings.dedup_db)
+    if callable(getattr(store, "dedup_state", None)):
+        return None
     path = getattr(store, "path", None)
     db = Path(path) if path else Path("data/dedup-state.db")
     db.parent.mkdir(parents=True, exist_ok=True)
     return db
 
 
+@contextmanager
+def _dedup_state(settings: Settings, store: Store) -> Iterator[DedupState]:
+    """The batch's dedup state: in the engine, or on a SQLite connection closed afterwards."""
+    path = dedup_db_path(settings, store)
+    if path is None:
+        yield store.dedup_state()  # type: ignore[attr-defined]
+        return
+    with closing(dedup_connect(path)) as conn:
+        yield SqliteDedupState(conn)
+
+
+# Dedup state in a dead search engine must not lose the batch: it waits, not deduplicated,
+# in a spool of its own beside the store's (``<spool>/undeduplicated``), and the next run
+# finishes it first thing (dedup, enrichment, index), before it polls again.
+_HELD_DIR = "undeduplicated"
+_log = logging.getLogger(__name__)
+
+
+def _held_spool(store: Store) -> Spool | None:
+    spool = getattr(store, "spool", None)
+    if spool is None or not callable(getattr(store, "dedup_state", None)):
+        return None
+    held = Spool(Path(spool.directory) / _HELD_DIR)
+    # One quota for both: what the index spool holds leaves that much less for this one
+    # (the index spool's used_bytes counts this sub-spool too).
+    held.quota_bytes = spool.quota_bytes - (spool.used_bytes() - held.used_bytes())
+    return held
+
+
+def _hold(articles: list[Article], store: Store, settings: Settings, exc: StoreError) -> bool:
+    """Keep a batch whose dedup state is unreachable; False if it cannot be kept here."""
+    held = _held_spool(store) if dedup_db_path(settings, store) is None else None
+    if held is None or exc.cause not in ("unreachable", "read-only", "locked", "error"):
+        return False
+    try:
+        held.append([a.to_dict() for a in articles])
+    except SpoolFull as full:
+        raise StoreError(f"{exc} — and the spool is full: {full}", cause=exc.cause) from exc
+    _log.warning(
+        "dedup state unreachable (%s): %d articles held in %s for the next run",
+        exc,
+        len(articles),
+        held.directory,
+    )
+    return True
+
+
+def finish_held(store: Store, settings: Settings) -> int:
+    """Deduplicate, enrich and index the batches held while the dedup state was down
+    (oldest first); returns how many articles were finished. A failure keeps the rest."""
+    held = _held_spool(store)
+    if held is None or not held.has_pending():
+        return 0
+
+    def write(records: list[dict[str, Any]]) -> None:
+        arts = [Article.from_dict(r) for r in records]
+        _finish(arts, store, settings, datetime.now(UTC), hold=False)
+
+    try:
+        return held.drain(write)
+    except StoreError as exc:
+        _log.warning("held articles not finished yet: %s", exc)
+        return 0
+
+
 def _dedup(articles: list[Article], store: Store, settings: Settings, now: datetime) -> DedupResult:
     config = DedupConfig(window_hours=settings.dedup_window_hours)
-    with _DEDUP_LOCK, closing(dedup_connect(dedup_db_path(settings, store))) as conn:
-        return deduplicate(articles, SqliteDedupState(conn), now, config)
+    with _DEDUP_LOCK, _dedup_state(settings, store) as state:
+        return deduplicate(articles, state, now, config)
 
 
 _WARM = False
@@ -238,12 +312,24 @@ def _warm_once() -> None:
 
 
 def _finish(
-    articles: list[Article], store: Store, settings: Settings, now: datetime
+    articles: list[Article],
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    *,
+    hold: bool = True,
 ) -> list[tuple[Article, str]]:
-    """Dedup, enrich and index a batch; returns (article, verdict kind) for what was written."""
+    """Dedup, enrich and index a batch; returns (article, verdict kind) for what was written.
+    With ``hold``, a batch whose dedup state is unreachable is kept for the next run
+    (``finish_held``) and reported as ``held``."""
     if not articles:
         return []
-    result = _dedup(articles, store, settings, now)
+    try:
+        result = _dedup(articles, store, settings, now)
+    except StoreError as exc:
+        if hold and _hold(articles, store, settings, exc):
+            return [(a, "held") for a in articles]
+        raise
     # A re-poll of a stored article is not written again. One that dedup saw but the store
     # lacks (a run killed between the two) is written, so nothing is lost.
     repolls = [a.id for a, v in result if v.kind == "same-url"]
@@ -323,6 +409,9 @@ def _process_feed(
         report.encodings[b.encoding] = report.encodings.get(b.encoding, 0) + 1
     report.stories += len({a.story_id for a, _ in written if a.story_id})
     for art, kind in written:
+        if kind == "held":
+            outcome.held += 1
+            continue
         outcome.indexed += 1
         outcome.article_ids.append(art.id)
         if kind == "exact":
@@ -345,7 +434,7 @@ def _process_feed(
     progress(
         "feed",
         {"feed": feed.id, "status": "ok", "new": outcome.new, "indexed": outcome.indexed,
-         "failed": outcome.failed, "unchanged": outcome.unchanged},
+         "failed": outcome.failed, "unchanged": outcome.unchanged, "held": outcome.held},
     )  # fmt: skip
     return outcome
 
@@ -372,6 +461,7 @@ def run_cycle(
     pushed = pushed_feed_ids(settings) if only_due else set()
     progress("start", {"feeds": len(feeds)})
     with _resources(settings, store) as (client, st), ThreadPoolExecutor(settings.workers) as pool:
+        report.held_finished = finish_held(st, settings)
         # Feeds are polled concurrently; each feed's batch is then finished in turn.
         polls = ThreadPoolExecutor(max(1, min(settings.workers, len(feeds) or 1)))
         try:
@@ -468,9 +558,12 @@ def process_feed_batch(
     if not items:
         return out
     with _resources(settings, store) as (client, st), ThreadPoolExecutor(settings.workers) as pool:
+        finish_held(st, settings)
         built = list(pool.map(lambda it: _build(client, it, settings), items))
         ok = [b.article for b in built if b.article is not None]
-        articles = [a for a, _ in _finish(ok, st, settings, datetime.now(UTC))]
+        finished = _finish(ok, st, settings, datetime.now(UTC))
+        articles = [a for a, kind in finished if kind != "held"]
+        out["held"] = len(finished) - len(articles)
         state = st.get_feed_state(str(poll_result.get("feed_id")))
         _mark_seen(state, [b.item.guid for b in built if b.article is not None])
         if not any(b.error for b in built):
@@ -547,10 +640,8 @@ def maintenance(settings: Settings, *, store: Store | None = None) -> dict[str, 
     try:
         health = feed_health(settings.feeds, st.all_feed_states(), now)
         config = DedupConfig(window_hours=settings.dedup_window_hours)
-        with _DEDUP_LOCK, closing(dedup_connect(dedup_db_path(settings, st))) as conn:
-            state = SqliteDedupState(conn)
-            with state.transaction():
-                pruned = state.prune(now - config.window)
+        with _DEDUP_LOCK, _dedup_state(settings, st) as state, state.transaction():
+            pruned = state.prune(now - config.window)
         housekeeping = getattr(st, "housekeeping", None)
         upkeep = housekeeping() if callable(housekeeping) else {}
     finally:

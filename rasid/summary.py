@@ -29,6 +29,14 @@ def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -
     if r.extraction_methods:
         meths = ", ".join(f"{k}: {v}" for k, v in sorted(r.extraction_methods.items()))
         lines.append(f"  extraction         {meths}")
+    held = r.total("held")
+    if held:
+        lines.append(
+            f"  [yellow]held               {held} articles: the dedup state was unreachable;"
+            " the next run finishes them first[/yellow]"
+        )
+    if getattr(r, "held_finished", 0):
+        lines.append(f"  held earlier       {r.held_finished} articles finished first")
     for f in r.feeds_failed:
         lines.append(f"  [red]feed {f.feed_id} failed:[/red] {f.error} (the other feeds went on)")
     for f in r.feeds:

@@ -89,9 +89,11 @@ class Spool:
         return sum(1 for _ in self.pending())
 
     def used_bytes(self) -> int:
+        """Bytes under the directory, sub-spools included (the pipeline keeps batches
+        waiting for dedup in ``undeduplicated/``): one quota covers them all."""
         if not self.directory.is_dir():
             return 0
-        return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
+        return sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())
 
     # --- replay ------------------------------------------------------------------------------
     def drain(self, write: Callable[[list[dict[str, Any]]], None]) -> int:

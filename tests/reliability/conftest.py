@@ -195,12 +195,11 @@ class Site:
         (self.workdir / "alerts.yaml").write_text(text, encoding="utf-8")
         # A settings file of our own: cwd is the workdir, so relative paths stay inside it.
         store_url = store_url or self.store_url
-        # Beside an engine, dedup state needs a file of its own (the default,
-        # data/dedup-state.db, needs a data/ folder to exist).
-        dedup = "" if store_url.startswith("sqlite:") else "dedup_db: dedup-state.db\n"
+        # Beside an engine, dedup state lives in the engine (the default): a dead engine
+        # makes the batch wait in <spool>/undeduplicated, finished first by the next run.
         (self.workdir / "rasid.yaml").write_text(
             "feeds_file: feeds.yaml\nrules_file: alerts.yaml\n"
-            f"store: '{store_url}'\noutbox: outbox.db\nspool_dir: spool\n{dedup}"
+            f"store: '{store_url}'\noutbox: outbox.db\nspool_dir: spool\n"
             "allow_private_networks: true\nworkers: 8\n"
             "http: {connect_timeout: 2, read_timeout: 5, total_timeout: 10}\n"
         )
