@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-def test_rasid_eval_places_scores_all_three_sets() -> None:
+def test_rasid_eval_places_scores_every_set() -> None:
     if not (SHARED / "data" / "saudinewsnet").exists():
         pytest.skip("SaudiNewsNet absent: shared data not available")
     from processing.enrich.evaluate import evaluate_places_both, format_places_table
@@ -56,8 +56,10 @@ def test_rasid_eval_places_scores_all_three_sets() -> None:
     res = evaluate_places_both(SHARED)
     assert res["test"]["gold_mentions"] == 79 and res["heldout"]["gold_mentions"] == 109
     table = format_places_table(res)
+    assert res["test2"]["gold_mentions"] == 139
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
         "test",
+        "test2",
     ]
