@@ -1006,8 +1006,11 @@ def _unarr(v: list[str]) -> np.ndarray:
 
 
 def _doc_payload(d: DocEntry) -> dict[str, Any]:
-    return {"a": d.article_id, "sh": _arr(d.shingles), "b": _arr(d.bands), "r": d.root,
-            "s": d.story_id, "src": d.source, "sim": d.similarity}  # fmt: skip
+    p = {"a": d.article_id, "sh": _arr(d.shingles), "b": _arr(d.bands), "r": d.root,
+         "s": d.story_id, "src": d.source, "sim": d.similarity}  # fmt: skip
+    if d.words is not None:  # the word set (unigram containment); older documents lack it
+        p["w"] = _arr(np.asarray(d.words, dtype=np.uint32))
+    return p
 
 
 def _doc_entry(at: str, p: dict[str, Any]) -> DocEntry:
@@ -1020,6 +1023,7 @@ def _doc_entry(at: str, p: dict[str, Any]) -> DocEntry:
         story_id=p["s"],
         source=p.get("src") or "",
         similarity=p.get("sim"),
+        words=_unarr(p["w"]) if p.get("w") is not None else None,
     )
 
 

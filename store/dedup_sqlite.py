@@ -51,7 +51,7 @@ from store.sqlite_open import open_shared
 
 _log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _V1_TABLES = (
     "dedup_keys",
     "dedup_docs",
@@ -79,7 +79,8 @@ CREATE INDEX IF NOT EXISTS dedup_keys_gen ON dedup_keys(gen);
 CREATE TABLE IF NOT EXISTS dedup_docs (
     doc INTEGER PRIMARY KEY, dh INTEGER NOT NULL UNIQUE, article_id TEXT NOT NULL,
     seen_at TEXT NOT NULL, shingles BLOB NOT NULL, bands BLOB NOT NULL, root TEXT NOT NULL,
-    story_id TEXT NOT NULL, source TEXT NOT NULL, similarity REAL, gen INTEGER NOT NULL);
+    story_id TEXT NOT NULL, source TEXT NOT NULL, similarity REAL, gen INTEGER NOT NULL,
+    words BLOB);
 CREATE INDEX IF NOT EXISTS dedup_docs_seen ON dedup_docs(seen_at);
 CREATE INDEX IF NOT EXISTS dedup_docs_gen ON dedup_docs(gen);
 CREATE TABLE IF NOT EXISTS dedup_bands (
@@ -436,7 +437,7 @@ class SqliteDedupState:
         band_rows = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].tolist()
         c.executemany(
             "INSERT OR REPLACE INTO dedup_docs(doc, dh, article_id, seen_at, shingles, bands,"
-            " root, story_id, source, similarity, gen) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " root, story_id, source, similarity, gen, words) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
         c.executemany("INSERT OR IGNORE INTO dedup_bands(band, doc) VALUES (?,?)", band_rows)
@@ -502,8 +503,8 @@ class SqliteDedupState:
         if hit is not None:
             return hit
         row = self.conn.execute(
-            "SELECT article_id, seen_at, shingles, bands, root, story_id, source, similarity"
-            " FROM dedup_docs WHERE dh=?",
+            "SELECT article_id, seen_at, shingles, bands, root, story_id, source, similarity,"
+            " words FROM dedup_docs WHERE dh=?",
             (_int_id(article_id),),
         ).fetchone()
         return _doc_entry(row) if row is not None and row[0] == article_id else None
@@ -697,7 +698,8 @@ class SqliteDedupState:
 
 # --- schema, load, replay --------------------------------------------------------------------
 def _ensure_schema(conn: sqlite3.Connection) -> None:
-    """Create the tables (or replace the version-1 layout) once; a no-op afterwards."""
+    """Create the tables (or replace the version-1 layout, or add version 3's column to
+    version 2's) once; a no-op afterwards."""
     if _version(conn) == SCHEMA_VERSION:
         return
     if conn.in_transaction:
@@ -713,6 +715,15 @@ def _ensure_schema(conn: sqlite3.Connection) -> None:
                 _log.warning("dedup state: replacing the version-1 tables (window dropped)")
                 for t in _V1_TABLES:
                     conn.execute(f"DROP TABLE IF EXISTS {t}")
+            elif version == 2:
+                # Version 3 adds the documents' word sets (unigram containment). Version-2
+                # rows keep working without one: the decision falls back to the rule
+                # without that feature for their pairs, until they leave the window.
+                _log.info("dedup state: adding the word-set column (schema version 3)")
+                conn.execute("ALTER TABLE dedup_docs ADD COLUMN words BLOB")
+                conn.execute("UPDATE dedup_meta SET version=? WHERE id=0", (SCHEMA_VERSION,))
+                conn.commit()
+                return
             elif version is not None:
                 raise RuntimeError(f"dedup state: schema version {version}, not {SCHEMA_VERSION}")
             for stmt in SCHEMA.split(";"):
@@ -777,8 +788,8 @@ def _apply_rows(conn: sqlite3.Connection, mem: InMemoryDedupState, where: str) -
     ):
         mem.put_key(kind, key, aid, fromiso(at))
     for row in conn.execute(
-        "SELECT article_id, seen_at, shingles, bands, root, story_id, source, similarity"
-        f" FROM dedup_docs{where}"
+        "SELECT article_id, seen_at, shingles, bands, root, story_id, source, similarity,"
+        f" words FROM dedup_docs{where}"
     ):
         mem.put_doc(_doc_entry(row))
     for data, cterms, cweights, terms in conn.execute(
@@ -843,6 +854,7 @@ def _doc_row(doc: int, dh: int, d: DocEntry, gen: int) -> tuple:
         d.source or "",
         d.similarity,
         gen,
+        None if d.words is None else np.ascontiguousarray(d.words, dtype=np.uint32).tobytes(),
     )
 
 
@@ -856,6 +868,7 @@ def _doc_entry(row: tuple) -> DocEntry:
         story_id=row[5],
         source=row[6] or "",
         similarity=row[7],
+        words=None if row[8] is None else np.frombuffer(row[8], dtype=np.uint32),
     )
 
 

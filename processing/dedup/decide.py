@@ -14,6 +14,11 @@ shingles in text order:
   between the edits. An article that shares only a paragraph with a longer one, or a
   separately written report of the same event, leaves much of one text, or of the new
   article's lead, uncovered.
+* **Unigram containment** (recall, when both word sets are known). The share of the
+  shorter text's distinct words found in the other. A copy with a word changed or added
+  every three or four words keeps nearly all of them while J falls below
+  ``reword_min_jaccard``; down to ``unigram_min_jaccard`` such a pair is judged by the
+  coverage tests too. Entries stored without a word set are decided without it.
 * **Recurrence** (precision). A template's fixed wording recurs in the window on many
   days; a reprint's shared text does not. A shared shingle that also occurs in other
   candidates (that are not themselves copies, J < ``template_max_jaccard``) of at least
@@ -50,6 +55,9 @@ class PairVerdict:
     template_share: float  # share of the shared shingles that are recurring template wording
     residual: float  # Jaccard once that template wording is taken out of both texts
     copy: bool  # the decision under the config it was measured with
+    # share of the shorter text's distinct word tokens found in the other's; None when the
+    # candidate was stored without its word set (the rule then decides without it)
+    unigram: float | None = None
 
 
 def token_coverage(sequence: np.ndarray, shared: np.ndarray, k: int = 3) -> np.ndarray:
@@ -112,16 +120,43 @@ def residual_jaccard(a: np.ndarray, b: np.ndarray, shared: np.ndarray, drop: np.
     return inter / union if union > 0 else 0.0
 
 
+def measure_floor(c: DedupConfig) -> float:
+    """The Jaccard below which no pair is a copy (and none is measured further)."""
+    floor = min(c.near_threshold, c.reword_min_jaccard)
+    return min(floor, c.unigram_min_jaccard) if c.unigram_containment <= 1 else floor
+
+
+def unigram_containment(a: np.ndarray | None, b: np.ndarray | None) -> float | None:
+    """Share of the shorter text's distinct word hashes (sorted unique) found in the
+    other's; None when either set is unknown."""
+    if a is None or b is None:
+        return None
+    lo = min(len(a), len(b))
+    if not lo:
+        return 0.0
+    return len(np.intersect1d(a, b, assume_unique=True)) / lo
+
+
 def is_copy(v: PairVerdict, c: DedupConfig) -> bool:
     """The decision, from a pair's measurements."""
-    if v.jaccard < min(c.near_threshold, c.reword_min_jaccard):
+    if v.jaccard < measure_floor(c):
         return False
-    reworded = (
+    covered = (
         v.coverage >= c.reword_coverage
         and v.coverage_other >= c.reword_coverage
         and v.lead_coverage >= c.reword_lead_coverage
     )
-    if v.jaccard < c.near_threshold and not reworded:
+    reworded = covered and v.jaccard >= c.reword_min_jaccard
+    # Unigram containment (when both word sets are known): a copy re-worded in many places
+    # keeps most of the shorter text's words though few shingles survive, so the coverage
+    # tests are trusted down to a lower Jaccard.
+    contained = (
+        covered
+        and v.jaccard >= c.unigram_min_jaccard
+        and v.unigram is not None
+        and v.unigram >= c.unigram_containment
+    )
+    if v.jaccard < c.near_threshold and not (reworded or contained):
         return False
     if v.jaccard < c.template_max_jaccard and v.template_share >= c.template_share:
         # Most of the shared text is template wording, so J overstates how much of the two
@@ -141,11 +176,14 @@ def pair_verdict(
     c: DedupConfig,
     sim: float | None = None,
     measure_all: bool = False,
+    words: np.ndarray | None = None,
+    other_words: np.ndarray | None = None,
 ) -> PairVerdict:
     """Measure and decide the new article (``sequence``: its shingles in text order;
     ``shingles``: the sorted unique set; ``own_day``: its day, if known) against a stored
     candidate (``other``, ``other_day``), given the other candidates as (Jaccard with the
     new article, day, shingles). ``sim`` is the pair's Jaccard when already known.
+    ``words`` and ``other_words`` are the two word-hash sets (unigram containment).
 
     Pairs below every threshold are not measured further unless ``measure_all`` (a
     labelled pair being scored for a threshold sweep)."""
@@ -155,7 +193,9 @@ def pair_verdict(
         sim = len(shared) / union if union else 0.0
     cov = cov_other = lead = share = 0.0
     residual = sim
-    if measure_all or sim >= min(c.near_threshold, c.reword_min_jaccard):
+    unigram = None
+    if measure_all or sim >= measure_floor(c):
+        unigram = unigram_containment(words, other_words)
         cov, cov_other, lead = coverage(sequence, shared, len(other), c.reword_lead, c.shingle_size)
         if len(shared) and (measure_all or sim < c.template_max_jaccard):
             own = {other_day} | ({own_day} if own_day is not None else set())
@@ -164,5 +204,5 @@ def pair_verdict(
             drop = recurring(shared, rest, own, c.template_days)
             share = float(drop.mean())
             residual = residual_jaccard(shingles, other, shared, drop)
-    v = PairVerdict(sim, cov, cov_other, lead, share, residual, False)
-    return PairVerdict(sim, cov, cov_other, lead, share, residual, is_copy(v, c))
+    v = PairVerdict(sim, cov, cov_other, lead, share, residual, False, unigram)
+    return PairVerdict(sim, cov, cov_other, lead, share, residual, is_copy(v, c), unigram)

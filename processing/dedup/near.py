@@ -24,10 +24,10 @@ from typing import NamedTuple
 import numpy as np
 
 from processing.dedup.config import DedupConfig
-from processing.dedup.decide import PairVerdict, pair_verdict
+from processing.dedup.decide import PairVerdict, measure_floor, pair_verdict
 from processing.dedup.minhash import MinHasher
 from processing.dedup.state import DedupState, DocEntry
-from processing.dedup.text import jaccard, shingle_sequence
+from processing.dedup.text import jaccard, shingles_and_words
 from processing.normalize import tokens
 
 
@@ -37,6 +37,8 @@ class Fingerprint:
     bands: np.ndarray  # int64 band keys; empty when the text is too short to compare
     # the shingles in text order (not stored: only the new article's side of a pair needs it)
     sequence: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint32))
+    # sorted unique uint32 hashes of its distinct word tokens (unigram containment)
+    words: np.ndarray | None = None
 
     @property
     def comparable(self) -> bool:
@@ -71,11 +73,11 @@ class NearDuplicateIndex:
 
     def fingerprint(self, text: str | None = None, toks: list[str] | None = None) -> Fingerprint:
         toks = tokens(text or "") if toks is None else toks
-        seq = shingle_sequence(toks, self.config.shingle_size)
+        seq, words = shingles_and_words(toks, self.config.shingle_size)
         sh = np.unique(seq)
         if len(sh) < self.config.min_shingles:
-            return Fingerprint(sh, np.empty(0, dtype=np.int64), seq)
-        return Fingerprint(sh, self.hasher.band_keys(self.hasher.signature(sh)), seq)
+            return Fingerprint(sh, np.empty(0, dtype=np.int64), seq, words)
+        return Fingerprint(sh, self.hasher.band_keys(self.hasher.signature(sh)), seq, words)
 
     def query(
         self,
@@ -113,7 +115,7 @@ class NearDuplicateIndex:
         self, fp: Fingerprint, at: datetime | None, tried: Scored, evidence: Scored
     ) -> Match | None:
         c = self.config
-        floor = min(c.near_threshold, c.reword_min_jaccard)
+        floor = measure_floor(c)
         for sim, cid, doc in tried:
             if sim < floor:
                 break
@@ -176,6 +178,8 @@ class NearDuplicateIndex:
             self.config,
             sim,
             measure_all,
+            fp.words,
+            doc.words,
         )
 
     def add(
@@ -205,5 +209,6 @@ class NearDuplicateIndex:
                 story_id=story_id,
                 source=source,
                 similarity=similarity,
+                words=fp.words,
             )
         )

@@ -38,6 +38,9 @@ class DocEntry:
     story_id: str
     source: str = ""
     similarity: float | None = None  # to its original, when it is a duplicate
+    # sorted unique uint32 crc32s of its distinct normalised word tokens (unigram
+    # containment, decide.py); None for an entry stored before they were kept
+    words: np.ndarray | None = None
 
 
 @dataclass(slots=True)

@@ -63,7 +63,24 @@ def shingle_sequence(toks: Sequence[str], k: int = 3) -> np.ndarray:
     (shingle i starts at token i), repeats kept."""
     if not toks:
         return np.empty(0, dtype=np.uint32)
+    return _mix(_token_hashes(toks), k)
+
+
+def word_hashes(toks: Sequence[str]) -> np.ndarray:
+    """Sorted unique 32-bit hashes (crc32) of the distinct tokens of a token list."""
+    return shingles_and_words(toks)[1]
+
+
+def shingles_and_words(toks: Sequence[str], k: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """(``shingle_sequence``, ``word_hashes``) of a token list, hashing every token once."""
+    if not toks:
+        empty = np.empty(0, dtype=np.uint32)
+        return empty, empty
     h = _token_hashes(toks)
+    return _mix(h, k), np.unique(h).astype(np.uint32)
+
+
+def _mix(h: np.ndarray, k: int) -> np.ndarray:
     if k >= 3 and len(h) >= 3:
         mixed = (h[:-2] * _K1) ^ (h[1:-1] * _K2) ^ (h[2:] * _K3)
     elif k >= 2 and len(h) >= 2:

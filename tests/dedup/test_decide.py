@@ -148,7 +148,7 @@ def test_a_reworded_release_is_a_copy() -> None:
     assert match is not None and match.original_id == "release"
     assert match.similarity < DedupConfig().near_threshold
     # Coverage is what links it: without the re-word rule it is missed.
-    strict = _index(replace(DedupConfig(), reword_min_jaccard=1.0))
+    strict = _index(replace(DedupConfig(), reword_min_jaccard=1.0, unigram_containment=1.01))
     strict.add("release", strict.fingerprint(RELEASE), T0, None, "s-release")
     assert strict.query("reworded", REWORDED, at=T0 + timedelta(hours=3)) is None
 
@@ -237,3 +237,66 @@ def test_a_template_pair_above_the_jaccard_threshold_must_cover_like_a_copy() ->
     assert is_copy(replace(weather, lead_coverage=0.8), c)
     # without template wording, J >= near_threshold alone decides, as before
     assert is_copy(replace(weather, template_share=0.0), c)
+
+
+def _padded(text: str, every: int) -> str:
+    """Another outlet's copy with a connective word inserted every ``every`` words: all of
+    the original's words are kept, but each insertion breaks three shingles."""
+    fill = ["كذلك", "أيضا", "بدوره", "حينها"]
+    out = []
+    for i, w in enumerate(text.split()):
+        out.append(w)
+        if i % every == every - 1:
+            out.append(fill[(i // every) % len(fill)])
+    return " ".join(out)
+
+
+def test_a_lightly_reworded_copy_below_the_reword_jaccard_is_linked_by_its_words() -> None:
+    c = DedupConfig()
+    padded = _padded(RELEASE, 4)
+    at = T0 + timedelta(hours=3)
+    index = _index()
+    index.add("release", index.fingerprint(RELEASE), T0, None, "s-release")
+    fp = index.fingerprint(padded)
+    doc = index.state.get_doc("release")
+    assert doc is not None and doc.words is not None
+    v = index.judge(fp, at, "release", doc, index.candidates("padded", fp))
+    # Below the re-word rule's Jaccard, though the shared runs cover both texts.
+    assert c.unigram_min_jaccard <= v.jaccard < c.reword_min_jaccard
+    assert v.unigram == 1.0 and v.copy
+    match = index.query("padded", padded, at=at)
+    assert match is not None and match.original_id == "release"
+    # Without the feature (containment off), the rule misses it.
+    off = _index(replace(c, unigram_containment=1.01))
+    off.add("release", off.fingerprint(RELEASE), T0, None, "s-release")
+    assert off.query("padded", padded, at=at) is None
+
+
+def test_an_entry_without_a_word_set_is_decided_by_the_rule_without_it() -> None:
+    padded = _padded(RELEASE, 4)
+    at = T0 + timedelta(hours=3)
+    index = _index()
+    fp = index.fingerprint(RELEASE)
+    index.add("release", fp, T0, None, "s-release")
+    # As stored before the word sets were kept (an old SQLite row or engine document).
+    index.state.docs["release"].words = None  # type: ignore[attr-defined]
+    new = index.fingerprint(padded)
+    v = index.judge(new, at, "release", index.state.get_doc("release"), [])
+    assert v.unigram is None and not v.copy
+    assert index.query("padded", padded, at=at) is None
+    # ... and a pair the rule links without the feature is still linked.
+    match = index.query("reworded", REWORDED, at=at)
+    assert match is not None and match.original_id == "release"
+
+
+def test_containment_needs_the_coverage_of_both_texts() -> None:
+    """A short text contained in a long one (an excerpt, labelled S) is no copy, however
+    high its unigram containment."""
+    c = DedupConfig()
+    v = PairVerdict(0.25, 0.9, 0.3, 0.9, 0.0, 0.25, False, unigram=0.95)
+    assert not is_copy(v, c)
+    assert is_copy(replace(v, coverage_other=0.6), c)
+    assert not is_copy(replace(v, coverage_other=0.6, unigram=None), c)
+    assert not is_copy(replace(v, coverage_other=0.6, unigram=0.7), c)
+    assert not is_copy(replace(v, coverage_other=0.6, lead_coverage=0.5), c)
+    assert not is_copy(replace(v, coverage_other=0.6, jaccard=0.19), c)

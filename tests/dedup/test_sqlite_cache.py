@@ -284,6 +284,42 @@ def test_version_1_tables_are_replaced(tmp_path: Path) -> None:
     conn.close()
 
 
+def test_version_2_rows_without_word_sets_still_load_and_decide(tmp_path: Path) -> None:
+    """A version-2 file (no word sets) gains the column in place; its documents load with
+    ``words`` None and their pairs are decided by the rule without containment."""
+    from processing.dedup.text import shingles_and_words  # noqa: F401 (the feature exists)
+
+    db = tmp_path / "v2.db"
+    conn = connect(db)
+    state = SqliteDedupState(conn, cache=False)
+    deduplicate([make_article(CORONA, key="a"), make_article(FOOTBALL, key="f")], state, T0)
+    assert state.get_doc("a").words is not None  # type: ignore[union-attr]
+    # Back to the version-2 layout: no words column.
+    conn.execute("ALTER TABLE dedup_docs DROP COLUMN words")
+    conn.execute("UPDATE dedup_meta SET version=2")
+    conn.commit()
+    conn.close()
+    drop_caches()
+    for cache in (False, True):
+        conn = connect(db)
+        state = SqliteDedupState(conn, cache=cache)
+        assert conn.execute("SELECT version FROM dedup_meta").fetchone()[0] == ds.SCHEMA_VERSION
+        doc = state.get_doc("a")
+        assert doc is not None and doc.words is None and len(doc.shingles)
+        conn.close()
+        drop_caches()
+    conn = connect(db)
+    state = SqliteDedupState(conn)
+    copy = make_article(CORONA, key="b")
+    result = deduplicate([copy], state, T0 + timedelta(hours=1))
+    assert result.verdicts[0].kind == "exact"
+    reprint = make_article(CORONA + " وأضاف المصدر أن الحالات تحت المتابعة.", key="c")
+    result = deduplicate([reprint], state, T0 + timedelta(hours=2))
+    assert result.verdicts[0].kind == "near" and result.verdicts[0].duplicate_of == "a"
+    assert state.get_doc("c").words is not None  # type: ignore[union-attr]
+    conn.close()
+
+
 # --- two processes ---------------------------------------------------------------------------
 def _spec(batches: list[list[Article]], db: Path, cache, window: float, tmp: Path, seed: int):
     return {

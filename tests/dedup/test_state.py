@@ -5,10 +5,12 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from processing.dedup import DedupConfig, InMemoryDedupState, deduplicate
 from processing.dedup.corpus import load_saudinewsnet, to_article
+from processing.dedup.state import DocEntry
 from rasid.records import Article
 from store.dedup_sqlite import SqliteDedupState, connect
 
@@ -137,3 +139,21 @@ def test_concurrent_runs_do_not_both_call_an_article_new(tmp_path: Path) -> None
         t.join()
     assert kinds.count("new") == len(articles)  # each article is new exactly once
     assert kinds.count("same-url") == 2 * len(articles)
+
+
+def test_engine_documents_keep_the_word_set_and_old_ones_load_without_it() -> None:
+    from store.dedup_engine import _doc_entry, _doc_payload
+
+    words = np.array([3, 7, 4_000_000_000], dtype=np.uint32)
+    doc = DocEntry(
+        "a", T0, np.array([1, 2], dtype=np.uint32), np.array([5], dtype=np.int64), "a", "s",
+        words=words,
+    )  # fmt: skip
+    payload = _doc_payload(doc)
+    back = _doc_entry(T0.isoformat(), payload)
+    assert back.words is not None and back.words.tolist() == words.tolist()
+    # A document written before the word sets were kept has no "w": it loads with None.
+    del payload["w"]
+    old = _doc_entry(T0.isoformat(), payload)
+    assert old.words is None and old.shingles.tolist() == [1, 2]
+    assert "w" not in _doc_payload(old)

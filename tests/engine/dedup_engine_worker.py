@@ -54,7 +54,9 @@ def main(spec_path: str, out_path: str) -> None:
                 ],
             }
         )
-        time.sleep(rng.random() * 0.02)  # let the other worker in now and then
+        # Let the other worker in now and then: a waiter polls the lease at most every
+        # 0.25 s (jittered), so a pause shorter than that rarely lets it take a turn.
+        time.sleep(0.05 + rng.random() * 0.3)
     store.close()
     Path(out_path).write_text(json.dumps(out))
 
