@@ -37,7 +37,6 @@ import socket
 import sys
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ import numpy as np
 from processing.dedup.state import DocEntry, InMemoryDedupState, KeyKind, Story
 from store.base import StoreError
 from store.es_common import classify, retriable, store_error
+from store.process_caches import ProcessCaches
 
 if TYPE_CHECKING:
     from store.es_store import EngineStore
@@ -101,8 +101,7 @@ def index_body(replicas: int | None = None) -> dict[str, Any]:
 
 def drop_caches() -> None:
     """Forget every cached window in this process (tests, benchmarks: a simulated restart)."""
-    with _REGISTRY_LOCK:
-        _REGISTRY.clear()
+    _REGISTRY.clear()
 
 
 # --- the per-process cache ------------------------------------------------------------------
@@ -120,30 +119,11 @@ class _Cache:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_REGISTRY: OrderedDict[tuple[str, str], _Cache] = OrderedDict()
-_REGISTRY_LOCK = threading.Lock()
-
-
-def _after_fork() -> None:
-    # A forked child starts without caches: a lock held by another thread of the parent
-    # at fork time would never be released in the child.
-    global _REGISTRY_LOCK
-    _REGISTRY_LOCK = threading.Lock()
-    _REGISTRY.clear()
-
-
-os.register_at_fork(after_in_child=_after_fork)
+_REGISTRY: ProcessCaches[tuple[str, str], _Cache] = ProcessCaches(_REGISTRY_SIZE, _Cache)
 
 
 def _cache_for(key: tuple[str, str]) -> _Cache:
-    with _REGISTRY_LOCK:
-        cache = _REGISTRY.get(key)
-        if cache is None:
-            cache = _REGISTRY[key] = _Cache()
-            while len(_REGISTRY) > _REGISTRY_SIZE:
-                _REGISTRY.popitem(last=False)
-        _REGISTRY.move_to_end(key)
-        return cache
+    return _REGISTRY.get(key)
 
 
 # --- one transaction --------------------------------------------------------------------------

@@ -37,7 +37,7 @@ import secrets
 import sqlite3
 import sys
 import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from processing.dedup.state import DocEntry, InMemoryDedupState, KeyKind, Story
+from store.process_caches import ProcessCaches
 from store.sqlite_open import open_shared
 
 _log = logging.getLogger(__name__)
@@ -123,8 +124,7 @@ def connect(path: str | Path, timeout: float = 30.0) -> sqlite3.Connection:
 
 def drop_caches() -> None:
     """Forget every cached window in this process (tests, benchmarks: a simulated restart)."""
-    with _REGISTRY_LOCK:
-        _REGISTRY.clear()
+    _REGISTRY.clear()
 
 
 def _in(n: int) -> str:
@@ -155,19 +155,7 @@ class _Cache:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_REGISTRY: OrderedDict[tuple[int, int], _Cache] = OrderedDict()
-_REGISTRY_LOCK = threading.Lock()
-
-
-def _after_fork() -> None:
-    # A forked child starts without caches: a lock held by another thread of the parent
-    # at fork time would never be released in the child.
-    global _REGISTRY_LOCK
-    _REGISTRY_LOCK = threading.Lock()
-    _REGISTRY.clear()
-
-
-os.register_at_fork(after_in_child=_after_fork)
+_REGISTRY: ProcessCaches[tuple[int, int], _Cache] = ProcessCaches(_REGISTRY_SIZE, _Cache)
 
 
 def _cache_for(conn: sqlite3.Connection) -> _Cache | None:
@@ -181,15 +169,7 @@ def _cache_for(conn: sqlite3.Connection) -> _Cache | None:
         st = os.stat(row[2])
     except OSError:
         return None
-    key = (st.st_dev, st.st_ino)
-    with _REGISTRY_LOCK:
-        cache = _REGISTRY.get(key)
-        if cache is None:
-            cache = _REGISTRY[key] = _Cache()
-            while len(_REGISTRY) > _REGISTRY_SIZE:
-                _REGISTRY.popitem(last=False)
-        _REGISTRY.move_to_end(key)
-        return cache
+    return _REGISTRY.get((st.st_dev, st.st_ino))
 
 
 # --- one transaction ------------------------------------------------------------------------
