@@ -193,7 +193,11 @@ def resolve(
     dominant = context.most_common(1)[0] if context else None
     out: list[PlaceMention] = []
     foreign: list[tuple[int, int]] = []
+    demonyms = {h.start for h in hits if h.list == "demonym"}
     for (a, b, key), cs in zip(spans, cands, strict=True):
+        if _after_city_noun(words, a, demonyms) and any(c.kind == "country" for c in cs):
+            # «مطار تونس», «العاصمة التونسية تونس»: the capital, not the country.
+            cs = [c for c in cs if c.kind == "city"] or cs
         best = max(cs, key=lambda c: _score(c, cs, countries, via_city, anchors))
         if (
             dominant
@@ -210,6 +214,18 @@ def resolve(
             continue
         out.append(PlaceMention(a, b, key, best))
     return sorted(out + _localities(words, hits, mentions, out, foreign), key=_start)
+
+
+_CITY_NOUNS = frozenset({"مدينه", "العاصمه", "عاصمه", "مطار", "ميناء"})
+
+
+def _after_city_noun(words: Sequence[str], a: int, demonyms: set[int]) -> bool:
+    """A city noun stands right before the name, or before a nationality adjective that
+    stands before it («العاصمة التونسية تونس»)."""
+    k = a - 1
+    if k >= 0 and k in demonyms:
+        k -= 1
+    return k >= 0 and any(f in _CITY_NOUNS for f in readings(words[k]))
 
 
 def _start(p: PlaceMention) -> int:

@@ -117,3 +117,11 @@ def test_a_dateline_names_a_place_whatever_the_tagger_says(tagger: str) -> None:
 def test_the_outlet_someone_spoke_to_is_not_a_place(tagger: str) -> None:
     ps = _places("وقال مصدر رسمي تركي لـ«الشرق الأوسط» إن المفاوضات مستمرة في أنقرة.")
     assert "الشرق الأوسط" not in ps and ps["أنقرة"].country == "TR"
+
+
+def test_a_city_noun_makes_a_country_name_its_capital(tagger: str) -> None:
+    airport = _places("وصلت البعثة إلى مطار تونس الدولي أمس قادمة من جدة.")
+    assert airport["تونس"].kind == "city" and airport["تونس"].country == "TN"
+    capital = _places("تدربت البعثة في العاصمة التونسية تونس قبل المباراة.")
+    assert capital["تونس"].kind == "city"
+    assert _places("قالت تونس إن الانتخابات ستجري في موعدها.")["تونس"].kind == "country"
