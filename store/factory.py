@@ -26,21 +26,22 @@ def embedded_path(url: str | None = None) -> Path | None:
     url = url or DEFAULT_STORE_URL
     scheme, sep, rest = url.partition("://")
     if not sep:
+        # A bare path is the embedded store: the friendliest reading of `--store data/x.db`.
         return Path(url)
     if scheme == "sqlite":
+        # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy spells them.
         return Path(rest[1:] if rest.startswith("/") else rest)
     return None
 
 
 def open_store(url: str | None = None) -> Store:
     url = url or DEFAULT_STORE_URL
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        # A bare path is the embedded store: the friendliest reading of `--store data/x.db`.
-        return _sqlite(url)
-    if scheme == "sqlite":
-        # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy spells them.
-        return _sqlite(rest[1:] if rest.startswith("/") else rest)
+    path = embedded_path(url)
+    if path is not None:
+        from store.sqlite import SqliteStore
+
+        return SqliteStore(path)
+    scheme = url.partition("://")[0]
     if scheme not in _BACKENDS:
         known = ", ".join(["sqlite", *_BACKENDS])
         raise StoreError(f"unknown store URL scheme {scheme!r} in {url!r} (known: {known})")
@@ -50,9 +51,3 @@ def open_store(url: str | None = None) -> Store:
     except ImportError as exc:
         raise StoreError(f"backend for {scheme!r} is not available: {exc}") from exc
     return getattr(module, func)(url)
-
-
-def _sqlite(path: str) -> Store:
-    from store.sqlite import SqliteStore
-
-    return SqliteStore(Path(path))
