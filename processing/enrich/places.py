@@ -15,12 +15,13 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
-from processing.enrich.gazetteer import Gazetteer, GeoEntry, gazetteer
-from processing.enrich.lexicon.lists import Hit, lexicon, longest
+from processing.enrich.gazetteer import Gazetteer, GeoEntry, gazetteer, regions
+from processing.enrich.lexicon.lists import BIG_CITY, Hit, Lexicon, lexicon, longest
 from processing.enrich.ner import Mention
-from processing.enrich.phrases import readings
-from processing.normalize import match_forms
+from processing.enrich.phrases import key_of, readings
+from processing.normalize import match_forms, normalize
 
 _COUNTRY_BONUS = 3.0  # the country is named («لبنان») or its adjective used («اللبنانية»)
 _CITY_COUNTRY_BONUS = 1.5  # only a place in that country is named
@@ -43,6 +44,9 @@ class PlaceMention:
     # A locality the gazetteer lacks (a district, a village): ``entry`` is then the place of
     # the article it lies in or near, so it still lands on the map, marked approximate.
     local: bool = False
+    # Named by a club («تشلسي»): its home city, which says nothing of where the story is, so
+    # it places no locality.
+    club: bool = False
 
 
 def km(a: GeoEntry, b: GeoEntry) -> float:
@@ -87,53 +91,271 @@ def candidates_in(
         for k in range(m.start, m.end):
             owner[k] = m.type
     org_starts = {m.start for m in mentions if m.type == "ORG"}
+    # An organisation named by a place and nothing else names the place («الريان» the club,
+    # «برشلونة»): the annotators' convention for places inside organisations' names.
+    org_spans = {(m.start, m.end) for m in mentions if m.type == "ORG"}
+    named_spans = {(m.start, m.end) for m in mentions}
     after_trigger = {h.end for h in hits if h.list == "loctrigger"}
     demonym_at = {h.start for h in hits if h.list == "demonym"}
+    # Where names that may be places end and start (not common words: «منا», «سن»; weak
+    # regions count: «الشرق الأوسط والخليج»).
+    named = [h for h in hits if h.list in _PLACE_LISTS and _named(lx, words, h)]
+    place_ends = {h.end for h in named}
+    place_starts = {h.start for h in named}
     out: dict[tuple[int, int], tuple[str, ...]] = {}
     weak: list[tuple[int, int, tuple[str, ...]]] = []
-    for h in longest(hits, {"country", "continent", "bigcity", "city"}):
-        span_owner = {owner.get(k) for k in range(h.start, h.end)}
-        key = _key(gz, words[h.start : h.end])
-        if key is None or h.start in demonym_at:
-            continue
-        name = " ".join(key)
+    contracted: list[tuple[int, int, tuple[str, ...]]] = []  # «للحج»: «ل» + «لحج»?
+    for h in longest(hits, _PLACE_LISTS | {"club"}):
         if _told_to(words, h.start, h.end):
             continue  # «قال لـ«الشرق الأوسط»»: a newspaper, not the region
+        club = (h.form or words[h.start], *words[h.start + 1 : h.end])
+        if _club_ids(lx, club):
+            # «تشلسي», «ستوك سيتي», «الزمالك»: a club named after a place names it, whatever
+            # the tagger made of it (the annotators' place-inside-an-organisation convention).
+            out[(h.start, h.end)] = club
+            continue
+        span_owner = {owner.get(k) for k in range(h.start, h.end)}
+        key = _key(gz, words[h.start : h.end])
+        if key is None:
+            continue
+        if h.start in demonym_at and not _country_reading(gz, words, h, key, place_ends):
+            continue  # «الخطوط السعودية»: the adjective, not «إلى السعودية»
+        name = " ".join(key)
         if h.start in dateline and _by_dash(words, h.start, h.end) and name not in lx.not_places:
             # «واس- الرياض:», «عين اليوم – المنامة»: the dateline names where it happened,
             # whatever the tagger made of the agency beside it.
             out[(h.start, h.end)] = key
             continue
+        weak_region = name in _weak_regions()
+        if (
+            _after_venue(words, h.start)
+            and "PER" not in span_owner
+            and (weak_region or (name not in lx.not_places and name not in lx.never_places))
+        ):
+            # «ملعب برج العرب», «استاد السويس»: the stadium is named after the place, however
+            # the tagger labelled it. «ملعب المدينة الشبابية» is no Medina: common words
+            # still need more.
+            out[(h.start, h.end)] = key
+            continue
+        if (
+            h.start in after_trigger
+            and (h.start, h.end) in named_spans
+            and name not in lx.never_places
+        ):
+            # «بمحافظة أملج»: after a trigger word the name is a place, even where the
+            # tagger carried a person's name over to it (its span is just the name).
+            out[(h.start, h.end)] = key
+            continue
         if (
             name in lx.never_places
             or span_owner & {"PER", "MISC"}
-            or ("ORG" in span_owner and (h.start in org_starts or name in lx.not_places))
+            or (
+                "ORG" in span_owner
+                and (
+                    (h.start in org_starts and not _whole_name(words, h, org_spans))
+                    or name in lx.not_places
+                )
+            )
         ):
             # «حكومة الوفاق», «القاهرة للأسمنت»: part of another name. A city inside an
-            # organisation's name («جامعة تبوك», «بنك أبوظبي») still tells where it is.
+            # organisation's name («جامعة تبوك», «بنك أبوظبي») still tells where it is, and
+            # so does one that is the whole name («برشلونة», «الريان» the clubs).
             continue
-        evidence = "LOC" in span_owner or h.start in after_trigger
+        if weak_region and _adjectival(key):
+            # «الشرقية» is "eastern" far more often than the Eastern Province: the tagger's
+            # LOC is no evidence after a definite word («الرياح الشمالية الشرقية»).
+            evidence = h.start in after_trigger or _region_context(words, h, place_ends)
+            if evidence is None:
+                evidence = "LOC" in span_owner
+        else:
+            evidence = "LOC" in span_owner or h.start in after_trigger
         w = words[h.start]
         if not evidence and w.startswith("ك") and key[0] == w[1:]:
             continue  # «كسرت» is a verb far more often than «ك» + «سرت»
+        if w.startswith("لل") and key[0] == w[1:] and not _well_known(gz, key):
+            # «للحج» is «ل» + «الحج» (for the Hajj) before it is «ل» + «لحج» (Lahij): a small
+            # place read that way needs its country in the article, whatever the tagger says.
+            contracted.append((h.start, h.end, key))
+            continue
         if evidence or (h.list in _STRONG and name not in lx.not_places):
             out[(h.start, h.end)] = key
-        elif name not in lx.not_places:
+        elif name not in lx.not_places and _placelike(words, h, place_starts):
             weak.append((h.start, h.end, key))
     # A village name counts when the article is about that village's country
     # («والعزيزية» in a story full of Libyan places).
     countries = Counter(
         c
         for k in out.values()
-        for c in {gz.entries[g].country for g in gz.names.get(k)}
-        if len({gz.entries[g].country for g in gz.names.get(k)}) == 1
+        for c in {gz.entries[g].country for g in _ids(gz, lx, k)}
+        if len({gz.entries[g].country for g in _ids(gz, lx, k)}) == 1
     )
-    for a, b, key in weak:
-        if len("".join(key)) >= 5 and any(
-            countries.get(gz.entries[g].country, 0) >= 2 for g in gz.names.get(key)
+    # A village name followed by its country's adjective counts too: «سان مورتيز
+    # السويسرية», «قرطاج التونسية».
+    adjective_at = {
+        h.start: _demonym_iso(gz, words[h.start]) for h in hits if h.start in demonym_at
+    }
+    for a, b, key in weak + contracted:
+        isos = {gz.entries[g].country for g in gz.names.get(key)}
+        if adjective_at.get(b) in isos or (
+            (len("".join(key)) >= 5 or (a, b, key) in contracted)
+            and any(countries.get(iso, 0) >= 2 for iso in isos)
         ):
             out[(a, b)] = key
     return [(a, b, k) for (a, b), k in sorted(out.items())]
+
+
+_PLACE_LISTS = frozenset({"country", "continent", "bigcity", "city"})
+# Prepositions (normalised) after which a name is a noun, not an adjective: «إلى السعودية».
+_PREPS = frozenset(
+    {"في", "الي", "من", "عن", "علي", "مع", "بين", "نحو", "حول", "داخل", "خارج", "عبر",
+     "لدي", "تجاه", "ضد", "حتي", "وفي", "ومن", "والي", "وعلي", "وعن", "ومع", "وبين"}
+)  # fmt: skip
+# Proclitics that are prepositions: «بالسعودية», «للشرقية», «وبسورية».
+_PREP_CLITICS = ("ب", "ل", "وب", "ول", "فب", "فل")
+# Nouns that take a region as their genitive: «أمانة الشرقية», «أمير الشرقية», «مناطق
+# الشرقية». After them a weak region name («الشرقية», «الحدود الشمالية») is the region.
+_CONSTRUCT = frozenset(
+    {"امانه", "اماره", "امير", "مناطق", "محافظات", "مدن", "قري", "شرطه", "صحه",
+     "تعليم", "اهالي", "سكان", "ابناء", "غرفه", "بلديات", "مرور", "مدني", "جوازات", "سجون",
+     "شواطئ", "شاطئ", "ساحل", "محافظ", "مستشفيات", "مدارس", "جامعات", "طرق", "اسواق"}
+)  # fmt: skip
+# Venues: a place name after them is a place, as after a trigger word («ملعب برج العرب»,
+# «استاد السويس», «شاطئ نصف القمر»). The name needs no tagger LOC.
+_VENUE_NOUNS = frozenset(
+    {"ملعب", "استاد", "ستاد", "مدرجات", "شاطئ", "شواطئ", "كورنيش", "خليج"}
+)  # fmt: skip
+
+
+def _whole_name(words: Sequence[str], h: Hit, org_spans: set[tuple[int, int]]) -> bool:
+    """The organisation is named by the place alone («برشلونة», «لبرشلونة»), not by a word
+    that only a stripped «ف» or «ك» makes a place («فرانس» in «فرانس برس» is no «رانس»)."""
+    return (h.start, h.end) in org_spans and not _prefix(words[h.start], h).startswith(("ف", "ك"))
+
+
+def _demonym_iso(gz: Gazetteer, word: str) -> str | None:
+    return next((gz.demonyms[f] for f in match_forms(word) if f in gz.demonyms), None)
+
+
+def _named(lx: Lexicon, words: Sequence[str], h: Hit) -> bool:
+    name = " ".join((h.form, *words[h.start + 1 : h.end]))
+    return name not in lx.not_places or name in _weak_regions()
+
+
+def _club_ids(lx: Lexicon, key: Sequence[str]) -> list[int]:
+    return [int(p) for lst, p in lx.lookup(key) if lst == "club"]
+
+
+def _ids(gz: Gazetteer, lx: Lexicon, key: tuple[str, ...]) -> Sequence[int]:
+    """The gazetteer entries a name may be: a club's home city, else the gazetteer's."""
+    return _club_ids(lx, key) or gz.names.get(key)
+
+
+@cache
+def _weak_regions() -> frozenset[str]:
+    return frozenset(
+        " ".join(k) for r in regions() for w in r.get("weak") or () if (k := _norm_key(w))
+    )
+
+
+def _norm_key(phrase: str) -> tuple[str, ...]:
+    return key_of(normalize(phrase))
+
+
+def _prefix(word: str, h: Hit) -> str:
+    """The proclitic before the matched reading of the hit's first word ("" if none)."""
+    if word.startswith(("لل", "ولل", "فلل")) and h.form.startswith("ال"):
+        return word[: word.index("لل") + 1]  # «للشرقية» is «ل» + «الشرقية»
+    if h.form and word.endswith(h.form):
+        return word[: len(word) - len(h.form)]
+    return ""
+
+
+def _prev_word(words: Sequence[str], a: int) -> str | None:
+    """The word before token a, or None at the start or after punctuation."""
+    if a == 0 or not words[a - 1].isalpha():
+        return None
+    return words[a - 1]
+
+
+def _country_reading(
+    gz: Gazetteer, words: Sequence[str], h: Hit, key: tuple[str, ...], place_ends: set[int]
+) -> bool:
+    """A country name that is also a nationality adjective («السعودية», «سورية», «تشيلي»)
+    is the country after a preposition («إلى السعودية», «بسورية»), at the start of a
+    phrase, after another place («مصر والسعودية»), or, when definite, after a word that is
+    not (an adjective agrees: «الخطوط السعودية», «الحكومة السعودية»)."""
+    if not any(gz.entries[g].kind == "country" for g in gz.names.get(key)):
+        return False
+    prefix = _prefix(words[h.start], h)
+    if prefix in _PREP_CLITICS:
+        return True
+    if prefix in ("و", "ف") and h.start in place_ends:
+        return True
+    prev = _prev_word(words, h.start)
+    if prev in _PREPS:
+        return True
+    if prev is None:
+        return not (h.end < len(words) and words[h.end].startswith("لل"))
+    # «الخطوط السعودية» agrees with a definite noun; «السعودية للكهرباء» is a company.
+    nxt = words[h.end] if h.end < len(words) else ""
+    definite = key[0].startswith("ال")
+    return definite and not prefix and not _definite(prev) and not nxt.startswith("لل")
+
+
+def _definite(word: str) -> bool:
+    return word.startswith(("ال", "وال", "بال", "فال", "كال", "لل", "ولل", "فلل", "وبال"))
+
+
+def _adjectival(key: tuple[str, ...]) -> bool:
+    """A name that is also a definite feminine adjective: «الشرقية», «الحدود الشمالية»."""
+    return key[-1].startswith("ال") and key[-1].endswith("يه")
+
+
+def _region_context(words: Sequence[str], h: Hit, place_ends: set[int]) -> bool | None:
+    """Whether a weak region name («الشرقية», «الحدود الشمالية») is the region: yes after a
+    preposition, a noun that takes a region («بالشرقية», «في الشرقية», «أمانة الشرقية») or
+    another place («حائل والشرقية»); no after a definite word, which it qualifies («المرأة
+    الشرقية», «الأحياء الشرقية»), or with «و» after anything else («الوسطى والشرقية» may be
+    two adjectives). None: the context does not say."""
+    prefix = _prefix(words[h.start], h)
+    if prefix in _PREP_CLITICS:
+        return True
+    if prefix in ("و", "ف"):
+        return h.start in place_ends
+    prev = _prev_word(words, h.start)
+    if prev is None:
+        return None
+    if prev in _PREPS or any(f in _CONSTRUCT for f in readings(prev)):
+        return True
+    return False if _definite(prev) else None
+
+
+def _after_venue(words: Sequence[str], a: int) -> bool:
+    return a > 0 and any(f in _VENUE_NOUNS for f in readings(words[a - 1]))
+
+
+def _well_known(gz: Gazetteer, key: tuple[str, ...]) -> bool:
+    return any(
+        gz.entries[g].kind in ("country", "continent") or gz.entries[g].population >= BIG_CITY
+        for g in gz.names.get(key)
+    )
+
+
+def _placelike(words: Sequence[str], h: Hit, place_starts: set[int]) -> bool:
+    """A village name the tagger did not mark, accepted only when the article is about its
+    country, is no place after a definite word, which it qualifies («الأرباح المجمعة»), nor
+    when it opens a phrase and another bare word follows it: that is
+    how a person's name the tagger missed stands («…، آنذاك، أفيغدور ليبرمان إلى»,
+    «…، أشتون كارتر»). A place there is followed by punctuation, a nationality adjective
+    or a conjunction («أهالي عرسال:», «(الهدا) و(الشفا)», «(عين العرب السورية)»)."""
+    if _prefix(words[h.start], h):
+        return True
+    prev = _prev_word(words, h.start)
+    if prev is not None:
+        # «الأرباح المجمعة»: a definite word after a definite one is its adjective.
+        return not (words[h.start].startswith("ال") and _definite(prev))
+    nxt = words[h.end] if h.end < len(words) else ""
+    return not nxt.isalpha() or nxt.startswith(("ال", "و")) or h.end in place_starts
 
 
 _DASHES = frozenset({"-", "–", "—"})
@@ -167,7 +389,8 @@ def resolve(
     gz = gazetteer()
     dateline = range(body_start, body_start + _DATELINE_TOKENS)
     spans = candidates_in(words, hits, mentions, dateline)
-    cands = [[gz.entries[g] for g in gz.names.get(k)] for _, _, k in spans]
+    lx = lexicon()
+    cands = [[gz.entries[g] for g in _ids(gz, lx, k)] for _, _, k in spans]
     countries: Counter[str] = Counter()  # named countries and nationality adjectives
     via_city: Counter[str] = Counter()  # countries of unambiguous places
     anchors: list[GeoEntry] = []
@@ -212,7 +435,7 @@ def resolve(
             # Benina, not «نينا» (Nenagh, Ireland) after «ب».
             foreign.append((a, b))
             continue
-        out.append(PlaceMention(a, b, key, best))
+        out.append(PlaceMention(a, b, key, best, club=bool(_club_ids(lx, key))))
     return sorted(out + _localities(words, hits, mentions, out, foreign), key=_start)
 
 
@@ -267,14 +490,15 @@ def _localities(
     would be wrong for them. The locality gets the coordinates of the nearest city named
     within ``_ANCHOR_TOKENS`` tokens (before it on a tie), and is dropped when there is
     none: a country's centre would be hundreds of km off."""
-    cities = [p for p in resolved if p.entry.kind == "city"]
+    cities = [p for p in resolved if p.entry.kind == "city" and not p.club]
     if not cities:
         return []
     lx = lexicon()
     taken = {k for p in resolved for k in range(p.start, p.end)}
     mention_at = {m.start: m for m in mentions if m.type != "ORG"}
     listed = {h.start for h in hits if h.list in ("country", "continent", "demonym", "title")}
-    spans: dict[tuple[int, int], None] = dict.fromkeys(foreign)
+    # span -> whether a strong locality noun («حي», «قرية») introduced it
+    spans: dict[tuple[int, int], bool] = dict.fromkeys(foreign, False)
     n = len(words)
 
     def name_at(j: int, weak: bool) -> int | None:
@@ -315,21 +539,25 @@ def _localities(
             end = name_at(j, noun in _WEAK)
             if end is None:
                 break
-            spans[(j, end)] = None
+            spans[(j, end)] = noun not in _WEAK
             j = end
     for span in _list_items(words, cities, mention_at):
-        spans[span] = None
+        spans.setdefault(span, False)
     out: list[PlaceMention] = []
-    for a, b in sorted(spans):
+    for (a, b), strong in sorted(spans.items()):
         if any(k in taken for k in range(a, b)):
             continue
         bare = words[a][1:] if words[a].startswith("و") and len(words[a]) > 3 else words[a]
         name = " ".join((bare, *words[a + 1 : b]))
+        # A common word after «حي» or «قرية» is a name («حي الجزيرة», «حي النخيل»); after
+        # «منطقة» it is a description or a region («منطقة الخليج»), and regions never are.
+        common = bare in lx.not_places or name in lx.not_places
         if (
             len(bare) < 3
             or bare in lx.never_places
-            or bare in lx.not_places  # «الشرق الأوسط», «الخليج العربي»: regions
-            or name in lx.not_places
+            or (common and not strong)
+            or bare in _weak_regions()
+            or name in _weak_regions()
             or not bare.isalpha()
         ):
             continue

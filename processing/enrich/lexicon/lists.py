@@ -102,6 +102,11 @@ def lexicon() -> Lexicon:
             lx.add(key, "city")
     for d in gz.demonyms:
         lx.add((d,), "demonym")
+    # Clubs named after a place (clubs.yaml): payload is the home city's GeoNames id.
+    for gid, club_names in (load_yaml("clubs.yaml").get("clubs") or {}).items():
+        if int(gid) in gz.entries:
+            for n in club_names:
+                lx.add(n, "club", str(gid))
 
     titles = load_yaml("titles.yaml")
     for list_name, yaml_key in (

@@ -1,0 +1,235 @@
+"""Place names the earlier rules missed or misread (the classes of test2's errors): clubs and
+stadiums named after places, the Eastern Province, country names that are also adjectives,
+formal state names, names owned by one place, districts after «حي», and words that only
+look like places («للحج», a person's first name). Each runs on both taggers."""
+
+from __future__ import annotations
+
+from processing.enrich import analyse, enrich
+from processing.enrich.gazetteer import GeoEntry, gazetteer, regions
+from processing.enrich.lexicon import load_yaml
+from processing.enrich.places import haversine
+from rasid.records import Place
+
+_LONDON = 2643743
+_CAIRO = 360630
+
+
+def _places(body: str) -> dict[str, Place]:
+    return {p.name: p for p in enrich("", body).places}
+
+
+def _found(body: str) -> list[tuple[str, GeoEntry, bool]]:
+    """(the words as written, the entry, whether a locality) for every mention, in order."""
+    an = analyse("", body)
+    return [
+        (an.text[an.tokens[pm.start].start : an.tokens[pm.end - 1].end], pm.entry, pm.local)
+        for pm in an.places
+    ]
+
+
+def _entries(body: str) -> dict[str, GeoEntry]:
+    return {text: e for text, e, _ in _found(body)}
+
+
+# ---- clubs and stadiums -------------------------------------------------------------------
+
+
+def test_a_club_named_after_a_place_is_its_home_city(tagger: str) -> None:
+    got = _entries(
+        "يتحضر الظهير البرازيلي لترك تشلسي بطل انجلترا، بعد أن ضم الفريق الحارس أسمير "
+        "بيغوفيتش من ستوك سيتي. وفي مصر نقلت مباراة الأهلي والزمالك إلى الإسكندرية."
+    )
+    assert got["تشلسي"].geonameid == _LONDON
+    assert got["ستوك سيتي"].country == "GB" and got["ستوك سيتي"].lat > 52.5
+    assert got["والزمالك"].geonameid == _CAIRO
+    assert "الأهلي" not in got  # a club not named after a place
+
+
+def test_clubs_resolve_even_when_tagged_as_organisations(tagger: str) -> None:
+    ps = _places("وقال رئيس نادي الزمالك إن الفريق سيواجه بنفيكا البرتغالي ثم شالكه الألماني.")
+    assert ps["نادي الزمالك"].geonameid == _CAIRO
+    assert ps["بنفيكا"].country == "PT"
+    assert ps["شالكه"].country == "DE"
+
+
+def test_a_club_places_no_locality(tagger: str) -> None:
+    # The home city of a club says nothing of where the story is.
+    ps = _places("خسر تشلسي أمام فريق من منطقة «سان جرمان» في جولته.")
+    assert not [p for p in ps.values() if p.kind == "locality"], ps
+
+
+def test_clubs_point_at_cities_the_gazetteer_holds() -> None:
+    gz = gazetteer()
+    for gid in load_yaml("clubs.yaml")["clubs"]:
+        assert gz.entries[int(gid)].kind == "city", gid
+
+
+def test_a_stadium_names_its_place(tagger: str) -> None:
+    ps = _places(
+        "قرار وزاري ينقل قمة مصر إلى ملعب برج العرب، بدلا من استاد السويس الجديد، "
+        "فيما تجرى مباراة أخرى على ملعب المدينة الشبابية."
+    )
+    assert ps["برج العرب"].country == "EG" and ps["برج العرب"].geonameid == 358631
+    assert ps["السويس"].country == "EG"
+    assert "المدينة" not in ps  # «ملعب المدينة الشبابية»: a common word stays one
+
+
+# ---- the Eastern Province -------------------------------------------------------------------
+
+
+def test_the_eastern_province_after_a_preposition_or_a_construct_noun(tagger: str) -> None:
+    found = _found(
+        "هيئة السياحة تطلق برنامج الإبداع الحرفي بالشرقية، بالتعاون مع أمانة الشرقية "
+        "والبلديات، في جميع مناطق الشرقية."
+    )
+    assert [t for t, _, _ in found] == ["بالشرقية", "الشرقية", "الشرقية"], found
+    for text, e, _ in found:
+        assert e.kind == "region" and e.country == "SA" and e.name == "Eastern Province", text
+
+
+def test_eastern_as_an_adjective_is_no_place(tagger: str) -> None:
+    ps = _places(
+        "تسود الرياح الشمالية الشرقية على الرياض، فيما تسيطر الفصائل على الأحياء الشرقية "
+        "من حلب، وتبدو المرأة الشرقية أكثر جرأة."
+    )
+    assert not [p for p in ps.values() if p.kind == "region"], ps
+
+
+def test_egyptian_sharqia_in_an_egyptian_story(tagger: str) -> None:
+    ps = _places("أعلنت محافظة القاهرة ووزارة الصحة المصرية عن حالات جديدة في مصر بالشرقية.")
+    p = ps["الشرقية"]
+    assert p.country == "EG" and p.kind == "region"
+
+
+def test_the_eastern_province_point_is_near_the_rough_centre_and_al_ahsa() -> None:
+    (ep,) = [r for r in regions() if r["en"] == "Eastern Province"]
+    lat, lon = ep["at"]
+    assert haversine(lat, lon, 23.5, 50.5) < 161  # the rough centre annotators give
+    assert haversine(lat, lon, 25.38, 49.59) < 161  # Hofuf, Al-Ahsa
+
+
+# ---- country names -----------------------------------------------------------------------
+
+
+def test_a_country_name_that_is_also_an_adjective(tagger: str) -> None:
+    found = _found(
+        "أحبطت إدارة مكافحة المخدرات الأردنية محاولة تهريب حبوب مخدرة الى السعودية. "
+        "وقالت الخطوط السعودية إن رحلاتها إلى سورية مستمرة، وإن قوات سورية تقاتل بالقرب "
+        "من الحدود. ووصل الوفد من مصر والسعودية."
+    )
+    texts = [t for t, _, _ in found]
+    assert texts.count("السعودية") == 1, texts  # «الى السعودية», not «الخطوط السعودية»
+    assert "والسعودية" in texts  # after another place
+    assert texts.count("سورية") == 1, texts  # «إلى سورية», not «قوات سورية»
+    for t, e, _ in found:
+        if "سعودية" in t or t == "سورية":
+            assert e.kind == "country", t
+
+
+def test_a_company_named_with_the_adjective_is_no_country(tagger: str) -> None:
+    texts = [t for t, _, _ in _found("أعلنت السعودية للكهرباء عن انقطاع مجدول في الرياض.")]
+    assert "السعودية" not in texts
+
+
+def test_formal_state_names(tagger: str) -> None:
+    found = _entries(
+        "رحب الوزير بحجاج المملكة الأردنية، وبوفد الجمهورية التونسية والجمهورية "
+        "العربية السورية والجمهورية الإسلامية الإيرانية والمملكة المغربية."
+    )
+    expected = {
+        "المملكة الأردنية": "JO",
+        "الجمهورية التونسية": "TN",
+        "والجمهورية العربية السورية": "SY",
+        "والجمهورية الإسلامية الإيرانية": "IR",
+        "والمملكة المغربية": "MA",
+    }
+    for text, cc in expected.items():
+        assert found[text].country == cc and found[text].kind == "country", (text, found)
+
+
+# ---- names the gazetteer lacked or gave to the wrong place ---------------------------------
+
+
+def test_carthage_is_in_tunisia_even_beside_the_united_states(tagger: str) -> None:
+    gz = gazetteer()
+    assert [gz.entries[g].country for g in gz.names.get(("قرطاج",))] == ["TN"]
+    ps = _places("زار وفد من الولايات المتحدة مدينة قرطاج الأثرية.")
+    assert ps["قرطاج"].country == "TN"
+
+
+def test_aliases_and_one_word_spellings(tagger: str) -> None:
+    ps = _places(
+        "وصل فريق الأهلي إلى سان مورتيز السويسرية. وفي باكستان أدت الفيضانات في منطقة "
+        'شترال إلى إعلان الطوارئ بإقليم "خيبربختونخواه".'
+    )
+    assert ps["سان مورتيز"].country == "CH"
+    assert ps["شترال"].country == "PK" and ps["شترال"].geonameid == 1181065
+    kp = ps["خيبربختونخواه"]
+    assert kp.country == "PK" and kp.kind == "region"
+
+
+def test_riyadh_and_eastern_province_landmarks(tagger: str) -> None:
+    ps = _places(
+        "استقبل أمير منطقة الرياض في مكتبه بقصر الحكم الوفد. وتوجه المتعافون إلى شاطئ "
+        "نصف القمر بالظهران."
+    )
+    assert ps["قصر الحكم"].kind == "area" and ps["قصر الحكم"].country == "SA"
+    assert ps["نصف القمر"].kind == "area" and ps["نصف القمر"].country == "SA"
+
+
+def test_a_common_word_after_hay_is_a_district(tagger: str) -> None:
+    ps = _places("أقيمت فعاليات العيد في الرياض بساحة العروض بحي الجزيرة وحي النخيل.")
+    p = ps["الجزيرة"]
+    assert p.kind == "locality" and p.near == "الرياض" and p.country == "SA"
+
+
+def test_a_region_after_mintaqa_is_still_no_locality(tagger: str) -> None:
+    ps = _places("زار الوزير الرياض، وبحث أوضاع منطقة الخليج.")
+    assert "الخليج" not in ps or ps["الخليج"].kind != "locality"
+
+
+# ---- not places --------------------------------------------------------------------------
+
+
+def test_for_the_hajj_is_not_lahij(tagger: str) -> None:
+    ps = _places(
+        "بدأ المركز في المدينة المنورة باستقبال طلبات المتعافين للتسجيل للحج لهذا العام "
+        "كعادته السنوية في السعودية."
+    )
+    assert not [p for p in ps.values() if "حج" in p.name], ps
+
+
+def test_lahij_with_its_country_in_the_story(tagger: str) -> None:
+    ps = _places("وصلت التعزيزات من عدن للحج، ثم توجهت إلى تعز وأبين في اليمن.")
+    assert any(p.country == "YE" and "حج" in p.name for p in ps.values()), ps
+
+
+def test_a_first_name_that_is_a_village_is_no_place(tagger: str) -> None:
+    ps = _places(
+        "ودفع ذلك وزير الخارجية الإسرائيلي، آنذاك، أفيغدور ليبرمان إلى وصف الاتفاق "
+        "بأنه خطأ. وقالت إسرائيل إن تل أبيب والقدس لن توافقا."
+    )
+    assert "أفيغدور" not in ps
+
+
+def test_an_organisation_named_by_a_city_alone_names_it(tagger: str) -> None:
+    got = _entries(
+        "استهل برشلونة بطل إسبانيا جولته الأميركية بالفوز، ويختتم الشباب مبارياته الودية "
+        "أمام الريان القطري، فيما أعلنت جامعة أكسفورد نتائج الفحص."
+    )
+    assert got["برشلونة"].country == "ES"
+    assert got["الريان"].country == "QA"
+    assert got["أكسفورد"].country == "GB"
+
+
+def test_a_clitic_does_not_make_an_agency_a_place(tagger: str) -> None:
+    # «فرانس» (in «فرانس برس») read as «ف» + «رانس» would be Reims. The trained tagger calls
+    # it ORG, and an organisation named by a place alone is the place, but not through a
+    # stripped «ف». The rules tagger marks every big city's reading LOC, «فرانس» included:
+    # a known false place without a trained model, pinned here so a change shows.
+    ps = _places("وصرح مسؤول تركي رفض الكشف عن هويته لوكالة فرانس: «نؤكد ذلك».")
+    if tagger == "rules":
+        assert [p.country for p in ps.values()] == ["FR"], ps
+    else:
+        assert not ps, ps
