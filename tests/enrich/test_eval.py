@@ -56,10 +56,11 @@ def test_rasid_eval_places_scores_every_set() -> None:
     res = evaluate_places_both(SHARED)
     assert res["test"]["gold_mentions"] == 79 and res["heldout"]["gold_mentions"] == 109
     table = format_places_table(res)
-    assert res["test2"]["gold_mentions"] == 139
+    assert res["test2"]["gold_mentions"] == 139 and res["test3"]["gold_mentions"] == 90
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
         "test",
         "test2",
+        "test3",
     ]
