@@ -73,7 +73,7 @@ def analyse(title: str, body: str) -> Analysis:
 
     head = len(text) - len(body)  # the title and its separator, if any
     body_start = next((i for i, t in enumerate(toks) if t.start >= head), len(toks))
-    resolved = places.resolve(words, hits, mentions, body_start)
+    resolved = places.resolve(words, hits, mentions, body_start, [t.text for t in toks])
     place_records = _group_places(text, toks, resolved)
 
     sents = sentences(toks, text) if not toks else _claim_sentences(text, toks)

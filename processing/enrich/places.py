@@ -121,6 +121,9 @@ def candidates_in(
         if h.start in demonym_at and not _country_reading(gz, words, h, key, place_ends):
             continue  # «الخطوط السعودية»: the adjective, not «إلى السعودية»
         name = " ".join(key)
+        idiom = lx.not_before.get(name)
+        if idiom and h.end < len(words) and words[h.end] in idiom:
+            continue  # «مسقط رأس عائلة الأسد»: the birthplace, not Muscat
         if h.start in dateline and _by_dash(words, h.start, h.end) and name not in lx.not_places:
             # «واس- الرياض:», «عين اليوم – المنامة»: the dateline names where it happened,
             # whatever the tagger made of the agency beside it.
@@ -383,9 +386,11 @@ def resolve(
     hits: Sequence[Hit],
     mentions: Sequence[Mention],
     body_start: int = 0,
+    written: Sequence[str] = (),
 ) -> list[PlaceMention]:
     """Place mentions and their GeoNames entries. ``body_start``: the body's first token
-    (after the title), where a dateline may stand."""
+    (after the title), where a dateline may stand. ``written``: the tokens as written, whose
+    vowel marks may pick a reading («عُمان» is Oman)."""
     gz = gazetteer()
     dateline = range(body_start, body_start + _DATELINE_TOKENS)
     spans = candidates_in(words, hits, mentions, dateline)
@@ -421,10 +426,13 @@ def resolve(
         if _after_city_noun(words, a, demonyms) and any(c.kind == "country" for c in cs):
             # «مطار تونس», «العاصمة التونسية تونس»: the capital, not the country.
             cs = [c for c in cs if c.kind == "city"] or cs
+        if written and b - a == 1 and len(cs) > 1:
+            cs = _vocalised(lx, written[a], cs)
         best = max(cs, key=lambda c: _score(c, cs, countries, via_city, anchors))
         if (
             dominant
             and dominant[1] >= 3
+            and dominant[0] != best.country
             and best.kind == "city"
             and best.population < 100_000
             and context.get(best.country, 0) == own.get((best.country, key), 0)
@@ -432,11 +440,22 @@ def resolve(
             # «سوق الخميس» in a Libyan story is not the Yemeni village of that name; it
             # may be a local one («العزيزية» in a Medina story is a district of Medina).
             # A name does not vouch for its own country: «ملعب شهداء بنينا في بنغازي» is
-            # Benina, not «نينا» (Nenagh, Ireland) after «ب».
+            # Benina, not «نينا» (Nenagh, Ireland) after «ب». A town that is itself the
+            # article's only evidence (its country dominates through it alone) stays:
+            # «الباحة» three times in a story about Al Bahah.
             foreign.append((a, b))
             continue
         out.append(PlaceMention(a, b, key, best, club=bool(_club_ids(lx, key))))
     return sorted(out + _localities(words, hits, mentions, out, foreign), key=_start)
+
+
+def _vocalised(lx: Lexicon, written: str, cs: list[GeoEntry]) -> list[GeoEntry]:
+    """The candidates a vowel mark in the written word leaves («عُمان»: Oman, not Amman)."""
+    word = written.replace("\u0640", "")
+    for form, gid in lx.vocalised:
+        if word.endswith(form):
+            return [c for c in cs if c.geonameid == gid] or cs
+    return cs
 
 
 _CITY_NOUNS = frozenset({"مدينه", "العاصمه", "عاصمه", "مطار", "ميناء"})

@@ -38,6 +38,11 @@ class Lexicon:
     index: PhraseIndex[tuple[str, str]] = field(default_factory=PhraseIndex)
     not_places: frozenset[str] = frozenset()  # need the tagger or a trigger word
     never_places: frozenset[str] = frozenset()  # never a place (directions, adjectives)
+    # A name followed by one of these words is an idiom, not the place («مسقط رأس»).
+    not_before: dict[str, frozenset[str]] = field(default_factory=dict)
+    # A vowel mark the writer added that picks one of a name's places («عُمان», «عمّان»):
+    # (written form without tatweel, GeoNames id).
+    vocalised: tuple[tuple[str, int], ...] = ()
     extra: set[str] = field(default_factory=set)  # names of lists added by a trained model
 
     def add(self, phrase: str | Sequence[str], list_name: str, payload: str = "") -> None:
@@ -85,6 +90,15 @@ def lexicon() -> Lexicon:
     weak = [w for r in regions() for w in r.get("weak") or ()]
     lx.not_places = frozenset(normalize(w) for w in [*(places.get("not_places") or []), *weak])
     lx.never_places = frozenset(normalize(w) for w in places.get("never_places") or [])
+    lx.not_before = {
+        normalize(name): frozenset(normalize(w) for w in nxt)
+        for name, nxt in (places.get("not_before") or {}).items()
+    }
+    lx.vocalised = tuple(
+        (form.replace("\u0640", ""), int(gid))
+        for gid, forms in (places.get("vocalised") or {}).items()
+        for form in forms
+    )
     for key in gz.names.phrases():
         if " ".join(key) in lx.never_places:
             continue
