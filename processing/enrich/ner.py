@@ -224,6 +224,9 @@ def _ambiguous(word: str) -> bool:
 def find_mentions(tokens: Sequence[Token], text: str) -> tuple[list[Mention], list[Hit]]:
     """Entity mentions over a whole article, plus the lexicon hits (reused downstream)."""
     words = [t.norm for t in tokens]
+    # Load the model before scanning: loading adds its word lists to the lexicon, and hits
+    # scanned before that would leave the process's first article without them.
+    _model()
     hits = lexicon().scan(words)
     return document_mentions(words, sentences(tokens, text), hits), hits
 

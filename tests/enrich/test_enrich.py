@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from processing.enrich import analyse, enrich
 from processing.enrich.aliases import Surface, merge
 from processing.normalize import normalize
@@ -167,3 +169,33 @@ def test_analysis_offsets_point_at_the_mentions(seed: tuple[str, str]) -> None:
     for pm in an.places:
         written = an.text[an.tokens[pm.start].start : an.tokens[pm.end - 1].end]
         assert normalize(pm.key[-1]) in normalize(written)
+
+
+def test_a_process_first_article_is_enriched_like_the_next(seed: tuple[str, str]) -> None:
+    # Loading the trained model adds its word lists to the lexicon: the first article of a
+    # fresh process must be scanned with them too, or its entities differ from a rerun's.
+    import json
+    import subprocess
+    import sys
+
+    from processing.enrich import ner
+
+    ner.reset_model()
+    if ner.tagger_name() != "crf":
+        pytest.skip("no trained tagger in the cache (run `rasid ner train` to test it)")
+    code = (
+        "import json, sys\n"
+        "from processing.enrich import enrich\n"
+        "title, body = json.load(sys.stdin)\n"
+        "runs = [enrich(title, body) for _ in range(2)]\n"
+        "print(json.dumps([[e.name for e in r.entities] for r in runs], ensure_ascii=False))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(list(seed)),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    first, second = json.loads(out.stdout)
+    assert first == second
