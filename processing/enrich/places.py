@@ -90,9 +90,12 @@ def candidates_in(
     for m in mentions:
         for k in range(m.start, m.end):
             owner[k] = m.type
-    org_starts = {m.start for m in mentions if m.type == "ORG"}
+    # Events and titles («مهرجان قرطاج», «ماستر شيف القطيف») are names like organisations':
+    # a place inside one still tells where it is.
+    org_starts = {m.start for m in mentions if m.type in ("ORG", "MISC")}
     # An organisation named by a place and nothing else names the place («الريان» the club,
     # «برشلونة»): the annotators' convention for places inside organisations' names.
+    # A title that is a place's name alone is a film or a book («فيلادلفيا»), not a place.
     org_spans = {(m.start, m.end) for m in mentions if m.type == "ORG"}
     named_spans = {(m.start, m.end) for m in mentions}
     after_trigger = {h.end for h in hits if h.list == "loctrigger"}
@@ -151,9 +154,9 @@ def candidates_in(
             continue
         if (
             name in lx.never_places
-            or span_owner & {"PER", "MISC"}
+            or "PER" in span_owner
             or (
-                "ORG" in span_owner
+                span_owner & {"ORG", "MISC"}
                 and (
                     (h.start in org_starts and not _whole_name(words, h, org_spans))
                     or name in lx.not_places

@@ -258,3 +258,16 @@ def test_birthplace_is_not_muscat(tagger: str) -> None:
     ps = _places("قتل عشرات الجنود من القرداحة، مسقط رأس عائلة الأسد، في محافظة اللاذقية.")
     assert "مسقط" not in ps, ps
     assert _places("وصل الوزير إلى مسقط أمس في زيارة رسمية.")["مسقط"].country == "OM"
+
+
+def test_a_place_inside_an_event_name_is_a_place(tagger: str) -> None:
+    # The tagger calls «مهرجان أبها» MISC; a place inside an event's name tells where it is,
+    # as inside an organisation's («جامعة تبوك»).
+    ps = _places("كرم صاحب السمو أمير المنطقة رعاة «مهرجان أبها للتسوق» في حفل أقيم أمس.")
+    assert ps["أبها"].country == "SA", ps
+
+
+def test_a_title_that_is_a_place_name_alone_is_not_a_place(tagger: str) -> None:
+    ps = _places('وقدم أفلاما كثيرة بينها "صمت الحملان" و"فيلادلفيا" وغيرهما.')
+    if tagger == "crf":  # the rules tagger has no MISC: it reads «فيلادلفيا» as the city
+        assert not ps, ps
