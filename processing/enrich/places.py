@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from processing.enrich.gazetteer import Gazetteer, GeoEntry, gazetteer, regions
+from processing.enrich.lexicon import load_yaml
 from processing.enrich.lexicon.lists import BIG_CITY, Hit, Lexicon, lexicon, longest
 from processing.enrich.ner import Mention
 from processing.enrich.phrases import key_of, readings
@@ -80,10 +81,12 @@ def candidates_in(
     hits: Sequence[Hit],
     mentions: Sequence[Mention],
     dateline: range = range(0),
-) -> list[tuple[int, int, tuple[str, ...]]]:
+) -> list[tuple[int, int, tuple[str, ...], int]]:
     """Spans to resolve: gazetteer names inside LOC mentions; well-known names (countries,
     continents, cities over 100k) anywhere not claimed by a person or organisation; village
-    names only when the tagger or a trigger word («مدينة», «بلدة») says it is a place."""
+    names only when the tagger or a trigger word («مدينة», «بلدة») says it is a place; clubs
+    named by an ordinary word in a sports context («فريق العين»). Each span comes with the
+    GeoNames id of such a club's home city, else 0."""
     gz = gazetteer()
     lx = lexicon()
     owner: dict[int, str] = {}
@@ -99,6 +102,7 @@ def candidates_in(
     org_spans = {(m.start, m.end) for m in mentions if m.type == "ORG"}
     named_spans = {(m.start, m.end) for m in mentions}
     after_trigger = {h.end for h in hits if h.list == "loctrigger"}
+    trigger_at = {h.start for h in hits if h.list == "loctrigger"}
     demonym_at = {h.start for h in hits if h.list == "demonym"}
     # Where names that may be places end and start (not common words: «منا», «سن»; weak
     # regions count: «الشرق الأوسط والخليج»).
@@ -150,6 +154,11 @@ def candidates_in(
         ):
             # «بمحافظة أملج»: after a trigger word the name is a place, even where the
             # tagger carried a person's name over to it (its span is just the name).
+            out[(h.start, h.end)] = key
+            continue
+        if h.start in trigger_at and len(key) > 1 and name not in lx.never_places:
+            # «محافظة الحريق», «ولاية نيويورك»: a name that holds its trigger word is a place
+            # whatever the tagger made of it («الأمير محافظة الكامل» read as a person's name).
             out[(h.start, h.end)] = key
             continue
         if (
@@ -207,7 +216,89 @@ def candidates_in(
             and any(countries.get(iso, 0) >= 2 for iso in isos)
         ):
             out[(a, b)] = key
-    return [(a, b, k) for (a, b), k in sorted(out.items())]
+    word_clubs: dict[tuple[int, int], int] = {}
+    for (a, b), (key, gid) in _word_clubs(gz, words, hits).items():
+        overlap = [s for s in out if s[0] < b and a < s[1]]
+        if any(_club_ids(lx, out[s]) for s in overlap):
+            continue  # «نادي العين»: already the club
+        for s in overlap:  # the city the tagger saw in «العين الإماراتي»: the club
+            del out[s]
+        out[(a, b)] = key
+        word_clubs[(a, b)] = gid
+    return [(a, b, k, word_clubs.get((a, b), 0)) for (a, b), k in sorted(out.items())]
+
+
+@dataclass(slots=True, frozen=True)
+class _Sports:
+    nouns: frozenset[str]  # «فريق», «لاعب»: the next word club is the club
+    match: frozenset[str]  # «أمام», «ضد», «رئيس»: so in a sports article
+    words: frozenset[str]  # words that make an article a sports one
+    article: int  # how many of them
+    share: float  # or at least 3, and this share of the words (a short item)
+    clubs: frozenset[str]  # other clubs («الهلال والعين»)
+
+
+@cache
+def _sports() -> _Sports:
+    y = load_yaml("clubs.yaml")
+
+    def norm(k: str) -> frozenset[str]:
+        return frozenset(normalize(w) for w in y.get(k) or ())
+
+    return _Sports(
+        norm("sports_nouns"),
+        norm("match_words"),
+        norm("sports_words"),
+        int(y.get("sports_article") or 6),
+        float(y.get("sports_share") or 0.03),
+        norm("club_names"),
+    )
+
+
+def _word_clubs(
+    gz: Gazetteer, words: Sequence[str], hits: Sequence[Hit]
+) -> dict[tuple[int, int], tuple[tuple[str, ...], int]]:
+    """Clubs whose bare name is an ordinary word («العين» "the eye", «هجر» "he left"), where
+    the context says they are the club (clubs.yaml `word_clubs`): a sports noun right before
+    («فريق العين», «لاعب هجر») or the home country's adjective right after («العين
+    الإماراتي»); in a sports article, also a match or club word before («أمام العين», «رئيس
+    هجر») or «و» after another club («الهلال والعين»). Span -> (key, home city id)."""
+    found = [h for h in hits if h.list == "wordclub"]
+    if not found:
+        return {}
+    sp = _sports()
+    sporty: bool | None = None
+    club_ends = {h.end for h in hits if h.list in ("club", "wordclub")}
+    out: dict[tuple[int, int], tuple[tuple[str, ...], int]] = {}
+    for h in found:
+        gid = int(h.payload)
+        key = (h.form or words[h.start], *words[h.start + 1 : h.end])
+        nxt = words[h.end] if h.end < len(words) else ""
+        if nxt and _demonym_iso(gz, nxt) == gz.entries[gid].country:
+            out[(h.start, h.end)] = (key, gid)  # «العين الإماراتي», «والسد القطري»
+            continue
+        prefix = _prefix(words[h.start], h)
+        if prefix not in ("", "و"):
+            continue  # «بالعين», «للعين»: "with the eye", "for the eye"
+        prev = _prev_word(words, h.start)
+        before = readings(prev) if prev else ()
+        if not prefix and any(f in sp.nouns for f in before):
+            out[(h.start, h.end)] = (key, gid)  # «فريق العين», «ولاعبي هجر»
+            continue
+        if sporty is None:
+            n = sum(1 for w in words if w in sp.words)
+            sporty = n >= sp.article or (n >= 3 and n >= sp.share * len(words))
+        if not sporty:
+            continue
+        if not prefix and any(f in sp.match for f in before):
+            out[(h.start, h.end)] = (key, gid)  # «أمام العين», «رئيس هجر»
+        elif prefix == "و":
+            k = h.start - 1
+            if k > 0 and words[k] in _SEPARATORS:
+                k -= 1  # «النصر، والعين»
+            if k >= 0 and (k + 1 in club_ends or any(f in sp.clubs for f in readings(words[k]))):
+                out[(h.start, h.end)] = (key, gid)  # «الهلال والعين»
+    return out
 
 
 _PLACE_LISTS = frozenset({"country", "continent", "bigcity", "city"})
@@ -398,12 +489,15 @@ def resolve(
     dateline = range(body_start, body_start + _DATELINE_TOKENS)
     spans = candidates_in(words, hits, mentions, dateline)
     lx = lexicon()
-    cands = [[gz.entries[g] for g in _ids(gz, lx, k)] for _, _, k in spans]
+    cands = [
+        [gz.entries[club]] if club else [gz.entries[g] for g in _ids(gz, lx, k)]
+        for _, _, k, club in spans
+    ]
     countries: Counter[str] = Counter()  # named countries and nationality adjectives
     via_city: Counter[str] = Counter()  # countries of unambiguous places
     anchors: list[GeoEntry] = []
     own: Counter[tuple[str, tuple[str, ...]]] = Counter()  # (country, name) -> its mentions
-    for (_, _, key), cs in zip(spans, cands, strict=True):
+    for (_, _, key, _), cs in zip(spans, cands, strict=True):
         ccs = {c.country for c in cs}
         if len(ccs) == 1 and "" not in ccs:
             iso = next(iter(ccs))
@@ -425,7 +519,7 @@ def resolve(
     out: list[PlaceMention] = []
     foreign: list[tuple[int, int]] = []
     demonyms = {h.start for h in hits if h.list == "demonym"}
-    for (a, b, key), cs in zip(spans, cands, strict=True):
+    for (a, b, key, club), cs in zip(spans, cands, strict=True):
         if _after_city_noun(words, a, demonyms) and any(c.kind == "country" for c in cs):
             # «مطار تونس», «العاصمة التونسية تونس»: the capital, not the country.
             cs = [c for c in cs if c.kind == "city"] or cs
@@ -448,7 +542,7 @@ def resolve(
             # «الباحة» three times in a story about Al Bahah.
             foreign.append((a, b))
             continue
-        out.append(PlaceMention(a, b, key, best, club=bool(_club_ids(lx, key))))
+        out.append(PlaceMention(a, b, key, best, club=bool(club or _club_ids(lx, key))))
     return sorted(out + _localities(words, hits, mentions, out, foreign), key=_start)
 
 

@@ -271,3 +271,55 @@ def test_a_title_that_is_a_place_name_alone_is_not_a_place(tagger: str) -> None:
     ps = _places('وقدم أفلاما كثيرة بينها "صمت الحملان" و"فيلادلفيا" وغيرهما.')
     if tagger == "crf":  # the rules tagger has no MISC: it reads «فيلادلفيا» as the city
         assert not ps, ps
+
+
+# ---- clubs named by an ordinary word --------------------------------------------------------
+_AL_AIN = 292913
+_HOFUF = 109571
+_HAFAR_AL_BATIN = 106297
+_DOHA = 290030
+
+
+def test_a_word_club_after_a_sports_noun_or_before_its_country(tagger: str) -> None:
+    got = _entries(
+        "رفض مدافع هجر العرض، وانضم لاعب الباطن إلى المعسكر، "
+        "فيما يواجه الفريق العين الإماراتي والسد القطري."
+    )
+    assert got["هجر"].geonameid == _HOFUF
+    assert got["الباطن"].geonameid == _HAFAR_AL_BATIN
+    assert got["العين"].geonameid == _AL_AIN
+    assert got["والسد"].geonameid == _DOHA
+
+
+def test_a_word_club_in_a_sports_article(tagger: str) -> None:
+    sports = (
+        "يخوض الفريق الأول لكرة القدم مباراة ودية ضمن معسكر الإعداد للموسم الجديد من الدوري، "
+        "وأكد المدرب أن اللاعبين جاهزون. وسيلعب الفريق أمام العين ثم يواجه الهلال والباطن، "
+        "وقال رئيس هجر إن التعاقد مع مهاجم جديد قريب."
+    )
+    got = _entries(sports)
+    assert got["العين"].geonameid == _AL_AIN
+    assert got["والباطن"].geonameid == _HAFAR_AL_BATIN
+    assert got["هجر"].geonameid == _HOFUF
+    an = analyse("", sports)
+    assert all(pm.club for pm in an.places if pm.entry.geonameid in (_AL_AIN, _HOFUF))
+
+
+def test_the_eye_is_no_club(tagger: str) -> None:
+    for text in (
+        "رأى الفلكيون الهلال بالعين المجردة مساء أمس",
+        "وقف الطفل أمام العين الساهرة للحارس",  # «أمام العين» outside a sports article
+        "ويلقى الحور العين في الجنة",
+        "هجر الكتابة والرسم ولم يعد إليهما",
+        "تأثير السد الإثيوبي على مصر والسودان",
+    ):
+        assert not [e for _, e, _ in _found(text) if e.geonameid in (_AL_AIN, _HOFUF, _DOHA)], text
+
+
+def test_word_clubs_are_in_the_file() -> None:
+    clubs = load_yaml("clubs.yaml")
+    word = {n for names in clubs["word_clubs"].values() for n in names}
+    assert {"العين", "هجر", "الباطن"} <= word
+    # Each has its «نادي» form among the unconditional clubs.
+    plain = {n for names in clubs["clubs"].values() for n in names}
+    assert all(f"نادي {n}" in plain for n in word)

@@ -153,3 +153,71 @@ def test_the_cache_key_follows_regions_yaml(monkeypatch: pytest.MonkeyPatch) -> 
     before = gaz._source_fingerprint()
     monkeypatch.setattr(gaz, "resources", SimpleNamespace(files=lambda _pkg: files(b"\n#")))
     assert gaz._source_fingerprint() != before
+
+
+# ---- Saudi governorates ------------------------------------------------------------------
+def _km(p: Place, lat: float, lon: float) -> float:
+    from processing.enrich.places import haversine
+
+    return haversine(p.lat, p.lon, lat, lon)
+
+
+def test_saudi_governorates_not_named_after_a_town(tagger: str) -> None:
+    ps = _places(
+        "زار أمير منطقة الرياض محافظة الأفلاج ثم وادي الدواسر، فيما شيعت محايل عسير "
+        "شهيدها، ووصلت القافلة إلى ظهران الجنوب."
+    )
+    for name, (lat, lon) in {
+        "الأفلاج": (22.29, 46.72),  # Layla
+        "وادي الدواسر": (20.47, 44.80),  # not El Oued, Algeria («وادي»)
+        "محايل عسير": (18.55, 42.05),  # not the Asir region
+        "ظهران الجنوب": (17.66, 43.51),  # not Dhahran
+    }.items():
+        p = ps[name]
+        assert p.country == "SA" and p.kind == "area" and _km(p, lat, lon) < 30, p
+
+
+def test_governorates_named_after_a_town_are_the_town(tagger: str) -> None:
+    ps = _places("افتتح محافظ الدوادمي المشروع، وأقيم الحفل بمحافظة رابغ ومحافظة أبو عريش.")
+    assert ps["الدوادمي"].geonameid == 110325
+    assert ps["رابغ"].geonameid == 103035
+    assert ps["أبو عريش"].geonameid == 110619
+    # «عنيزة» is the Qassim city of 180,000, not a Qatari homonym.
+    assert _places("زار الوفد مدينة عنيزة في منطقة القصيم")["عنيزة"].geonameid == 101732
+
+
+def test_well_known_seats_need_no_trigger(tagger: str) -> None:
+    ps = _places("وصل الوفد إلى القطيف أمس، ثم توجه إلى بيشة")
+    assert ps["القطيف"].geonameid == 108927
+    assert ps["بيشة"].geonameid == 103369
+
+
+def test_common_word_governorates_need_their_trigger(tagger: str) -> None:
+    text = (
+        "اندلع الحريق في شقة سكنية، وأكد الدفاع المدني الدعم الكامل للأسر في القرى "
+        "المتضررة، وقال إن البرك تجمعت في الطرق."
+    )
+    assert not [p for p in analyse("", text).places if p.entry.kind in REGION_KINDS]
+    ps = _places("سقطت قذائف بمحافظة الطوال، وزار المسؤول محافظة الحريق ومحافظة القرى.")
+    for name in ("محافظة الطوال", "محافظة الحريق", "محافظة القرى"):
+        assert ps[name].country == "SA" and ps[name].kind == "area", ps
+    assert ps["محافظة الحريق"].lat == pytest.approx(23.62)
+
+
+def test_a_name_holding_its_trigger_is_a_place_whatever_the_tagger(tagger: str) -> None:
+    # «الأمير محافظة الكامل» reads like a title and a person's name.
+    ps = _places("زار الأمير محافظة الكامل أمس")
+    assert ps["محافظة الكامل"].country == "SA"
+
+
+def test_weak_governorates_need_evidence(tagger: str) -> None:
+    assert _places("نقل المصاب إلى مستشفى بمحافظة الليث")["الليث"].geonameid == 109253
+    assert not _places("زأر الليث في الغابة ثم نام")
+
+
+def test_turabah_by_its_neighbours(tagger: str) -> None:
+    # Makkah region's governorate, and a Ha'il village of the same name.
+    near_khurmah = _places("هطلت أمطار على محافظة تربة ومحافظتي الخرمة ورنية")["تربة"]
+    assert near_khurmah.geonameid == 101322
+    near_hail = _places("اعتدى مواطن على طبيب في مدينة تربة، وأكدت صحة حائل ذلك")["تربة"]
+    assert near_hail.geonameid == 393275

@@ -99,6 +99,8 @@ def lexicon() -> Lexicon:
         for gid, forms in (places.get("vocalised") or {}).items()
         for form in forms
     )
+    # Towns the corpus names as often as big cities (places.yaml `well_known`): found like them.
+    well_known = {key_of(normalize(n)) for n in places.get("well_known") or []}
     for key in gz.names.phrases():
         if " ".join(key) in lx.never_places:
             continue
@@ -110,17 +112,21 @@ def lexicon() -> Lexicon:
             lx.add(key, "continent")
         elif region := next((_REGION_LIST[k] for k in sorted(kinds) if k in _REGION_LIST), None):
             lx.add(key, region)
-        elif max(e.population for e in ents) >= BIG_CITY:
+        elif max(e.population for e in ents) >= BIG_CITY or key in well_known:
             lx.add(key, "bigcity")
         else:
             lx.add(key, "city")
     for d in gz.demonyms:
         lx.add((d,), "demonym")
-    # Clubs named after a place (clubs.yaml): payload is the home city's GeoNames id.
-    for gid, club_names in (load_yaml("clubs.yaml").get("clubs") or {}).items():
-        if int(gid) in gz.entries:
-            for n in club_names:
-                lx.add(n, "club", str(gid))
+    # Clubs named after a place (clubs.yaml): payload is the home city's GeoNames id. Clubs
+    # whose bare name is an ordinary word («العين», «هجر») are a list of their own, taken
+    # only in a sports context (places.py).
+    clubs = load_yaml("clubs.yaml")
+    for list_name, yaml_key in (("club", "clubs"), ("wordclub", "word_clubs")):
+        for gid, club_names in (clubs.get(yaml_key) or {}).items():
+            if int(gid) in gz.entries:
+                for n in club_names:
+                    lx.add(n, list_name, str(gid))
 
     titles = load_yaml("titles.yaml")
     for list_name, yaml_key in (
