@@ -102,6 +102,11 @@ def candidates_in(
     org_spans = {(m.start, m.end) for m in mentions if m.type == "ORG"}
     named_spans = {(m.start, m.end) for m in mentions}
     after_trigger = {h.end for h in hits if h.list == "loctrigger"}
+    # «منطقة كذا» names a place; «المنطقة» followed by a word is "the region" and a verb or a
+    # noun («سياح المنطقة كان الغرض»): a common word needs an indefinite trigger.
+    after_bare_trigger = {
+        h.end for h in hits if h.list == "loctrigger" and not _definite_reading(words[h.start], h)
+    }
     trigger_at = {h.start for h in hits if h.list == "loctrigger"}
     demonym_at = {h.start for h in hits if h.list == "demonym"}
     # Where names that may be places end and start (not common words: «منا», «سن»; weak
@@ -183,7 +188,9 @@ def candidates_in(
             if evidence is None:
                 evidence = "LOC" in span_owner
         else:
-            evidence = "LOC" in span_owner or h.start in after_trigger
+            evidence = "LOC" in span_owner or h.start in (
+                after_bare_trigger if name in lx.not_places else after_trigger
+            )
         w = words[h.start]
         if not evidence and w.startswith("ك") and key[0] == w[1:]:
             continue  # «كسرت» is a verb far more often than «ك» + «سرت»
@@ -321,6 +328,13 @@ _CONSTRUCT = frozenset(
 _VENUE_NOUNS = frozenset(
     {"ملعب", "استاد", "ستاد", "مدرجات", "شاطئ", "شواطئ", "كورنيش", "خليج"}
 )  # fmt: skip
+
+
+def _definite_reading(word: str, h: Hit) -> bool:
+    """The hit matched ``word`` by removing an article: «المنطقة», «بالمنطقة», «للمنطقة»."""
+    if not h.stripped or not h.form or not word.endswith(h.form):
+        return False
+    return word[: len(word) - len(h.form)].endswith(("ال", "لل"))
 
 
 def _whole_name(words: Sequence[str], h: Hit, org_spans: set[tuple[int, int]]) -> bool:

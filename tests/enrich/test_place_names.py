@@ -323,3 +323,11 @@ def test_word_clubs_are_in_the_file() -> None:
     # Each has its «نادي» form among the unconditional clubs.
     plain = {n for names in clubs["clubs"].values() for n in names}
     assert all(f"نادي {n}" in plain for n in word)
+
+
+def test_a_definite_trigger_does_not_make_a_common_word_a_place(tagger: str) -> None:
+    # «المنطقة كان» is "the region was": «كان» (a listed common word; also Caen) needs an
+    # indefinite trigger. «المنطقة الشرقية» and «منطقة الباحة» still work.
+    assert not _places("وتابع: 36 في المئة من سياح المنطقة كان الغرض لزيارتهم حضور المهرجان.")
+    ps = _places("وصل الوفد إلى منطقة الباحة ثم إلى المنطقة الشرقية.")
+    assert ps["الباحة"].country == "SA" and ps["المنطقة الشرقية"].country == "SA", ps
