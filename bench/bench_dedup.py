@@ -34,7 +34,20 @@ articles), each with a state of its own, as ``rasid.pipeline`` does:
   turns, each replaying the other's batch from the log;
 * ``engine_load``: after a restart, loading the stored day from the engine.
 
+With ``--cold`` (implies an engine node), one fresh process per small batch (``--cold-batch``,
+20 articles), as an Airflow task, against a window of one day and of three days (9,000
+articles a day; the corpus has 11,427, so days two and three reuse it as edited reprints):
+
+* ``cold``: the default policy (``cache=None``): no cache, a small batch: read cold;
+* ``load``: ``cache=True``: the same kind of batch after loading the whole window;
+* ``warm``: one process whose cache is current (the floor).
+
+Each is ``--cold-batches`` batches (8) of new articles after the window; wall and CPU
+seconds and requests per batch (with the index check a new process makes). Every verdict
+is compared with ``InMemoryDedupState`` fed the same batches (``cold_verdicts_match``).
+
     .venv/bin/python -m bench.bench_dedup [--articles 9000] [--sqlite] [--engine] [--json]
+    .venv/bin/python -m bench.bench_dedup --cold [--cold-days 1,3] [--cold-batch 20]
     .venv/bin/python -m bench --only dedup [--quick]      # as part of `make bench`
 """
 
@@ -286,10 +299,10 @@ def measure_engine(
         out["engine_index_documents"] = total["docs"]["count"]
         out["engine_index_mb"] = round(total["store"]["size_in_bytes"] / 2**20, 1)
 
-        # a restart: load the stored day
+        # a restart: load the stored day (forced: a lone read would be answered cold)
         drop_caches()
         c0, t0 = time.process_time(), time.perf_counter()
-        state = one.dedup_state()
+        state = one.dedup_state(cache=True)
         loaded = state.stats()
         out["engine_load_cpu_seconds"] = round(time.process_time() - c0, 3)
         out["engine_load_wall_seconds"] = round(time.perf_counter() - t0, 3)
@@ -316,6 +329,144 @@ def measure_engine(
     out["engine_to_sqlite_cpu_ratio"] = round(out["engine_cpu_seconds"] / base["cpu"], 2)
     out["engine_to_sqlite_wall_ratio"] = round(out["engine_wall_seconds"] / base["wall"], 2)
     return out
+
+
+def _copies(docs: list, n: int, start: datetime, step: timedelta, tag: str) -> list:
+    """``n`` articles from ``docs`` (cycled), ``step`` apart from ``start``; each pass after
+    the first is a set of edited reprints (another id, URL and first line), tagged ``tag``."""
+    from dataclasses import replace
+
+    out = []
+    for i in range(n):
+        a = to_article(docs[i % len(docs)], start + i * step)
+        k = i // len(docs)
+        if k or tag:
+            key = f"{tag}{k}"
+            a = replace(
+                a,
+                id=f"{a.id}~{key}",
+                url=f"{a.url}?v={key}",
+                canonical_url=f"{a.canonical_url}?v={key}",
+                body=f"تحديث {key}: {a.body}",
+            )
+        out.append(a)
+    return out
+
+
+def measure_cold(
+    docs: list, config: DedupConfig, days_list: list[int], batch: int, n_batches: int
+) -> dict:
+    """A fresh process per small batch against a filled window: cold reads vs a full load
+    vs a warm cache (module docstring)."""
+    from store.dedup_engine import LOAD_RATIO, LOAD_SMALL, drop_caches
+    from store.es_store import EngineStore
+    from store.factory import open_store
+    from tools.engines import start_node
+
+    out: dict = {"cold_batch_articles": batch, "cold_batches": n_batches}
+    out["cold_policy"] = f"LOAD_SMALL={LOAD_SMALL} LOAD_RATIO={LOAD_RATIO}"
+    node = start_node("opensearch", cluster_name="rasid-bench-dedup-cold", heap="512m")
+    try:
+        node.wait_ready(240)
+        requests = [0]
+        url = f"opensearch://127.0.0.1:{node.http_port}?prefix=bench&spool=off"
+
+        def store() -> EngineStore:
+            st = open_store(url)
+            assert isinstance(st, EngineStore)
+            transport = st.adapter.client.transport
+            real = transport.perform_request
+
+            def counting(*args: Any, **kwargs: Any) -> Any:
+                requests[0] += 1
+                return real(*args, **kwargs)
+
+            transport.perform_request = counting
+            return st
+
+        # A fresh JVM compiles as it goes: warm it up on another index first, cold included.
+        warm_up = store()
+        start = datetime(2015, 7, 21)
+        sample = _batched(_day(docs[:1000], start), 100)
+        _run_batches(sample, lambda _: warm_up.dedup_state(index="bench-warm-up"), config)
+        extra = _batched(_copies(docs[1000:1200], 200, start + timedelta(days=1),
+                                 timedelta(seconds=10), "w"), batch)  # fmt: skip
+        for now, b in extra:
+            drop_caches()
+            deduplicate(b, warm_up.dedup_state(index="bench-warm-up", cache=False), now, config)
+        warm_up.close()
+
+        for days in days_list:
+            index = f"bench-cold{days}"
+            window = _copies(docs, 9000 * days, start, timedelta(days=1) / 9000, "")
+            tail_start = start + timedelta(days=days)
+            fresh_docs = docs[9000:] if len(docs) > 9000 else docs
+            tail = _copies(fresh_docs, 3 * batch * n_batches, tail_start,
+                           timedelta(seconds=10), "n")  # fmt: skip
+            fill = _batched(window, 500)
+            runs = {
+                "cold": _batched(tail[: batch * n_batches], batch),
+                "load": _batched(tail[batch * n_batches : 2 * batch * n_batches], batch),
+                "warm": _batched(tail[2 * batch * n_batches :], batch),
+            }
+            # the reference: the same batches through memory
+            mem, expected = InMemoryDedupState(), {}
+            for now, b in fill:
+                deduplicate(_fresh(b), mem, now, config)
+            for name, bs in runs.items():
+                expected[name] = [_kinds(deduplicate(_fresh(b), mem, now, config)) for now, b in bs]
+            _cold()
+            drop_caches()
+            one = store()
+            t0 = time.perf_counter()
+            for now, b in fill:  # one warm process fills the window
+                deduplicate(_fresh(b), one.dedup_state(index=index), now, config)
+            out[f"cold_{days}d_fill_wall_seconds"] = round(time.perf_counter() - t0, 1)
+            out[f"cold_{days}d_window_documents"] = one.dedup_state(index=index).stats()["docs"]
+            one.close()
+            match = True
+            for name, bs in runs.items():
+                walls, cpus, reqs, syncs, got = [], [], [], [], []
+                st = store()
+                for now, b in bs:
+                    if name != "warm":
+                        drop_caches()  # a new process: no cache, and the index check again
+                        _cold()
+                    state = st.dedup_state(index=index, cache=True if name == "load" else None)
+                    requests[0] = 0
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    result = deduplicate(_fresh(b), state, now, config)
+                    walls.append(time.perf_counter() - t0)
+                    cpus.append(time.process_time() - c0)
+                    reqs.append(requests[0])
+                    syncs.append(state.sync)
+                    got.append(_kinds(result))
+                st.close()
+                if name == "warm":  # the first batch loads: the floor is the others
+                    walls, cpus, reqs, syncs = walls[1:], cpus[1:], reqs[1:], syncs[1:]
+                match &= got == expected[name]
+                key = f"cold_{days}d_{name}"
+                out[f"{key}_wall_ms_per_batch"] = round(1000 * sum(walls) / len(walls), 1)
+                out[f"{key}_wall_ms_min_max"] = (round(1000 * min(walls)), round(1000 * max(walls)))
+                out[f"{key}_cpu_ms_per_batch"] = round(1000 * sum(cpus) / len(cpus), 1)
+                out[f"{key}_requests_per_batch"] = round(sum(reqs) / len(reqs), 1)
+                out[f"{key}_syncs"] = sorted(set(syncs))
+            out[f"cold_{days}d_verdicts_match"] = match
+        drop_caches()
+    finally:
+        node.cleanup()
+    return out
+
+
+def _fresh(batch: list) -> list:
+    from dataclasses import replace
+
+    return [replace(a) for a in batch]
+
+
+def _kinds(result: Any) -> list[tuple]:
+    return [(v.article_id, v.kind, v.duplicate_of, v.similarity, v.story_id)
+            for v in result.verdicts]  # fmt: skip
 
 
 def measure(
@@ -424,13 +575,26 @@ def main(argv: list[str] | None = None) -> int:
         "--engine", action="store_true", help="also time the engine state (starts OpenSearch)"
     )
     ap.add_argument("--batch", type=int, default=100, help="articles per batch with --engine")
+    ap.add_argument(
+        "--cold", action="store_true", help="a fresh process per small batch (starts OpenSearch)"
+    )
+    ap.add_argument("--cold-days", default="1,3", help="window sizes in days with --cold")
+    ap.add_argument("--cold-batch", type=int, default=20, help="articles per batch with --cold")
+    ap.add_argument("--cold-batches", type=int, default=8, help="batches per scenario (--cold)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     data = find_data_dir(args.data)
     if data is None:
         print("SaudiNewsNet not found (../shared/data/saudinewsnet): nothing to measure")
         return 2
-    out = measure(data, args.articles, args.pairwise_sample, args.sqlite, args.engine, args.batch)
+    if args.cold:
+        docs = load_saudinewsnet(data, 100_000)
+        days = [int(x) for x in args.cold_days.split(",") if x]
+        out = measure_cold(docs, DedupConfig(), days, args.cold_batch, args.cold_batches)
+    else:
+        out = measure(
+            data, args.articles, args.pairwise_sample, args.sqlite, args.engine, args.batch
+        )
     if args.json:
         print(json.dumps(out, indent=2))
     else:

@@ -5,9 +5,19 @@ file; beside a search engine that file is a sidecar on one machine. This keeps t
 protocol in the engine, in one index (``<prefix>-dedup``, one shard), so Airflow workers
 on different machines deduplicate against one window.
 
-Reads never go to the engine during a batch: each process keeps the window of each
-(engine, index) in an ``InMemoryDedupState``, as ``SqliteDedupState`` does in cache mode. The
-engine holds the durable, shared copy, as four kinds of documents:
+Two ways to read, as ``SqliteDedupState``:
+
+- **Warm (cached).** Each process keeps the window of each (engine, index) in an
+  ``InMemoryDedupState``; a batch's reads never go to the engine.
+- **Cold (queries).** A process without a usable cache and a batch too small to pay for
+  loading the window (an Airflow task) answers each read with a targeted request: exact
+  keys, documents, stories and term counts by id (multi-get), LSH and story candidates
+  by a terms query on the indexed ``b`` (band keys) and ``st`` (hashed index terms)
+  fields. The batch's writes go to a small ``InMemoryDedupState`` of their own, which
+  the reads overlay on the stored rows; the commit is the same. Loading is chosen
+  ski-rental style (``LOAD_SMALL``, ``LOAD_RATIO``); ``cache=True``/``False`` forces either.
+
+The engine holds the durable, shared copy, as four kinds of documents:
 
 - ``lock``: a lease ``{owner, since, expires}``; one writer at a time.
 - ``meta``: ``{uuid, gen, token, applied, recent}``. Updating it (``if_seq_no``) is the commit
@@ -20,8 +30,13 @@ engine holds the durable, shared copy, as four kinds of documents:
 
 A batch: take the lease; read meta (finish materialising a batch whose writer died after
 its commit point); bring the cache up to date (current, replay the missed logs, or reload
-the rows); run against the cache, buffering writes; write the log, commit meta, write the
-rows, mark them applied, release the lease. Only write these documents through this class.
+the rows) or read cold; run, buffering writes; write the log, commit meta, write the rows,
+mark them applied, release the lease. Only write these documents through this class.
+
+Rows written before ``b``/``st`` existed: meta's ``rows`` (``ROWS_VERSION``) says whether
+every document and story row carries them. Without it (an older index, or an older writer
+committed since, its meta lacking the key) a batch loads, and that load adds the fields
+to the mapping, rewrites the rows with them and sets ``rows``.
 """
 
 from __future__ import annotations
@@ -75,10 +90,14 @@ _BULK_FILTER = "errors,items.*.status,items.*.error"
 # A JSON string literal, non-ASCII kept as is (as ensure_ascii=False): ids, keys, terms.
 _q: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
-_Row = tuple[str, str, str, str]  # kind, at, payload JSON, document id
+# kind, at, payload JSON, document id, and the indexed fields of a document or story row
+# as a JSON fragment (``,"b":[...]``; empty for other rows)
+_Row = tuple[str, str, str, str, str]
 
 # Only what queries need is indexed; the rest is an opaque object the engine does not parse
-# (terms and keys are arbitrary text, unfit as field names).
+# (terms and keys are arbitrary text, unfit as field names). ``b``: a document's LSH band
+# keys; ``st``: 64-bit hashes of a story's index terms (the cold read path's lookups).
+CANDIDATE_FIELDS: dict[str, Any] = {"b": {"type": "long"}, "st": {"type": "long"}}
 MAPPINGS: dict[str, Any] = {
     "dynamic": False,
     "properties": {
@@ -86,8 +105,26 @@ MAPPINGS: dict[str, Any] = {
         "at": {"type": "date"},
         "gen": {"type": "long"},
         "p": {"type": "object", "enabled": False},
+        **CANDIDATE_FIELDS,
     },
 }
+# Meta's ``rows``: 2 once every document and story row carries ``b``/``st`` (written by
+# this version). An index whose meta lacks it (older rows, or an older writer committed
+# since) is read by loading; that load rewrites the rows with the fields and sets it.
+ROWS_VERSION = 2
+
+# The cold read path (``cache`` None): a process with no usable cache answers a batch's
+# reads with targeted requests (~6 an article) instead of loading the window, unless
+# loading pays. Loading costs 0.33-0.5 ms wall per window document (3-4.6 s for a
+# 9,000-article day, 9.7 s for three days); a cold article costs 29-40 ms more than a warm
+# one: the break-even is 80-120 documents per article (bench/bench_dedup.py --cold, 20-article
+# batches, two busy cores, 2026-11).
+LOAD_SMALL = 1_000  # a window this small (documents) is always worth loading (~0.4 s)
+LOAD_RATIO = 100  # window documents worth loading per article read cold (the break-even)
+_HITS = 10_000  # hits per candidate search (the engine's default result window)
+_MGET_IDS = 1_000  # ids per multi-get of rows
+_STORY_HITS = 200  # story candidates read in full by the candidate search; more: ids first
+_PREFETCH_STORIES = 16  # then the best-ranked of them fetched in full (one multi-get)
 
 
 def index_body(replicas: int | None = None) -> dict[str, Any]:
@@ -116,6 +153,7 @@ class _Cache:
     ready: bool = False  # the index and its template exist (checked once per process)
     loads: int = 0  # full reloads (tests, benchmarks)
     replays: int = 0  # generations replayed from the log
+    cold_articles: int = 0  # articles decided cold since the cache was dropped (ski rental)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -144,6 +182,7 @@ class _Meta:
     recent: dict[int, str]  # gen -> token of the last RECENT generations
     seq_no: int
     primary_term: int
+    rows: int = 1  # ROWS_VERSION once the rows carry the candidate fields
 
 
 class _Buffer:
@@ -193,6 +232,8 @@ class _Tx:
     dropped: list[str] = field(default_factory=list)  # ids of this batch's rows pruned again
     reload: bool = False  # a prune after writes: other caches cannot replay this generation
     committed: bool = False
+    cold: _Cold | None = None  # reads go to the engine (``mem`` holds only this batch's writes)
+    size_hint: int = 0
 
 
 _READS = (
@@ -211,7 +252,9 @@ class EngineDedupState:
 
     ``index`` defaults to ``<prefix>-dedup``. ``lease_ttl``: how long a writer's lease lasts
     unless renewed (a crashed writer blocks others that long at most); ``lease_timeout``:
-    how long to wait for a live lease before raising ``StoreError``."""
+    how long to wait for a live lease before raising ``StoreError``. ``cache``: None
+    (default) loads the process-wide cache of the window when it pays off and otherwise
+    reads a batch cold (targeted requests), True always loads, False never keeps a cache."""
 
     def __init__(
         self,
@@ -221,18 +264,22 @@ class EngineDedupState:
         lease_ttl: float = LEASE_TTL_S,
         lease_timeout: float = LEASE_TIMEOUT_S,
         owner: str | None = None,
+        cache: bool | None = None,
     ) -> None:
         self.store = store
         self.adapter = store.adapter
         self.index = index or f"{store.names.prefix}-dedup"
         self.lease_ttl = lease_ttl
         self.lease_timeout = lease_timeout
+        self.cache_mode = cache
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         # After the last transaction: the generation it committed, or (``wrote`` False) the
         # one it read and decided its verdicts on.
         self.generation: int | None = None
         self.wrote = False
-        self.sync: str = ""  # "current" | "replay" | "reload": the last transaction's start
+        # "current" | "replay" | "reload" | "cold": how the last transaction started
+        self.sync: str = ""
+        self.mode: str = ""  # "cache" | "query": where the last transaction's reads went
         self._tx: _Tx | None = None
         self._depth = 0
 
@@ -251,11 +298,12 @@ class EngineDedupState:
             return
         cache = _cache_for((self.store.url, self.index))
         with cache.lock:
-            tx = self._begin(cache)
+            tx = self._begin(cache, size_hint)
             self._tx, self._depth = tx, 1
-            # Reads go straight to the cache: no per-call dispatch on the hot path.
+            # Reads go straight to the cache (or the cold reader): no per-call dispatch.
+            reads = tx.cold if tx.cold is not None else tx.mem
             for name in _READS:
-                setattr(self, name, getattr(tx.mem, name))
+                setattr(self, name, getattr(reads, name))
             try:
                 yield
                 self._commit(tx)
@@ -267,7 +315,7 @@ class EngineDedupState:
                     self.__dict__.pop(name, None)
                 self._tx, self._depth = None, 0
 
-    def _begin(self, cache: _Cache) -> _Tx:
+    def _begin(self, cache: _Cache, size_hint: int = 0) -> _Tx:
         if not cache.ready:
             self._ensure_index()
             cache.ready = True
@@ -277,7 +325,7 @@ class EngineDedupState:
             if meta.applied < meta.gen:
                 meta = self._repair(meta)
             try:
-                mem = self._sync(cache, meta)
+                mem = self._sync(cache, meta, size_hint)
             except BaseException:
                 cache.mem = None  # a replay may have stopped half-way
                 raise
@@ -285,11 +333,23 @@ class EngineDedupState:
         except BaseException:
             self._release(lease)
             raise
+        if mem is None:  # cold: the batch's own writes in a state of their own
+            # The cache (if any) is left as it is: it can replay this batch's log later.
+            tx = _Tx(cache, InMemoryDedupState(), meta, lease, size_hint=size_hint)
+            tx.cold = _Cold(self, tx)
+            self.mode = "query"
+            return tx
         cache.gen = -1  # invalid until this transaction commits or ends without writing
-        return _Tx(cache, mem, meta, lease)
+        self.mode = "cache"
+        return _Tx(cache, mem, meta, lease, size_hint=size_hint)
 
-    def _sync(self, cache: _Cache, meta: _Meta) -> InMemoryDedupState:
-        """Make the cache match the engine (we hold the lease)."""
+    def _sync(self, cache: _Cache, meta: _Meta, size_hint: int = 0) -> InMemoryDedupState | None:
+        """Make the cache match the engine (we hold the lease), or None: read cold."""
+        cold = meta.rows >= ROWS_VERSION
+        if self.cache_mode is False and cold:
+            self._refresh()
+            self.sync = "cold"
+            return None
         if cache.mem is not None and cache.uuid == meta.uuid and cache.gen >= 0:
             if cache.gen == meta.gen and cache.token == meta.token:
                 self.sync = "current"
@@ -299,9 +359,27 @@ class EngineDedupState:
                 self.sync = "replay"
                 return cache.mem
         cache.mem = None
-        mem = _load(self)
+        refreshed = False
+        if cold and self.cache_mode is None:
+            # Ski rental, as SQLite's: load once the articles read cold (with this batch)
+            # are worth as much as loading the window, or when the window is small. A
+            # transaction of unknown size (0: a prune, a lookup) reads cold too.
+            self._refresh()
+            refreshed = True
+            docs = self._count("doc")
+            work = cache.cold_articles + size_hint
+            if docs > LOAD_SMALL and docs > LOAD_RATIO * work:
+                self.sync = "cold"
+                return None
+        mem = _load(self, refresh=not refreshed)
+        if meta.rows < ROWS_VERSION:
+            self._migrate(mem, meta)
+        if self.cache_mode is False:  # loaded only to migrate: read it, do not keep it
+            self.sync = "reload"
+            return mem
         cache.mem, cache.uuid, cache.gen, cache.token = mem, meta.uuid, meta.gen, meta.token
         cache.loads += 1
+        cache.cold_articles = 0
         self.sync = "reload"
         return mem
 
@@ -328,14 +406,18 @@ class EngineDedupState:
         return True
 
     def _commit(self, tx: _Tx) -> None:
+        cold = tx.cold is not None
+        if cold:
+            tx.cache.cold_articles += max(tx.size_hint, len(tx.buf.docs))
         if not (tx.buf.written or tx.prunes):
             # Nothing written: the generation (and the cache) stay where they were.
-            tx.cache.gen, tx.cache.token = tx.meta.gen, tx.meta.token
+            if not cold:
+                tx.cache.gen, tx.cache.token = tx.meta.gen, tx.meta.token
             self.generation, self.wrote = tx.meta.gen, False
             self._release(tx.lease)
             return
         meta, g, token = tx.meta, tx.meta.gen + 1, secrets.token_hex(8)
-        rows = _rows(tx)
+        rows = _rows(tx, tx.cold)
         self._renew_if_old(tx.lease)
         head = {
             "token": token,
@@ -348,9 +430,11 @@ class EngineDedupState:
         log_id = _log_id(g, token)
         self._call("write the dedup log", lambda: self.adapter.index(self.index, log_id, log_doc))
         seq = self._commit_meta(meta, g, token)
-        # Committed: the cache is the state of generation g, whatever happens next.
+        # Committed: the cache is the state of generation g, whatever happens next (a cold
+        # batch's is not: it replays generation g from the log, or reloads).
         tx.committed = True
-        tx.cache.gen, tx.cache.token = g, token
+        if not cold:
+            tx.cache.gen, tx.cache.token = g, token
         self.generation, self.wrote = g, True
         try:
             self._materialise(g, tx.deletes, rows)
@@ -371,7 +455,7 @@ class EngineDedupState:
             self._release(tx.lease)
 
     def _abort(self, tx: _Tx) -> None:
-        if not tx.committed:
+        if not tx.committed and tx.cold is None:
             tx.cache.mem = None  # it holds half a batch
         self._release(tx.lease)
 
@@ -522,7 +606,8 @@ class EngineDedupState:
         if raw is not None:
             return _meta_from(raw)
         token = secrets.token_hex(8)
-        doc = _meta_doc(secrets.token_hex(16), 0, token, 0, {0: token})
+        # rows 0: the first batch loads (an empty or stray window) and sets ROWS_VERSION
+        doc = _meta_doc(secrets.token_hex(16), 0, token, 0, {0: token}, 0)
         res = self._try(
             "create dedup meta", lambda: self.adapter.index(self.index, META_ID, doc, create=True)
         )
@@ -534,7 +619,7 @@ class EngineDedupState:
         """The commit point: meta moves to generation g, guarded by the seq_no we read."""
         recent = {k: v for k, v in meta.recent.items() if k > g - RECENT}
         recent[g] = token
-        doc = _meta_doc(meta.uuid, g, token, meta.applied, recent)
+        doc = _meta_doc(meta.uuid, g, token, meta.applied, recent, meta.rows)
         res = self._try(
             "commit dedup meta",
             lambda: self.adapter.index(
@@ -548,7 +633,7 @@ class EngineDedupState:
 
     def _set_applied(self, meta: _Meta, seq: tuple[int, int]) -> tuple[int, int]:
         """Record that the rows of ``meta.gen`` are written (``seq``: meta's current seq_no)."""
-        doc = _meta_doc(meta.uuid, meta.gen, meta.token, meta.gen, meta.recent)
+        doc = _meta_doc(meta.uuid, meta.gen, meta.token, meta.gen, meta.recent, meta.rows)
         res = self._try(
             "mark dedup rows applied",
             lambda: self.adapter.index(
@@ -591,7 +676,9 @@ class EngineDedupState:
                 continue
             for t in p["prunes"]:
                 self._delete_older(datetime.fromisoformat(t), g)
-            rows = [(k, at, _dumps(r), _row_id(k, at, r)) for k, at, r in p["rows"]]
+            rows = [
+                (k, at, _dumps(r), _row_id(k, at, r), _row_fields(k, r)) for k, at, r in p["rows"]
+            ]
             self._materialise(g, dict.fromkeys(p["deletes"]), rows)
         meta.seq_no, meta.primary_term = self._set_applied(meta, (meta.seq_no, meta.primary_term))
         _log.warning("dedup state %s: finished writing generation(s) %s", self.index, gens)
@@ -606,8 +693,8 @@ class EngineDedupState:
         ]
         lines += [
             (f'{{"index":{{"_id":{_q(rid)}{version}',
-             f'{{"kind":"{kind}","at":{_q(at)},"gen":{g},"p":{pj}}}')
-            for kind, at, pj, rid in rows
+             f'{{"kind":"{kind}","at":{_q(at)},"gen":{g},"p":{pj}{fields}}}')
+            for kind, at, pj, rid, fields in rows
         ]  # fmt: skip
         self._bulk(lines, "write dedup rows")
 
@@ -678,7 +765,11 @@ class EngineDedupState:
 
     def _delete_older(self, before: datetime, g: int) -> None:
         """Delete the rows a prune removed (repair only: a live batch knows their ids)."""
-        self._call("refresh the dedup index", lambda: self.adapter.refresh(self.index))
+        self._refresh()
+        self._materialise(g, [i for i, _, _ in self._older(before)], [])
+
+    def _older(self, before: datetime) -> Iterator[tuple[str, str, str]]:
+        """(id, kind, at) of every row ``prune(before)`` removes (refreshed index)."""
         day = before.date().isoformat()
         # The engine keeps milliseconds: ask for a superset, decide exactly here.
         loose = (before + timedelta(seconds=1)).isoformat()
@@ -691,12 +782,97 @@ class EngineDedupState:
             ], "minimum_should_match": 1}},
             "_source": ["kind", "at"],
         }  # fmt: skip
-        ids = []
-        for hit in self._scan("find pruned dedup rows", body):
+        for hit in self._search("find pruned dedup rows", body):
             src = hit["_source"]
-            if src["kind"] in ("term", "day") or datetime.fromisoformat(src["at"]) < before:
-                ids.append(hit["_id"])
-        self._materialise(g, ids, [])
+            kind, at = src["kind"], src["at"]
+            if kind in ("term", "day") or datetime.fromisoformat(at) < before:
+                yield hit["_id"], kind, at
+
+    def _refresh(self) -> None:
+        self._call("refresh the dedup index", lambda: self.adapter.refresh(self.index))
+
+    def _search(self, what: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every hit of ``body`` (one request; a scroll when there are more than _HITS)."""
+        res = self._call(what, lambda: self.adapter.search(self.index, {**body, "size": _HITS}))
+        hits = res["hits"]["hits"]
+        if len(hits) < _HITS:
+            return list(hits)
+        return list(self._scan(what, body))
+
+    def _count(self, kind: str) -> int:
+        body = {"query": {"term": {"kind": kind}}, "size": 0, "track_total_hits": True}
+        res = self._call("count dedup rows", lambda: self.adapter.search(self.index, body))
+        return int(res["hits"]["total"]["value"])
+
+    def _mget(self, what: str, ids: list[str], fields: list[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(ids), _MGET_IDS):
+            part = ids[i : i + _MGET_IDS]
+            out.update(
+                self._call(what, lambda p=part: self.adapter.mget_sources(self.index, p, fields))
+            )
+        return out
+
+    def _migrate(self, mem: InMemoryDedupState, meta: _Meta) -> None:
+        """Give an older index the candidate fields: the mapping, every document and story
+        row rewritten with them (from the window just loaded, at meta's generation: rows are
+        never newer), then meta's ``rows``. Under the lease, after a full load."""
+        self._call(
+            "add the dedup candidate fields",
+            lambda: self.adapter.client.indices.put_mapping(
+                index=self.index, body={"properties": CANDIDATE_FIELDS}
+            ),
+        )
+        rows: list[_Row] = []
+        for d in mem.docs.values():
+            pj = _dumps(_doc_payload(d))
+            rows.append(("doc", d.seen_at.isoformat(), pj, _doc_id(d.article_id),
+                         _doc_fields(d.bands)))  # fmt: skip
+        for sid, story in mem.stories.items():
+            terms = mem._story_terms.get(sid, ())
+            pj = _dumps(_story_payload(story, terms))
+            rows.append(("story", story.last_seen.isoformat(), pj, _story_id(sid),
+                         _story_fields(terms)))  # fmt: skip
+        if rows:
+            self._materialise(meta.gen, [], rows)
+        meta.rows = ROWS_VERSION
+        doc = _meta_doc(meta.uuid, meta.gen, meta.token, meta.applied, meta.recent, meta.rows)
+        res = self._try(
+            "mark dedup rows indexed",
+            lambda: self.adapter.index(
+                self.index, META_ID, doc, if_seq_no=meta.seq_no, if_primary_term=meta.primary_term
+            ),
+        )
+        if res is None:
+            raise self._lost_lease()
+        meta.seq_no, meta.primary_term = int(res["_seq_no"]), int(res["_primary_term"])
+        _log.info("dedup state %s: rows indexed for cold reads (%d rewritten)", self.index,
+                  len(rows))  # fmt: skip
+
+    def _cold_stats(self) -> dict[str, int]:
+        """``stats()`` of a cold transaction: the committed rows (this batch's own writes not
+        counted); ``buckets`` and ``story_terms`` are the engine's (near-exact) estimates."""
+        body = {
+            "size": 0,
+            "query": {"terms": {"kind": list(ROW_KINDS)}},
+            "aggs": {
+                "kinds": {"terms": {"field": "kind", "size": 10}},
+                "buckets": {"cardinality": {"field": "b", "precision_threshold": 40000}},
+                "story_terms": {"cardinality": {"field": "st", "precision_threshold": 40000}},
+            },
+        }
+        res = self._call("count dedup rows", lambda: self.adapter.search(self.index, body))
+        aggs = res["aggregations"]
+        n = {b["key"]: int(b["doc_count"]) for b in aggs["kinds"]["buckets"]}
+        return {
+            "keys": n.get("key", 0),
+            "docs": n.get("doc", 0),
+            "buckets": int(aggs["buckets"]["value"]),
+            "stories": n.get("story", 0),
+            "story_terms": int(aggs["story_terms"]["value"]),
+            "term_days": n.get("day", 0),
+            "terms": n.get("term", 0),
+        }
 
     def _trim(self, g: int) -> None:
         """Delete log documents older than LOG_KEEP generations (and orphans among them)."""
@@ -747,6 +923,8 @@ class EngineDedupState:
                 return self.put_key(kind, key, article_id, seen_at)
         tx.mem.put_key(kind, key, article_id, seen_at)
         tx.buf.keys.add((kind, key))
+        if tx.cold is not None:
+            tx.cold.t_keys.add((kind, key))
 
     def put_doc(self, doc: DocEntry) -> None:
         tx = self._tx
@@ -755,6 +933,8 @@ class EngineDedupState:
                 return self.put_doc(doc)
         tx.mem.put_doc(doc)
         tx.buf.docs[doc.article_id] = doc
+        if tx.cold is not None:
+            tx.cold.t_docs.add(doc.article_id)
 
     def put_story(self, story: Story, index_terms: Sequence[str]) -> None:
         tx = self._tx
@@ -764,6 +944,8 @@ class EngineDedupState:
         terms = tuple(index_terms)
         tx.mem.put_story(story, terms)
         tx.buf.stories[story.id] = (story, terms)
+        if tx.cold is not None:
+            tx.cold.t_stories.add(story.id)
 
     def add_terms(self, day: date, terms: Iterable[str]) -> None:
         tx = self._tx
@@ -780,6 +962,8 @@ class EngineDedupState:
         if tx is None:
             with self.transaction():
                 return self.prune(before)
+        if tx.cold is not None:
+            return tx.cold.prune(before)
         gone = _doomed(tx.mem, before)
         if not gone:
             return 0  # nothing to forget: nothing to log either
@@ -794,10 +978,256 @@ class EngineDedupState:
         return removed
 
 
+# --- the cold read path ------------------------------------------------------------------------
+class _Cold:
+    """The reads of a cold transaction: targeted requests to the engine's rows, as they
+    were when the transaction began (we hold the lease; the index was refreshed), under
+    the batch's own writes (``tx.mem``, which holds only those and is authoritative for
+    every row the batch wrote). Each stored row is fetched at most once per transaction.
+    A prune hides the stored rows it removes (``cut``); they are deleted at commit."""
+
+    def __init__(self, state: EngineDedupState, tx: _Tx) -> None:
+        self.state, self.tx, self.local = state, tx, tx.mem
+        self.cut: datetime | None = None  # the latest prune of this transaction
+        self.cut_day: date | None = None
+        # rows the batch wrote (even if a prune removed them again)
+        self.t_keys: set[tuple[str, str]] = set()
+        self.t_docs: set[str] = set()
+        self.t_stories: set[str] = set()
+        # stored rows read so far (None: not there)
+        self.keys: dict[tuple[str, str], tuple[str, datetime] | None] = {}
+        self.docs: dict[str, DocEntry | None] = {}
+        self.stories: dict[str, Story | None] = {}
+        self.raw_stories: dict[str, dict[str, Any]] = {}  # found by a search, not yet parsed
+        self.term_n: dict[tuple[date, str], int] = {}
+        self.day_n: dict[date, int] | None = None
+
+    # --- exact keys and documents --------------------------------------------------------
+    def get_key(self, kind: KeyKind, key: str) -> str | None:
+        k = (kind, key)
+        if k in self.t_keys:
+            return self.local.get_key(kind, key)
+        if k not in self.keys:
+            rid = _key_id(kind, key)
+            src = self.state._mget("read dedup keys", [rid], ["at", "p"]).get(rid)
+            hit = None
+            if src is not None and src["p"]["k"] == kind and src["p"]["key"] == key:
+                hit = (src["p"]["a"], datetime.fromisoformat(src["at"]))
+            self.keys[k] = hit
+        hit = self.keys[k]
+        if hit is None or (self.cut is not None and hit[1] < self.cut):
+            return None
+        return hit[0]
+
+    def get_doc(self, article_id: str) -> DocEntry | None:
+        if article_id in self.t_docs:
+            return self.local.get_doc(article_id)
+        if article_id not in self.docs:
+            ids = {_doc_id(article_id): article_id}
+            found = self.state._mget("read dedup documents", list(ids), ["at", "p"])
+            for rid, aid in ids.items():
+                src = found.get(rid)
+                ok = src is not None and src["p"]["a"] == aid
+                self.docs[aid] = _doc_entry(src["at"], src["p"]) if ok else None  # type: ignore[index]
+        d = self.docs[article_id]
+        if d is None or (self.cut is not None and d.seen_at < self.cut):
+            return None
+        return d
+
+    def lsh_candidates(self, bands: Sequence[int]) -> dict[str, int]:
+        keys = [int(b) for b in bands]
+        if not keys:
+            return {}
+        body = {
+            "query": {"bool": {"filter": [
+                {"term": {"kind": "doc"}}, {"terms": {"b": sorted(set(keys))}},
+            ]}},
+            "_source": ["at", "p"],
+        }  # fmt: skip
+        hits: dict[str, int] = {}
+        docs, cut = self.docs, self.cut
+        for hit in self.state._search("find dedup candidates", body):
+            src = hit["_source"]
+            aid = src["p"]["a"]
+            if aid in self.t_docs:
+                continue  # the batch rewrote it: counted from its own writes below
+            d = docs.get(aid)
+            if d is None:
+                d = docs[aid] = _doc_entry(src["at"], src["p"])  # get_doc will not ask again
+            if cut is not None and d.seen_at < cut:
+                continue
+            own = set(d.bands.tolist())
+            n = sum(1 for b in keys if b in own)
+            if n:
+                hits[aid] = hits.get(aid, 0) + n
+        for aid, n in self.local.lsh_candidates(keys).items():
+            hits[aid] = hits.get(aid, 0) + n
+        return hits
+
+    # --- stories ---------------------------------------------------------------------------
+    def get_story(self, story_id: str) -> Story | None:
+        if story_id in self.t_stories:
+            return self.local.get_story(story_id)
+        if story_id not in self.stories:
+            raw = self.raw_stories.pop(story_id, None)
+            if raw is not None:
+                self.stories[story_id] = _story(raw)
+            else:
+                self._fetch_stories([story_id])
+        story = self.stories[story_id]
+        if story is None or (self.cut is not None and story.last_seen < self.cut):
+            return None
+        return story
+
+    def _fetch_stories(self, sids: list[str]) -> None:
+        ids = {_story_id(sid): sid for sid in sids}
+        found = self.state._mget("read dedup stories", list(ids), ["p"])
+        for rid, sid in ids.items():
+            src = found.get(rid)
+            ok = src is not None and src["p"]["d"]["id"] == sid
+            self.stories[sid] = _story(src["p"]) if ok else None  # type: ignore[index]
+
+    def story_candidates(self, terms: Sequence[str], active_since: datetime) -> dict[str, int]:
+        query = list(terms)
+        if not query:
+            return {}
+        what = "find dedup story candidates"
+        body: dict[str, Any] = {
+            "query": {"bool": {"filter": [
+                {"term": {"kind": "story"}},
+                {"terms": {"st": sorted({_term_key(t) for t in query})}},
+            ]}},
+            "_source": ["at", "p"],
+            "size": _STORY_HITS,
+        }  # fmt: skip
+        # Usually few: read them whole (the caller compares the best ones in full).
+        state = self.state
+        hits = state._call(what, lambda: state.adapter.search(state.index, body))["hits"]["hits"]
+        full = len(hits) < _STORY_HITS
+        if not full:  # many: their ids and terms, then the best-ranked in full below
+            del body["size"]
+            hits = state._search(what, {**body, "_source": ["at", "p.d.id", "p.t"]})
+        out: dict[str, int] = {}
+        cut = self.cut
+        for hit in hits:
+            src = hit["_source"]
+            sid = src["p"]["d"]["id"]
+            if sid in self.t_stories:
+                continue
+            if full and sid not in self.stories:
+                self.raw_stories[sid] = src["p"]
+            last_seen = datetime.fromisoformat(src["at"])  # a story row's ``at``
+            if (cut is not None and last_seen < cut) or last_seen < active_since:
+                continue
+            own = set(src["p"]["t"])
+            n = sum(1 for t in query if t in own)
+            if n:
+                out[sid] = n
+        out.update(self.local.story_candidates(query, active_since))
+        if not full:  # the caller compares the best-ranked in full: fetch them at once
+            ranked = sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))[:_PREFETCH_STORIES]
+            want = [s for s, _ in ranked if s not in self.t_stories and s not in self.stories]
+            if want:
+                self._fetch_stories(want)
+        return out
+
+    # --- term statistics -------------------------------------------------------------------
+    def _days(self) -> dict[date, int]:
+        """Documents per stored day (read once), without the days pruned here."""
+        if self.day_n is None:
+            body = {"query": {"term": {"kind": "day"}}, "_source": ["at", "p"]}
+            self.day_n = {
+                date.fromisoformat(h["_source"]["at"]): int(h["_source"]["p"]["n"])
+                for h in self.state._search("read dedup days", body)
+            }
+        if self.cut_day is None:
+            return self.day_n
+        return {d: n for d, n in self.day_n.items() if d >= self.cut_day}
+
+    def _fetch_terms(self, days: Iterable[date], terms: Sequence[str]) -> None:
+        have = self.term_n
+        ids: dict[str, tuple[date, str]] = {}
+        for d in days:
+            day = d.isoformat()
+            for t in terms:
+                if (d, t) not in have:
+                    ids[_term_id(day, t)] = (d, t)
+        if not ids:
+            return
+        found = self.state._mget("read dedup term counts", list(ids), ["p"])
+        for rid, (d, t) in ids.items():
+            src = found.get(rid)
+            have[(d, t)] = int(src["p"]["n"]) if src is not None and src["p"]["t"] == t else 0
+
+    def term_counts(self, terms: Iterable[str], since: datetime) -> tuple[dict[str, int], int]:
+        terms = list(terms)
+        first = since.date()
+        stored = {d: n for d, n in self._days().items() if d >= first}
+        local = self.local
+        own = [local.term_days[d] for d in local.term_days if d >= first]
+        self._fetch_terms(stored, terms)
+        have = self.term_n
+        df = {t: sum(have[(d, t)] for d in stored) + sum(c.get(t, 0) for c in own) for t in terms}
+        n_docs = sum(stored.values()) + sum(
+            local.day_docs[d] for d in local.term_days if d >= first
+        )
+        return df, n_docs
+
+    # What the commit adds this batch's counts to (absolute rows).
+    def terms(self, day: date, terms: Iterable[str]) -> dict[str, int]:
+        terms = list(terms)
+        if self.cut_day is not None and day < self.cut_day:
+            return dict.fromkeys(terms, 0)
+        self._fetch_terms([day], terms)
+        return {t: self.term_n[(day, t)] for t in terms}
+
+    def day(self, day: date) -> int:
+        return self._days().get(day, 0)
+
+    # --- the window ------------------------------------------------------------------------
+    def prune(self, before: datetime) -> int:
+        """What ``InMemoryDedupState.prune`` would remove from the stored rows under the
+        batch's writes: found by one search, hidden now, deleted at commit."""
+        tx, local, cut, cut_day = self.tx, self.local, self.cut, self.cut_day
+        touched = {_key_id(*k) for k in self.t_keys}
+        touched.update(_doc_id(a) for a in self.t_docs)
+        touched.update(_story_id(s) for s in self.t_stories)
+        found = list(self.state._older(before))
+        rows, days = 0, set()
+        for rid, kind, at in found:
+            if kind in ("term", "day"):
+                d = date.fromisoformat(at)
+                if cut_day is None or d >= cut_day:
+                    days.add(d)
+            elif rid not in touched and (cut is None or datetime.fromisoformat(at) >= cut):
+                rows += 1
+        mine = _doomed(local, before)
+        if not rows and not days and not mine:
+            return 0  # nothing to forget: nothing to log either
+        rows += sum(1 for _, at in local.keys.values() if at < before)
+        rows += sum(1 for d in local.docs.values() if d.seen_at < before)
+        rows += sum(1 for st in local.stories.values() if st.last_seen < before)
+        days.update(d for d in local.term_days if d < before.date())
+        local.prune(before)
+        tx.prunes.append(before)
+        tx.deletes.update(dict.fromkeys(rid for rid, _, _ in found))
+        tx.deletes.update(dict.fromkeys(mine))
+        if tx.buf.written:
+            tx.reload = True  # as in a cached transaction: a replay could not order it
+            tx.dropped += tx.buf.drop_pruned(local)
+        if cut is None or before > cut:
+            self.cut, self.cut_day = before, before.date()
+        return rows + len(days)
+
+    def stats(self) -> dict[str, int]:
+        return self.state._cold_stats()
+
+
 # --- loading and replaying ------------------------------------------------------------------
-def _load(state: EngineDedupState) -> InMemoryDedupState:
+def _load(state: EngineDedupState, refresh: bool = True) -> InMemoryDedupState:
     """The whole window from the materialised rows (we hold the lease: nothing changes)."""
-    state._call("refresh the dedup index", lambda: state.adapter.refresh(state.index))
+    if refresh:
+        state._refresh()
     mem = InMemoryDedupState()
     body = {"query": {"terms": {"kind": list(ROW_KINDS)}}, "_source": ["kind", "at", "p"]}
     apply = _Applier(mem)
@@ -912,33 +1342,70 @@ def _row_id(kind: str, at: str, p: dict[str, Any]) -> str:
     return _day_id(at)
 
 
-def _rows(tx: _Tx) -> list[_Row]:
-    """(kind, at, payload JSON, id) of every row the transaction touched, as the cache now
-    holds it (absolute values: writing them twice is harmless). The payload is serialised
-    once, for the log and the bulk request both; the small ones by hand (most are terms)."""
+def _row_fields(kind: str, p: dict[str, Any]) -> str:
+    if kind == "doc":
+        return _doc_fields(_unarr(p["b"]))
+    if kind == "story":
+        return _story_fields(p["t"])
+    return ""
+
+
+def _rows(tx: _Tx, base: _Cold | None = None) -> list[_Row]:
+    """(kind, at, payload JSON, id, indexed fields) of every row the transaction touched,
+    as the cache now holds it (absolute values: writing them twice is harmless). The
+    payload is serialised once, for the log and the bulk request both; the small ones by
+    hand (most are terms). ``base``: a cold transaction's stored counts, to which its own
+    (``mem`` holds only the batch) are added."""
     mem, b = tx.mem, tx.buf
     rows: list[_Row] = []
     for k, key in b.keys:
         aid, at = mem.keys[(k, key)]
         pj = f'{{"k":{_q(k)},"key":{_q(key)},"a":{_q(aid)}}}'
-        rows.append(("key", at.isoformat(), pj, _key_id(k, key)))
+        rows.append(("key", at.isoformat(), pj, _key_id(k, key), ""))
     for d in b.docs.values():
-        rows.append(("doc", d.seen_at.isoformat(), _dumps(_doc_payload(d)), _doc_id(d.article_id)))
+        pj = _dumps(_doc_payload(d))
+        rows.append(("doc", d.seen_at.isoformat(), pj, _doc_id(d.article_id), _doc_fields(d.bands)))
     for story, terms in b.stories.values():
         pj = _dumps(_story_payload(story, terms))
-        rows.append(("story", story.last_seen.isoformat(), pj, _story_id(story.id)))
+        sid = _story_id(story.id)
+        rows.append(("story", story.last_seen.isoformat(), pj, sid, _story_fields(terms)))
     for day, terms in b.terms.items():
         counts, d = mem.term_days[day], day.isoformat()
-        rows += [("term", d, f'{{"t":{_q(t)},"n":{counts[t]}}}', _term_id(d, t)) for t in terms]
+        if base is None:
+            rows += [
+                ("term", d, f'{{"t":{_q(t)},"n":{counts[t]}}}', _term_id(d, t), "") for t in terms
+            ]
+        else:
+            stored = base.terms(day, terms)
+            rows += [
+                ("term", d, f'{{"t":{_q(t)},"n":{counts[t] + stored[t]}}}', _term_id(d, t), "")
+                for t in terms
+            ]
     for day in b.days:
-        d = day.isoformat()
-        rows.append(("day", d, f'{{"n":{mem.day_docs[day]}}}', _day_id(d)))
+        d, n = day.isoformat(), mem.day_docs[day]
+        if base is not None:
+            n += base.day(day)
+        rows.append(("day", d, f'{{"n":{n}}}', _day_id(d), ""))
     return rows
+
+
+def _doc_fields(bands: np.ndarray) -> str:
+    return f',"b":{_dumps(np.asarray(bands, dtype=np.int64).tolist())}'
+
+
+def _story_fields(terms: Iterable[str]) -> str:
+    return f',"st":{_dumps([_term_key(t) for t in terms])}'
+
+
+def _term_key(term: str) -> int:
+    """A story index term as an indexed long (the engine compares numbers; we compare terms)."""
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "big",
+                          signed=True)  # fmt: skip
 
 
 def _log_body(g: int, head: dict[str, Any], rows: list[_Row]) -> str:
     """The log document as JSON text, around the rows' payloads already serialised."""
-    parts = ",".join(f'["{kind}",{_q(at)},{pj}]' for kind, at, pj, _ in rows)
+    parts = ",".join(f'["{kind}",{_q(at)},{pj}]' for kind, at, pj, _, _ in rows)
     p = _dumps(head)[:-1] + f',"rows":[{parts}]}}'
     return f'{{"kind":"log","gen":{g},"at":{_q(datetime.now(UTC).isoformat())},"p":{p}}}'
 
@@ -1022,13 +1489,13 @@ def _story(p: dict[str, Any]) -> Story:
 
 
 def _meta_doc(
-    uuid: str, gen: int, token: str, applied: int, recent: dict[int, str]
+    uuid: str, gen: int, token: str, applied: int, recent: dict[int, str], rows: int
 ) -> dict[str, Any]:
     return {
         "kind": "meta",
         "gen": gen,
         "p": {"uuid": uuid, "gen": gen, "token": token, "applied": applied,
-              "recent": [[g, t] for g, t in sorted(recent.items())]},
+              "recent": [[g, t] for g, t in sorted(recent.items())], "rows": rows},
     }  # fmt: skip
 
 
@@ -1042,4 +1509,5 @@ def _meta_from(raw: dict[str, Any]) -> _Meta:
         recent={int(g): t for g, t in p["recent"]},
         seq_no=int(raw["_seq_no"]),
         primary_term=int(raw["_primary_term"]),
+        rows=int(p.get("rows", 1)),  # an older writer's meta: rows without the fields
     )

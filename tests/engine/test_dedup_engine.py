@@ -96,8 +96,8 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = de._load
 
-    def counting(state: EngineDedupState) -> InMemoryDedupState:
-        mem = real(state)
+    def counting(state: EngineDedupState, **kwargs: Any) -> InMemoryDedupState:
+        mem = real(state, **kwargs)
         calls.append(len(mem.docs))
         return mem
 
