@@ -5,6 +5,8 @@ look like places («للحج», a person's first name). Each runs on both tagger
 
 from __future__ import annotations
 
+import pytest
+
 from processing.enrich import analyse, enrich
 from processing.enrich.gazetteer import GeoEntry, gazetteer, regions
 from processing.enrich.lexicon import load_yaml
@@ -331,3 +333,75 @@ def test_a_definite_trigger_does_not_make_a_common_word_a_place(tagger: str) -> 
     assert not _places("وتابع: 36 في المئة من سياح المنطقة كان الغرض لزيارتهم حضور المهرجان.")
     ps = _places("وصل الوفد إلى منطقة الباحة ثم إلى المنطقة الشرقية.")
     assert ps["الباحة"].country == "SA" and ps["المنطقة الشرقية"].country == "SA", ps
+
+
+# ---- everyday news spellings missing from GeoNames ---------------------------------------
+
+# (spelling, country, GeoNames id or None for a curated area): a sample of the aliases,
+# `well_known` towns and areas added from the survey of news spellings.
+_NEWS_SPELLINGS = [
+    ("شنغهاي", "CN", 1796236),
+    ("بيجين", "CN", 1816670),
+    ("سان بطرسبرغ", "RU", 498817),
+    ("بطرسبورغ", "RU", 498817),
+    ("سوتشي", "RU", 491422),
+    ("سوروتش", "TR", 300075),
+    ("سروج", "TR", 300075),
+    ("الخرطوم", "SD", 379252),
+    ("جاكرتا", "ID", 1642911),
+    ("كوالا لمبور", "MY", 1735161),
+    ("بيونغ يانغ", "KP", 1871859),
+    ("برمنغهام", "GB", 2655603),
+    ("بلنسية", "ES", 2509954),
+    ("بيت لحم", "PS", 284315),
+    ("رام الله", "PS", 282239),
+    ("كوباني", "SY", 172256),
+    ("عين العرب", "SY", 172256),
+    ("سريبرينيتسا", "BA", 3190159),
+    ("دافوس", "CH", 2661039),
+    ("غوانتانامو", "CU", 3557689),
+    ("شرم الشيخ", "EG", 349340),
+    ("مكسيكو سيتي", "MX", 3530597),
+    ("كامب ديفيد", "US", None),
+    ("جزيرة ياس", "AE", None),
+    ("جزيرة الريم", "AE", None),
+    ("عرسال", "LB", 273675),
+    ("جربة", "TN", None),
+    ("طنب الكبرى", "AE", None),
+    ("جزيرة تيران", "", None),
+    ("فيلكا", "KW", None),
+]
+
+
+@pytest.mark.parametrize(("name", "cc", "gid"), _NEWS_SPELLINGS)
+def test_news_spellings_missing_from_geonames(
+    tagger: str, name: str, cc: str, gid: int | None
+) -> None:
+    for body in (
+        f"وصل الوفد إلى {name} أمس",
+        f"وقال المسؤول في تصريح صحفي إن الاجتماع عقد في {name} يوم الثلاثاء الماضي "
+        "بحضور عدد من الوزراء.",
+    ):
+        got = [e for text, e, _ in _found(body) if text.endswith(name)]
+        assert got, (body, _found(body))
+        assert got[0].country == cc, (body, got[0])
+        if gid is not None:
+            assert got[0].geonameid == gid, (body, got[0])
+
+
+def test_an_exchange_named_after_its_city_is_not_bursa(tagger: str) -> None:
+    found = _found("ارتفعت أحجام التداول في بورصة شنغهاي للذهب أمس.")
+    assert [e.geonameid for _, e, _ in found] == [1796236], found
+    found = _found("وتراجع مؤشر بورصة نيويورك أمس")
+    assert [e.country for _, e, _ in found] == ["US"], found
+    # The Turkish city is still itself.
+    assert [e.geonameid for _, e, _ in _found("زار الوفد مدينة بورصة أمس")] == [750269]
+
+
+def test_ordinary_words_left_out_of_the_news_spellings(tagger: str) -> None:
+    # «البندقية» "the rifle" (Venice), «كآلية» "as a mechanism" (Calais, not `well_known`).
+    for text in (
+        "ضبطت الشرطة البندقية المستخدمة في الجريمة",
+        "تنفيذ مخرجات الحوار الوطني كآلية رئيسية لتلك العملية",
+    ):
+        assert not _found(text), (text, _found(text))
