@@ -134,6 +134,9 @@ TEST3_PLACES = GOLD_PLACES.with_name("places_test3.json")
 # Labelled blind (2015-07-22, articles no developer read, other than test2's) after the
 # fixes test3's errors prompted and the Saudi governorates; scored once.
 TEST4_PLACES = GOLD_PLACES.with_name("places_test4.json")
+# Labelled blind (2015-07-21, articles no developer read, other than test3's) after the
+# world-city spellings; scored once.
+TEST5_PLACES = GOLD_PLACES.with_name("places_test5.json")
 # The sets beside the development set, in the order they were labelled.
 OTHER_PLACE_SETS = (
     ("heldout", HELDOUT_PLACES),
@@ -141,6 +144,7 @@ OTHER_PLACE_SETS = (
     ("test2", TEST2_PLACES),
     ("test3", TEST3_PLACES),
     ("test4", TEST4_PLACES),
+    ("test5", TEST5_PLACES),
 )
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 MAX_KM = 161.0  # 100 miles, the usual toponym-resolution tolerance
@@ -228,9 +232,9 @@ def evaluate_places(
 
 
 def evaluate_places_both(shared_dir: str | Path | None = None) -> dict[str, Any]:
-    """``rasid eval places``: the development set, with the other sets' figures under
-    ``heldout``, ``test``, ``test2``, ``test3`` and ``test4`` (their error lists left out;
-    ``evaluate_places(path)`` has them)."""
+    """``rasid eval places``: the development set, with the other sets' figures under the
+    names of ``OTHER_PLACE_SETS`` (their error lists left out; ``evaluate_places(path)`` has
+    them)."""
     res = evaluate_places(GOLD_PLACES, shared_dir)
     for name, path in OTHER_PLACE_SETS:
         other = evaluate_places(path, shared_dir)
@@ -252,6 +256,7 @@ def format_places_table(res: dict[str, Any]) -> str:
         ("test2", res.get("test2")),
         ("test3", res.get("test3")),
         ("test4", res.get("test4")),
+        ("test5", res.get("test5")),
     )
     for name, r in sets:
         if r:

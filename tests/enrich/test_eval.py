@@ -57,7 +57,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert res["test"]["gold_mentions"] == 79 and res["heldout"]["gold_mentions"] == 109
     table = format_places_table(res)
     assert res["test2"]["gold_mentions"] == 139 and res["test3"]["gold_mentions"] == 90
-    assert res["test4"]["gold_mentions"] == 159
+    assert res["test4"]["gold_mentions"] == 159 and res["test5"]["gold_mentions"] == 161
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -65,4 +65,5 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test2",
         "test3",
         "test4",
+        "test5",
     ]
