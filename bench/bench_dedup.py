@@ -62,13 +62,16 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.common import Result, Skip, ratio_result
 from processing.dedup import DedupConfig, InMemoryDedupState, content_hash, deduplicate, text
 from processing.dedup.corpus import find_data_dir, load_saudinewsnet, to_article
 from processing.dedup.text import jaccard, shingle_hashes
 from processing.normalize import tokens
+
+if TYPE_CHECKING:
+    from store.es_store import EngineStore
 
 GOAL_SECONDS = 10.0
 
@@ -194,6 +197,24 @@ def measure_sqlite(docs: list, start: datetime, config: DedupConfig, counts: dic
     return out
 
 
+def _counting_store(url: str, requests: list[int]) -> EngineStore:
+    """An engine store whose every HTTP request adds one to ``requests[0]``."""
+    from store.es_store import EngineStore
+    from store.factory import open_store
+
+    st = open_store(url)
+    assert isinstance(st, EngineStore)
+    transport = st.adapter.client.transport
+    real = transport.perform_request
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        requests[0] += 1
+        return real(*args, **kwargs)
+
+    transport.perform_request = counting
+    return st
+
+
 def _batched(articles: list, size: int) -> list[tuple[datetime, list]]:
     """Consecutive batches of ``size`` articles, each run a minute after its last article."""
     out = []
@@ -235,8 +256,6 @@ def measure_engine(
     from store.dedup_engine import drop_caches
     from store.dedup_sqlite import SqliteDedupState, connect
     from store.dedup_sqlite import drop_caches as drop_sqlite_caches
-    from store.es_store import EngineStore
-    from store.factory import open_store
     from tools.engines import start_node
 
     out: dict = {"engine_batch_articles": batch}
@@ -265,19 +284,8 @@ def measure_engine(
         requests = [0]
 
         def store(tag: str) -> EngineStore:
-            st = open_store(
-                f"opensearch://127.0.0.1:{node.http_port}?prefix=bench&spool=off&t={tag}"
-            )
-            assert isinstance(st, EngineStore)
-            transport = st.adapter.client.transport
-            real = transport.perform_request
-
-            def counting(*args: Any, **kwargs: Any) -> Any:
-                requests[0] += 1
-                return real(*args, **kwargs)
-
-            transport.perform_request = counting
-            return st
+            url = f"opensearch://127.0.0.1:{node.http_port}?prefix=bench&spool=off&t={tag}"
+            return _counting_store(url, requests)
 
         # A fresh JVM compiles as it goes: warm it up on another index first.
         warm = store("w")
@@ -359,8 +367,6 @@ def measure_cold(
     """A fresh process per small batch against a filled window: cold reads vs a full load
     vs a warm cache (module docstring)."""
     from store.dedup_engine import LOAD_RATIO, LOAD_SMALL, drop_caches
-    from store.es_store import EngineStore
-    from store.factory import open_store
     from tools.engines import start_node
 
     out: dict = {"cold_batch_articles": batch, "cold_batches": n_batches}
@@ -372,17 +378,7 @@ def measure_cold(
         url = f"opensearch://127.0.0.1:{node.http_port}?prefix=bench&spool=off"
 
         def store() -> EngineStore:
-            st = open_store(url)
-            assert isinstance(st, EngineStore)
-            transport = st.adapter.client.transport
-            real = transport.perform_request
-
-            def counting(*args: Any, **kwargs: Any) -> Any:
-                requests[0] += 1
-                return real(*args, **kwargs)
-
-            transport.perform_request = counting
-            return st
+            return _counting_store(url, requests)
 
         # A fresh JVM compiles as it goes: warm it up on another index first, cold included.
         warm_up = store()
