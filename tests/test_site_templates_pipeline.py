@@ -12,23 +12,7 @@ import rasid.pipeline as pl
 from ingest.site_templates import SiteTemplates
 from rasid import site_templates
 from rasid.config import load_settings
-from tests.ingest.test_site_templates import page
-
-
-def _site(server, first: int, n: int) -> str:  # type: ignore[no-untyped-def]
-    items = []
-    for k in range(first, first + n):
-        server.routes[f"/a/{k}"] = (200, {"Content-Type": "text/html; charset=utf-8"}, page(k))
-        items.append(
-            f"<item><title>خبر {k}</title><link>{server.base_url}/a/{k}</link>"
-            f"<guid>g{k}</guid></item>"
-        )
-    rss = (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
-        f"{''.join(items)}</channel></rss>"
-    )
-    server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss.encode())
-    return f"{server.base_url}/feed.xml"
+from tests.ingest.test_site_templates import site_feed
 
 
 @pytest.fixture
@@ -52,7 +36,7 @@ def test_templates_are_learned_saved_and_trusted_by_the_next_run(
     loopback_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_process: None
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
-    settings = _settings(tmp_path, _site(loopback_server, 0, 6))
+    settings = _settings(tmp_path, site_feed(loopback_server, 0, 6))
     settings.workers = 1  # pages in feed order, so the first three teach the template
     first = pl.run_cycle(settings)
     assert first.articles_indexed == 6
@@ -64,7 +48,7 @@ def test_templates_are_learned_saved_and_trusted_by_the_next_run(
     # a new process: nothing in memory, the file is read once
     monkeypatch.setattr(site_templates, "REGISTRY", SiteTemplates())
     monkeypatch.setattr(site_templates, "_LOADED", set())
-    settings = _settings(tmp_path, _site(loopback_server, 100, 4))
+    settings = _settings(tmp_path, site_feed(loopback_server, 100, 4))
     second = pl.run_cycle(settings)
     assert second.articles_indexed == 4
     assert second.extraction_methods == {"site-template": 4}
@@ -74,7 +58,7 @@ def test_site_templates_false_means_trafilatura_on_every_page(
     loopback_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_process: None
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
-    settings = _settings(tmp_path, _site(loopback_server, 0, 5))
+    settings = _settings(tmp_path, site_feed(loopback_server, 0, 5))
     settings.site_templates = False
     report = pl.run_cycle(settings)
     assert report.extraction_methods == {"trafilatura": 5}
@@ -87,7 +71,7 @@ def test_rasid_templates_lists_and_forgets_a_site(
     from rasid.cli import main
 
     monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
-    settings = _settings(tmp_path, _site(loopback_server, 0, 4))
+    settings = _settings(tmp_path, site_feed(loopback_server, 0, 4))
     settings.workers = 1
     pl.run_cycle(settings)
     host = loopback_server.base_url.removeprefix("http://")
@@ -107,5 +91,5 @@ def test_rasid_templates_lists_and_forgets_a_site(
     # the next process has nothing to trust and learns the site again
     monkeypatch.setattr(site_templates, "REGISTRY", SiteTemplates())
     monkeypatch.setattr(site_templates, "_LOADED", set())
-    again = pl.run_cycle(_settings(tmp_path, _site(loopback_server, 50, 4)))
+    again = pl.run_cycle(_settings(tmp_path, site_feed(loopback_server, 50, 4)))
     assert again.extraction_methods.get("trafilatura", 0) >= 3

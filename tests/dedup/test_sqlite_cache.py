@@ -4,11 +4,7 @@ own transactions. The reference is always ``InMemoryDedupState`` fed the same ba
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import subprocess
-import sys
-import time
 from collections import Counter
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -20,6 +16,7 @@ import store.dedup_sqlite as ds
 from processing.dedup import DedupConfig, InMemoryDedupState, deduplicate
 from rasid.records import Article
 from store.dedup_sqlite import SqliteDedupState, connect, drop_caches
+from tests.workers import run_together
 
 from .conftest import CORONA, FOOTBALL, T0, article_stream, fresh, make_article
 
@@ -321,13 +318,11 @@ def test_version_2_rows_without_word_sets_still_load_and_decide(tmp_path: Path) 
 
 
 # --- two processes ---------------------------------------------------------------------------
-def _spec(batches: list[list[Article]], db: Path, cache, window: float, tmp: Path, seed: int):
+def _spec(batches: list[list[Article]], db: Path, cache, window: float, seed: int):
     return {
         "db": str(db),
         "cache": cache,
         "window_hours": window,
-        "ready": str(tmp / f"ready{seed}"),
-        "start": str(tmp / "go"),
         "seed": seed,
         "batches": [
             {"now": _now(b).isoformat(), "articles": [a.to_dict() for a in fresh(b)]}
@@ -342,20 +337,11 @@ def _two_processes(tmp_path: Path, caches: tuple, window: float) -> list[dict]:
     stream = article_stream()
     db = tmp_path / "shared.db"
     SqliteDedupState(connect(db)).conn.close()
-    procs, outs = [], []
-    for n, (cache, size) in enumerate(zip(caches, (3, 4), strict=True)):
-        spec, out = tmp_path / f"spec{n}.json", tmp_path / f"out{n}.json"
-        spec.write_text(json.dumps(_spec(_batches(stream, size), db, cache, window, tmp_path, n)))
-        procs.append(subprocess.Popen([sys.executable, str(WORKER), str(spec), str(out)]))
-        outs.append(out)
-    deadline = time.monotonic() + 120
-    while not all((tmp_path / f"ready{n}").exists() for n in range(2)):  # both imported
-        assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
-        time.sleep(0.01)
-    (tmp_path / "go").touch()  # ... released together
-    for p in procs:
-        assert p.wait(timeout=300) == 0
-    return [json.loads(out.read_text()) for out in outs]
+    specs = [
+        _spec(_batches(stream, size), db, cache, window, n)
+        for n, (cache, size) in enumerate(zip(caches, (3, 4), strict=True))
+    ]
+    return run_together(tmp_path, WORKER, specs)
 
 
 def _switches(per_worker: list[list[dict]]) -> int:

@@ -5,7 +5,6 @@ The reference is always ``InMemoryDedupState`` fed the same batches."""
 
 from __future__ import annotations
 
-import json
 import logging
 import subprocess
 import sys
@@ -32,7 +31,8 @@ from store.dedup_engine import EngineDedupState, drop_caches
 from store.es_store import EngineStore
 from store.factory import open_store
 from tests.dedup.conftest import CORONA, T0, article_stream, fresh, make_article
-from tests.ingest.test_site_templates import page
+from tests.ingest.test_site_templates import site_feed
+from tests.workers import run_together
 from tools.engines import free_port
 
 pytestmark = pytest.mark.engine
@@ -368,8 +368,6 @@ def test_an_expired_lease_is_taken_over(make_store, caplog) -> None:  # type: ig
 
 def test_a_lease_of_a_dead_process_on_this_host_is_taken_over_at_once(make_store, caplog) -> None:  # type: ignore[no-untyped-def]
     import socket
-    import subprocess
-    import sys
 
     st = make_store()
     st.dedup_state().stats()
@@ -407,31 +405,19 @@ def _two_processes(tmp_path: Path, url: str, window: float) -> list[list[dict]]:
     """Two worker processes deduplicate the same stream, cut into different batches,
     concurrently against one engine index. Returns the batch records of each."""
     stream = article_stream()
-    procs, outs = [], []
-    for n, size in enumerate((3, 4)):
-        spec = {
+    specs = [
+        {
             "store": url,
             "window_hours": window,
-            "ready": str(tmp_path / f"ready{n}"),
-            "start": str(tmp_path / "go"),
             "seed": n,
             "batches": [
                 {"now": _now(b).isoformat(), "articles": [a.to_dict() for a in fresh(b)]}
                 for b in _batches(stream, size)
             ],
         }
-        spec_path, out = tmp_path / f"spec{n}.json", tmp_path / f"out{n}.json"
-        spec_path.write_text(json.dumps(spec))
-        procs.append(subprocess.Popen([sys.executable, str(WORKER), str(spec_path), str(out)]))
-        outs.append(out)
-    deadline = time.monotonic() + 120
-    while not all((tmp_path / f"ready{n}").exists() for n in range(2)):  # both imported
-        assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
-        time.sleep(0.01)
-    (tmp_path / "go").touch()  # ... released together
-    for p in procs:
-        assert p.wait(timeout=300) == 0
-    return [json.loads(out.read_text()) for out in outs]
+        for n, size in enumerate((3, 4))
+    ]
+    return run_together(tmp_path, WORKER, specs)
 
 
 def test_two_processes_never_both_call_an_article_new(make_store, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -464,29 +450,13 @@ def test_two_processes_never_both_call_an_article_new(make_store, engine, tmp_pa
 
 
 # --- the pipeline ------------------------------------------------------------------------------
-def _site(server, first: int, n: int) -> str:  # type: ignore[no-untyped-def]
-    items = []
-    for k in range(first, first + n):
-        server.routes[f"/a/{k}"] = (200, {"Content-Type": "text/html; charset=utf-8"}, page(k))
-        items.append(
-            f"<item><title>خبر {k}</title><link>{server.base_url}/a/{k}</link>"
-            f"<guid>g{k}</guid></item>"
-        )
-    rss = (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
-        f"{''.join(items)}</channel></rss>"
-    )
-    server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss.encode())
-    return f"{server.base_url}/feed.xml"
-
-
 def test_the_pipeline_keeps_dedup_state_in_the_engine(
     engine, loopback_server, tmp_path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)  # where a sidecar (data/dedup-state.db) would appear
     monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
     (tmp_path / "feeds.yaml").write_text(
-        f"feeds:\n  - {{id: site, name: Site, url: '{_site(loopback_server, 0, 5)}'}}\n"
+        f"feeds:\n  - {{id: site, name: Site, url: '{site_feed(loopback_server, 0, 5)}'}}\n"
     )
     (tmp_path / "alerts.yaml").write_text("rules: []\n")
     monkeypatch.delenv("RASID_CONFIG", raising=False)

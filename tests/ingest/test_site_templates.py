@@ -41,6 +41,23 @@ def page(n: int, *, paras: list[str] | None = None, layout: str = "a") -> bytes:
     return html.encode("utf-8")
 
 
+def site_feed(server, first: int, n: int) -> str:  # type: ignore[no-untyped-def]
+    """Serve pages first..first+n-1 of one site (``page``) and an RSS feed of them; its URL."""
+    items = []
+    for k in range(first, first + n):
+        server.routes[f"/a/{k}"] = (200, {"Content-Type": "text/html; charset=utf-8"}, page(k))
+        items.append(
+            f"<item><title>خبر {k}</title><link>{server.base_url}/a/{k}</link>"
+            f"<guid>g{k}</guid></item>"
+        )
+    rss = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        f"{''.join(items)}</channel></rss>"
+    )
+    server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss.encode())
+    return f"{server.base_url}/feed.xml"
+
+
 def fetched(n: int, host: str = "news.example", **kw) -> FetchedPage:
     url = f"https://{host}/a/{n}"
     return FetchedPage(url, url, 200, page(n, **kw), {"content-type": "text/html; charset=utf-8"})
