@@ -26,7 +26,7 @@ from processing.enrich.lexicon import load_yaml
 from processing.enrich.phrases import PhraseIndex, key_of
 from processing.normalize import normalize
 
-_FORMAT = 7
+_FORMAT = 8
 # Entry kinds from regions.yaml. Their ids are synthetic and negative (``region_id``): they
 # are no GeoNames ids, and a Place record must not present them as such.
 REGION_KINDS = frozenset({"region", "area", "sea", "macro"})
@@ -161,7 +161,18 @@ def build() -> Gazetteer:
 
     _apply_curated(entries, names, demonyms, country_ids, cities)
     _apply_regions(entries, names)
+    _add_governors(names)
     return Gazetteer(entries, names, demonyms, country_ids)
+
+
+def _add_governors(names: PhraseIndex[int]) -> None:
+    """«محافظ بدر» (the governor of Badr) names the governorate as «محافظة بدر» does. Only
+    for governorates whose bare name is no place name of its own («بدر» is a person's
+    name): «محافظ جدة» finds Jeddah through «جدة» already."""
+    for key in list(names.phrases()):
+        if len(key) > 1 and key[0] == "محافظه" and not names.get(key[1:]):
+            for gid in names.get(key):
+                names.add(("محافظ", *key[1:]), gid)
 
 
 def _city_entry(c: dict[str, Any], ar: str) -> GeoEntry:

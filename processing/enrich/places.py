@@ -61,8 +61,12 @@ def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _key(gz: Gazetteer, words: Sequence[str]) -> tuple[str, ...] | None:
-    """The gazetteer key of a span: the whole span, first word with or without a clitic."""
+def _key(
+    gz: Gazetteer, words: Sequence[str], common: frozenset[str] = frozenset()
+) -> tuple[str, ...] | None:
+    """The gazetteer key of a span: the whole span, first word with or without a clitic.
+    A whole word that is a ``common`` word and also «و» + a well-known place is read the
+    second way: «الرياض وجدة» is "and Jeddah", not Oujda ("he found it")."""
     rest = tuple(words[1:])
     first = words[0]
     for form in readings(first):
@@ -72,6 +76,10 @@ def _key(gz: Gazetteer, words: Sequence[str]) -> tuple[str, ...] | None:
             continue
         key = (form, *rest)
         if gz.names.get(key):
+            if common and first.startswith("و") and " ".join(key) in common:
+                bare = (first[1:], *rest)
+                if gz.names.get(bare) and _well_known(gz, bare):
+                    return bare
             return key
     return None
 
@@ -81,6 +89,7 @@ def candidates_in(
     hits: Sequence[Hit],
     mentions: Sequence[Mention],
     dateline: range = range(0),
+    written: Sequence[str] = (),
 ) -> list[tuple[int, int, tuple[str, ...], int]]:
     """Spans to resolve: gazetteer names inside LOC mentions; well-known names (countries,
     continents, cities over 100k) anywhere not claimed by a person or organisation; village
@@ -127,7 +136,10 @@ def candidates_in(
             out[(h.start, h.end)] = club
             continue
         span_owner = {owner.get(k) for k in range(h.start, h.end)}
-        key = _key(gz, words[h.start : h.end])
+        # «الرياض وجدة»: after another place, «وجدة» is "and Jeddah" («ما وجده»: what he
+        # found, even where the tagger calls it LOC).
+        listed = h.start in place_ends
+        key = _key(gz, words[h.start : h.end], lx.not_places if listed else frozenset())
         if key is None:
             continue
         if h.start in demonym_at and not _country_reading(gz, words, h, key, place_ends):
@@ -161,9 +173,15 @@ def candidates_in(
             # tagger carried a person's name over to it (its span is just the name).
             out[(h.start, h.end)] = key
             continue
-        if h.start in trigger_at and len(key) > 1 and name not in lx.never_places:
+        if (
+            (h.start in trigger_at or key[0] in _HEADS)
+            and len(key) > 1
+            and name not in lx.never_places
+        ):
             # «محافظة الحريق», «ولاية نيويورك»: a name that holds its trigger word is a place
             # whatever the tagger made of it («الأمير محافظة الكامل» read as a person's name).
+            # So is a listed name that holds a governor or a festival («محافظ بدر», «مهرجان
+            # كان»): the word before tells what the rest is.
             out[(h.start, h.end)] = key
             continue
         if (
@@ -172,7 +190,11 @@ def candidates_in(
             or (
                 span_owner & {"ORG", "MISC"}
                 and (
-                    (h.start in org_starts and not _whole_name(words, h, org_spans))
+                    (
+                        h.start in org_starts
+                        and not _whole_name(words, h, org_spans)
+                        and not (h.end < len(words) and words[h.end] in _CLUB_SUFFIXES)
+                    )
                     or name in lx.not_places
                 )
             )
@@ -217,6 +239,8 @@ def candidates_in(
         h.start: _demonym_iso(gz, words[h.start]) for h in hits if h.start in demonym_at
     }
     for a, b, key in weak + contracted:
+        if written and _absorbed_clitic(written[a], key[0]):
+            continue  # «لأمور» is «ل» + «أمور» (matters), not LaMoure, North Dakota
         isos = {gz.entries[g].country for g in gz.names.get(key)}
         if adjective_at.get(b) in isos or (
             (len("".join(key)) >= 5 or (a, b, key) in contracted)
@@ -309,6 +333,12 @@ def _word_clubs(
 
 
 _PLACE_LISTS = frozenset({"country", "continent", "bigcity", "city"})
+# «دندي يونايتد», «برادفورد سيتي»: a club named after its town names the town, like a
+# club of clubs.yaml (normalised).
+_CLUB_SUFFIXES = frozenset({"يونايتد", "سيتي", "تاون", "روفرز", "رفرز", "واندررز"})
+# First words of listed names that say the rest is a place (gazetteer.py adds «محافظ X» for
+# each «محافظة X»; places.yaml lists «مهرجان كان»).
+_HEADS = frozenset({"محافظ", "مهرجان"})
 # Prepositions (normalised) after which a name is a noun, not an adjective: «إلى السعودية».
 _PREPS = frozenset(
     {"في", "الي", "من", "عن", "علي", "مع", "بين", "نحو", "حول", "داخل", "خارج", "عبر",
@@ -381,6 +411,14 @@ def _prefix(word: str, h: Hit) -> str:
     return ""
 
 
+def _absorbed_clitic(written: str, head: str) -> bool:
+    """Whether a name was matched with a proclitic inside it that the writing marks as one:
+    a hamza on the alef after «ل», «ب», «و», «ف» or «ك» starts a word («لأمور»), while a
+    transliterated name is written with a bare alef («لامور»)."""
+    w = "".join(c for c in written if not "\u064b" <= c <= "\u0652" and c != "\u0640")
+    return len(w) > 2 and w[0] in "لبوفك" and w[1] in "أإآ" and normalize(w) == head
+
+
 def _prev_word(words: Sequence[str], a: int) -> str | None:
     """The word before token a, or None at the start or after punctuation."""
     if a == 0 or not words[a - 1].isalpha():
@@ -407,9 +445,19 @@ def _country_reading(
         return True
     if prev is None:
         return not (h.end < len(words) and words[h.end].startswith("لل"))
+    definite = key[0].startswith("ال")
+    if not definite and not prefix and _definite(prev):
+        # An adjective agrees in definiteness: after «الطقس الحاد» an indefinite «هايتي»
+        # qualifies nothing, so it is the country (the object of «ضربت»).
+        return True
+    iso = {gz.entries[g].country for g in gz.names.get(key) if gz.entries[g].kind == "country"}
+    if any(
+        gz.entries[g].kind == "city" and gz.entries[g].country in iso
+        for g in gz.names.get(key_of(prev) or ())
+    ):
+        return False  # «مدينة جدة السعودية»: Saudi Jeddah, an attribute of the city
     # «الخطوط السعودية» agrees with a definite noun; «السعودية للكهرباء» is a company.
     nxt = words[h.end] if h.end < len(words) else ""
-    definite = key[0].startswith("ال")
     return definite and not prefix and not _definite(prev) and not nxt.startswith("لل")
 
 
@@ -501,7 +549,7 @@ def resolve(
     vowel marks may pick a reading («عُمان» is Oman)."""
     gz = gazetteer()
     dateline = range(body_start, body_start + _DATELINE_TOKENS)
-    spans = candidates_in(words, hits, mentions, dateline)
+    spans = candidates_in(words, hits, mentions, dateline, written)
     lx = lexicon()
     cands = [
         [gz.entries[club]] if club else [gz.entries[g] for g in _ids(gz, lx, k)]
@@ -533,12 +581,20 @@ def resolve(
     out: list[PlaceMention] = []
     foreign: list[tuple[int, int]] = []
     demonyms = {h.start for h in hits if h.list == "demonym"}
+    after_trigger = {h.end for h in hits if h.list == "loctrigger"}
     for (a, b, key, club), cs in zip(spans, cands, strict=True):
         if _after_city_noun(words, a, demonyms) and any(c.kind == "country" for c in cs):
             # «مطار تونس», «العاصمة التونسية تونس»: the capital, not the country.
             cs = [c for c in cs if c.kind == "city"] or cs
         if written and b - a == 1 and len(cs) > 1:
             cs = _vocalised(lx, written[a], cs)
+        named_club = b < len(words) and words[b] in _CLUB_SUFFIXES
+        if named_club:
+            # «مانشستر يونايتد»: the club's town is the best-known one of that name, whatever
+            # the story's countries (a Chilean player's move says nothing of England).
+            best = max(cs, key=lambda c: (c.kind == "city", c.population))
+            out.append(PlaceMention(a, b, key, best, club=True))
+            continue
         best = max(cs, key=lambda c: _score(c, cs, countries, via_city, anchors))
         if (
             dominant
@@ -556,8 +612,19 @@ def resolve(
             # «الباحة» three times in a story about Al Bahah.
             foreign.append((a, b))
             continue
+        if (
+            " ".join(key) in lx.not_places
+            and a not in after_trigger
+            and not club
+            and best.kind == "city"
+            and context.get(best.country, 0) == own.get((best.country, key), 0)
+        ):
+            # «في مشهد وصفه»: an ordinary word the tagger called LOC, in an article that
+            # says nothing else of Iran, is the word ("a scene"), not Mashhad.
+            continue
         out.append(PlaceMention(a, b, key, best, club=bool(club or _club_ids(lx, key))))
-    return sorted(out + _localities(words, hits, mentions, out, foreign), key=_start)
+    local = _localities(words, hits, mentions, out, foreign, written)
+    return sorted(out + local, key=_start)
 
 
 def _vocalised(lx: Lexicon, written: str, cs: list[GeoEntry]) -> list[GeoEntry]:
@@ -587,10 +654,22 @@ def _start(p: PlaceMention) -> int:
 
 # Nouns that introduce a locality inside a city or a region («حي النشوة», «منطقتي أبوشيبة
 # والهيرة», «مخططات شوران»). Normalised. The dual and plural ones introduce a list.
-_LOCAL_ONE = frozenset({"حي", "منطقه", "بلده", "قريه", "مخطط", "وادي", "مخيم"})
-_LOCAL_MANY = frozenset(
-    {"منطقتي", "احياء", "مخططات", "بلدات", "قري", "مخيمات", "قريتي", "بلدتي", "حيي"}
+_LOCAL_ONE = frozenset(
+    {"حي", "منطقه", "بلده", "قريه", "مخطط", "وادي", "مخيم", "بلديه", "متنزه", "منتزه"}
 )
+_LOCAL_MANY = frozenset(
+    {"منطقتي", "احياء", "مخططات", "بلدات", "قري", "مخيمات", "قريتي", "بلدتي", "حيي", "بلديات"}
+)
+# Parks are named after places («متنزه السودة») and after people («متنزه الملك عبدالعزيز»):
+# only the first kind names a locality.
+_PARKS = frozenset({"متنزه", "منتزه"})
+# Written forms that normalisation folds into a locality noun: «إحياء» (reviving) is not
+# «أحياء» (districts) once the hamza is dropped.
+_NOT_NOUN = frozenset({"إحياء"})
+# Kinds of place a locality can lie in: a city, or an area as small as a governorate (a
+# first-level region's centre may be hundreds of km off).
+_ANCHOR_KINDS = frozenset({"city", "area"})
+_TITLES = frozenset({"الملك", "الامير", "الاميره", "الشيخ", "الرئيس", "الامام"})
 # After these, a name needs the tagger's word for it or quotes: they are followed by a
 # description as often as by a name («منطقة جميلة», «منطقة الحفل»).
 _WEAK = frozenset({"منطقه", "مخطط", "مخططات"})  # «مخططات التقسيم»: partition plans
@@ -606,6 +685,7 @@ def _localities(
     mentions: Sequence[Mention],
     resolved: Sequence[PlaceMention],
     foreign: Sequence[tuple[int, int]],
+    written: Sequence[str] = (),
 ) -> list[PlaceMention]:
     """Localities the gazetteer lacks, placed at the nearest city the article names.
 
@@ -620,7 +700,7 @@ def _localities(
     would be wrong for them. The locality gets the coordinates of the nearest city named
     within ``_ANCHOR_TOKENS`` tokens (before it on a tie), and is dropped when there is
     none: a country's centre would be hundreds of km off."""
-    cities = [p for p in resolved if p.entry.kind == "city" and not p.club]
+    cities = [p for p in resolved if p.entry.kind in _ANCHOR_KINDS and not p.club]
     if not cities:
         return []
     lx = lexicon()
@@ -631,15 +711,17 @@ def _localities(
     spans: dict[tuple[int, int], bool] = dict.fromkeys(foreign, False)
     n = len(words)
 
-    def name_at(j: int, weak: bool) -> int | None:
-        """The end of the name starting at token j, or None if no name starts there."""
+    def name_at(j: int, weak: bool, conj: bool = False) -> int | None:
+        """The end of the name starting at token j, or None if no name starts there.
+        ``conj``: a later item of a list, whose «و» may be attached («والمنسك»)."""
         quoted = j > 0 and words[j - 1] in _QUOTES
         m = mention_at.get(j)
         if j >= n or not words[j].isalpha() or j in listed:
             return None
+        w = words[j][1:] if conj and words[j].startswith("و") and len(words[j]) > 3 else words[j]
         if weak and m is not None and m.type != "LOC":
             m = None  # «منطقة جميلة تكسوها الخضرة» tagged MISC is still a description
-        if m is None and not quoted and (weak or not words[j].startswith("ال")):
+        if m is None and not quoted and (weak or not w.startswith("ال")):
             # «منطقة صحراوية», «قرية هادئة»: a description. Names after these nouns are
             # definite («حي الشقة») unless the tagger or quotes say otherwise.
             return None
@@ -654,7 +736,7 @@ def _localities(
 
     for i, w in enumerate(words):
         noun = _locality_noun(w)
-        if noun is None:
+        if noun is None or (written and _not_noun(written[i])):
             continue
         j = i + 1
         for k in range(_MAX_LIST if noun in _LOCAL_MANY else 1):
@@ -666,9 +748,12 @@ def _localities(
                 j += 1
                 while j < n and words[j] in _QUOTES:
                     j += 1
-            end = name_at(j, noun in _WEAK)
+            end = name_at(j, noun in _WEAK, conj=k > 0)
             if end is None:
                 break
+            m = mention_at.get(j)
+            if noun in _PARKS and (words[j] in _TITLES or (m is not None and m.type == "PER")):
+                break  # «متنزه الملك عبدالعزيز»: named after a person
             spans[(j, end)] = noun not in _WEAK
             j = end
     for span in _list_items(words, cities, mention_at):
@@ -684,6 +769,7 @@ def _localities(
         common = bare in lx.not_places or name in lx.not_places
         if (
             len(bare) < 3
+            or bare in _GENERIC
             or bare in lx.never_places
             or (common and not strong)
             or bare in _weak_regions()
@@ -696,7 +782,53 @@ def _localities(
             continue
         out.append(PlaceMention(a, b, tuple(name.split()), anchor.entry, local=True))
         taken.update(range(a, b))
+    return out + _repeats(words, out, taken, lx)
+
+
+def _repeats(
+    words: Sequence[str], found: Sequence[PlaceMention], taken: set[int], lx: Lexicon
+) -> list[PlaceMention]:
+    """Other mentions of a one-word locality the article has introduced («متنزه السودة»,
+    then «بالسودة», «سوق السودة»): the same place. Only definite names of five letters or
+    more that are no ordinary word, since a bare word («رجال», "men") recurs as itself."""
+    names = {
+        p.key[0]: p
+        for p in found
+        if len(p.key) == 1
+        and p.key[0].startswith("ال")
+        and len(p.key[0]) >= 5
+        and p.key[0] not in lx.not_places
+        and p.key[0] not in _weak_regions()
+    }
+    if not names:
+        return []
+    out = []
+    for i, w in enumerate(words):
+        if i in taken:
+            continue
+        hit = next((names[f] for f in readings(w) if f in names), None)
+        if hit is None:
+            continue
+        prefix = w[: len(w) - len(hit.key[0])]
+        if prefix in _PREP_CLITICS or _prev_word(words, i) in _PREPS | _WHERE_NOUNS:
+            out.append(PlaceMention(i, i + 1, hit.key, hit.entry, local=True))
     return out
+
+
+# Nouns for a kind of place, never a locality's name: «بلديات المنطقة» are the region's
+# municipalities, «رئيس بلدية المحافظة» the governorate's mayor.
+_GENERIC = frozenset(
+    {"المنطقه", "المحافظه", "المدينه", "القريه", "القري", "البلده", "الحي", "الاحياء",
+     "العاصمه", "المملكه", "الدوله", "الولايه", "الاقليم", "المركز", "الامانه", "البلديه",
+     "الوادي", "الجبل", "المخيم", "المخطط", "المدن", "المحافظات", "المناطق", "البلدات"}
+)  # fmt: skip
+
+# Words after which a locality's name stands for the place: «أعلى السودة», «أهالي القديح».
+# A repeat elsewhere may be the ordinary word the name is made of: «حي الإسكان» is a
+# district, «وزارة الإسكان» the housing ministry.
+_WHERE_NOUNS = frozenset(
+    {"اعلي", "اسفل", "قرب", "بالقرب", "شمال", "جنوب", "شرق", "غرب", "وسط", "اهالي", "سكان"}
+)
 
 
 def _list_items(
@@ -751,9 +883,20 @@ def _locality_noun(word: str) -> str | None:
     return _NOUN_OF.get(word)
 
 
+def _not_noun(written: str) -> bool:
+    """Whether the word as written, after at most two proclitic letters, is a form that only
+    normalisation made a locality noun («لإحياء»)."""
+    w = "".join(c for c in written if not "\u064b" <= c <= "\u0652" and c != "\u0640")
+    return any(w[k:] in _NOT_NOUN for k in range(3))
+
+
 def _nearest(cities: Sequence[PlaceMention], at: int) -> PlaceMention | None:
-    best = min(cities, key=lambda p: (abs(p.start - at), p.start > at))
-    return best if abs(best.start - at) <= _ANCHOR_TOKENS else None
+    """The city named nearest to token ``at``, else the nearest area (a governorate): an
+    area's centre is farther from its villages than its town's."""
+    near = [p for p in cities if abs(p.start - at) <= _ANCHOR_TOKENS]
+    if not near:
+        return None
+    return min(near, key=lambda p: (p.entry.kind != "city", abs(p.start - at), p.start > at))
 
 
 def _score(

@@ -3,7 +3,7 @@ approximate; a named country only decides between places of comparable size."""
 
 from __future__ import annotations
 
-from processing.enrich import enrich
+from processing.enrich import analyse, enrich
 from rasid.records import Place
 
 
@@ -125,3 +125,46 @@ def test_a_city_noun_makes_a_country_name_its_capital(tagger: str) -> None:
     capital = _places("تدربت البعثة في العاصمة التونسية تونس قبل المباراة.")
     assert capital["تونس"].kind == "city"
     assert _places("قالت تونس إن الانتخابات ستجري في موعدها.")["تونس"].kind == "country"
+
+
+def test_a_governorate_places_the_localities_of_an_article_without_a_city(tagger: str) -> None:
+    ps = _places(
+        "تتأهب قرية «رجال» التراثية بمحافظة رجال ألمع للدخول إلى قائمة التراث العالمي، "
+        "وقد أنجزت البلدية تأهيل وادي الخليس وحي المسفلة."
+    )
+    gov = ps["رجال ألمع"]
+    for name in ("رجال", "الخليس", "المسفلة"):
+        assert ps[name].kind == "locality" and ps[name].near == "رجال ألمع", name
+        assert (ps[name].lat, ps[name].lon) == (gov.lat, gov.lon)
+
+
+def test_municipalities_parks_and_attached_list_items(tagger: str) -> None:
+    ps = _places(
+        "افتتح أمين أبها ساحات بلديات المحالة والمنسك والمشهد، وزار متنزه السودة ومتنزه "
+        "الملك عبدالعزيز."
+    )
+    for name in ("المحالة", "المنسك", "المشهد", "السودة"):
+        assert ps[name].near == "أبها", name
+    assert not any("الملك" in n for n in ps)  # a park named after a person is no place
+
+
+def test_a_locality_named_once_is_the_same_place_after_a_preposition(tagger: str) -> None:
+    an = analyse(
+        "",
+        "زار الأمير في أبها متنزه السودة، ثم تفقد القرية التراثية بالسودة وصعد إلى أعلى "
+        "السودة. وفي جدة تتابع وزارة الإسكان مشاريع حي الإسكان، وقال مدير الإسكان إن العمل مستمر.",
+    )
+    local = [
+        an.text[an.tokens[p.start].start : an.tokens[p.end - 1].end] for p in an.places if p.local
+    ]
+    assert local.count("السودة") == 2 and "بالسودة" in local
+    # «حي الإسكان» is a district; «وزارة الإسكان» and «مدير الإسكان» are housing
+    assert local.count("الإسكان") == 1
+
+
+def test_generic_nouns_and_revivals_are_not_localities(tagger: str) -> None:
+    ps = _places(
+        "التقى أمير منطقة عسير في أبها رؤساء بلديات المنطقة، وأعلن إطلاق حملة لإحياء النمط "
+        "التقليدي في أحياء المدينة."
+    )
+    assert not [p for p in ps.values() if p.kind == "locality"], ps
