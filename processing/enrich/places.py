@@ -105,6 +105,9 @@ def candidates_in(
     # Events and titles («مهرجان قرطاج», «ماستر شيف القطيف») are names like organisations':
     # a place inside one still tells where it is.
     org_starts = {m.start for m in mentions if m.type in ("ORG", "MISC")}
+    # An event named after its city and more («جدة 36», «جنيف 3») is there; a title that
+    # is the name alone is not («فيلادلفيا» the film, below).
+    misc_starts = {m.start for m in mentions if m.type == "MISC"}
     # An organisation named by a place and nothing else names the place («الريان» the club,
     # «برشلونة»): the annotators' convention for places inside organisations' names.
     # A title that is a place's name alone is a film or a book («فيلادلفيا»), not a place.
@@ -194,6 +197,11 @@ def candidates_in(
                         h.start in org_starts
                         and not _whole_name(words, h, org_spans)
                         and not (h.end < len(words) and words[h.end] in _CLUB_SUFFIXES)
+                        and not (
+                            h.start in misc_starts
+                            and (h.start, h.end) not in named_spans
+                            and _well_known(gz, key)
+                        )
                     )
                     or name in lx.not_places
                 )

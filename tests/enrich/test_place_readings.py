@@ -75,3 +75,13 @@ def test_and_jeddah_after_another_city(tagger: str) -> None:
     got = [(an.tokens[p.start].text, p.entry.geonameid) for p in an.places]
     assert ("وجدة", _JEDDAH) in got
     assert not [t for t, _ in got if t == "وجده"], got  # «ما وجده»: what he found
+
+
+def test_an_event_named_after_its_city_is_there(tagger: str) -> None:
+    an = analyse("", "وجه الوزير الشكر للصحف التي غطت فعاليات مهرجان «جدة 36» هذا العام.")
+    assert [p.entry.geonameid for p in an.places] == [_JEDDAH]
+
+
+def test_a_derby_is_a_match(tagger: str) -> None:
+    ps = _places("", "حقق ميلان الفوز في ديربي مدينة ميلانو أمام إنتر.")
+    assert all(p.country == "IT" for p in ps.values()), ps
