@@ -106,7 +106,8 @@ def candidates_in(
     # a place inside one still tells where it is.
     org_starts = {m.start for m in mentions if m.type in ("ORG", "MISC")}
     # An event named after its city and more («جدة 36», «جنيف 3») is there; a title that
-    # is the name alone is not («فيلادلفيا» the film, below).
+    # is the name alone is not («فيلادلفيا» the film, below) unless a preposition says it
+    # is a place («مهرجان الورد بتبوك», the tagger's MISC running into the name).
     misc_starts = {m.start for m in mentions if m.type == "MISC"}
     # An organisation named by a place and nothing else names the place («الريان» the club,
     # «برشلونة»): the annotators' convention for places inside organisations' names.
@@ -132,6 +133,14 @@ def candidates_in(
     for h in longest(hits, _PLACE_LISTS | {"club"}):
         if _told_to(words, h.start, h.end):
             continue  # «قال لـ«الشرق الأوسط»»: a newspaper, not the region
+        if (
+            _quoted(words, h.start, h.end)
+            and " ".join(words[h.start : h.end]) in lx.newspapers
+            and h.start not in after_trigger
+        ):
+            continue  # «تلقت "الرياض" نسخة»: the paper
+        if h.end - h.start == 1 and _prev_word(words, h.start) in _KUNYA:
+            continue  # «فندق أبو نيس», «أبو مالك»: part of a name, not Nice or Malaga
         club = (h.form or words[h.start], *words[h.start + 1 : h.end])
         if _club_ids(lx, club):
             # «تشلسي», «ستوك سيتي», «الزمالك»: a club named after a place names it, whatever
@@ -199,7 +208,7 @@ def candidates_in(
                         and not (h.end < len(words) and words[h.end] in _CLUB_SUFFIXES)
                         and not (
                             h.start in misc_starts
-                            and (h.start, h.end) not in named_spans
+                            and ((h.start, h.end) not in named_spans or _after_prep(words, h))
                             and _well_known(gz, key)
                         )
                     )
@@ -419,11 +428,60 @@ def _prefix(word: str, h: Hit) -> str:
     return ""
 
 
+# Arab League members and Western Sahara: names written natively, hamzas included.
+_ARAB = frozenset(
+    {"AE", "BH", "DJ", "DZ", "EG", "EH", "IQ", "JO", "KM", "KW", "LB", "LY", "MA", "MR", "OM",
+     "PS", "QA", "SA", "SD", "SO", "SY", "TN", "YE"}
+)  # fmt: skip
+
+
+def _bare_written(written: str) -> str:
+    return "".join(c for c in written if not "\u064b" <= c <= "\u0652" and c != "\u0640")
+
+
+def _inner_hamza(written: str, head: str) -> bool:
+    """Whether the name's first word, as written, has a hamza on an alef after its first
+    letter («سألتا»), the article's alef aside («الأقصر»)."""
+    w = _bare_written(written)
+    if not head or len(w) < len(head):
+        return False
+    stem = w[len(w) - len(head) :]
+    if normalize(stem) != head:
+        return False  # «للأرجنتين»: read as «ل» + «الأرجنتين», the letters do not line up
+    skip = 2 if stem.startswith("ال") else 0
+    return any(c in "أإآ" for k, c in enumerate(stem) if k > 0 and k != skip)
+
+
+def _as_written(
+    gz: Gazetteer,
+    lx: Lexicon,
+    spans: list[tuple[int, int, tuple[str, ...], int]],
+    cands: list[list[GeoEntry]],
+    written: Sequence[str],
+) -> tuple[list[tuple[int, int, tuple[str, ...], int]], list[list[GeoEntry]]]:
+    """Drop the readings a hamza inside the written word rules out. «وسألتا» ("and they
+    asked") is no Salta («سالتا»): transliterations of foreign names do not write one. After
+    «و» or «ف» it marks where the name starts: «وأثينا» is «و» + Athens, not Wathena. Names
+    of two words or more are often translated, hamzas and all («الرأس الأخضر»)."""
+    out_spans, out_cands = [], []
+    for (a, b, key, club), cs in zip(spans, cands, strict=True):
+        if not club and len(key) == 1 and _inner_hamza(written[a], key[0]):
+            cs = [c for c in cs if c.country in _ARAB]
+            alt = (key[0][1:], *key[1:])
+            if not cs and key[0][:1] in ("و", "ف") and gz.names.get(alt):
+                key, cs = alt, [gz.entries[g] for g in _ids(gz, lx, alt)]
+            if not cs:
+                continue
+        out_spans.append((a, b, key, club))
+        out_cands.append(cs)
+    return out_spans, out_cands
+
+
 def _absorbed_clitic(written: str, head: str) -> bool:
     """Whether a name was matched with a proclitic inside it that the writing marks as one:
     a hamza on the alef after «ل», «ب», «و», «ف» or «ك» starts a word («لأمور»), while a
     transliterated name is written with a bare alef («لامور»)."""
-    w = "".join(c for c in written if not "\u064b" <= c <= "\u0652" and c != "\u0640")
+    w = _bare_written(written)
     return len(w) > 2 and w[0] in "لبوفك" and w[1] in "أإآ" and normalize(w) == head
 
 
@@ -529,6 +587,22 @@ _DASHES = frozenset({"-", "–", "—"})
 _DATELINE_TOKENS = 8  # how far into the body a dateline may end
 
 
+# Words that make the next one part of a person's or a thing's name («أبو نيس», «عمائر بن
+# صنعاء»). A place named so is one two-word name of the gazetteer («أبو ظبي»), matched as a
+# whole. «ابن» stays out: «ابن الباحة» is a native of Al Bahah.
+_KUNYA = frozenset({"ابو", "وابو", "ابي", "وابي", "ابا", "بن", "بنت"})
+
+
+def _after_prep(words: Sequence[str], h: Hit) -> bool:
+    """«بتبوك», «في تبوك»: a preposition before the name makes it a place, whatever the
+    tagger called it."""
+    return _prefix(words[h.start], h) in _PREP_CLITICS or _prev_word(words, h.start) in _PREPS
+
+
+def _quoted(words: Sequence[str], a: int, b: int) -> bool:
+    return a > 0 and words[a - 1] in _QUOTES and b < len(words) and words[b] in _QUOTES
+
+
 def _told_to(words: Sequence[str], a: int, b: int) -> bool:
     """A quoted name right after a detached «لـ» («قال لـ«الشرق الأوسط»») is the outlet
     someone spoke to; a place would not be quoted there."""
@@ -563,6 +637,8 @@ def resolve(
         [gz.entries[club]] if club else [gz.entries[g] for g in _ids(gz, lx, k)]
         for _, _, k, club in spans
     ]
+    if written:
+        spans, cands = _as_written(gz, lx, spans, cands, written)
     countries: Counter[str] = Counter()  # named countries and nationality adjectives
     via_city: Counter[str] = Counter()  # countries of unambiguous places
     anchors: list[GeoEntry] = []
@@ -894,7 +970,7 @@ def _locality_noun(word: str) -> str | None:
 def _not_noun(written: str) -> bool:
     """Whether the word as written, after at most two proclitic letters, is a form that only
     normalisation made a locality noun («لإحياء»)."""
-    w = "".join(c for c in written if not "\u064b" <= c <= "\u0652" and c != "\u0640")
+    w = _bare_written(written)
     return any(w[k:] in _NOT_NOUN for k in range(3))
 
 

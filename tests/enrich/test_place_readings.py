@@ -85,3 +85,29 @@ def test_an_event_named_after_its_city_is_there(tagger: str) -> None:
 def test_a_derby_is_a_match(tagger: str) -> None:
     ps = _places("", "حقق ميلان الفوز في ديربي مدينة ميلانو أمام إنتر.")
     assert all(p.country == "IT" for p in ps.values()), ps
+
+
+def test_a_quoted_newspaper_named_like_a_city_is_the_paper(tagger: str) -> None:
+    an = analyse(
+        "",
+        'تلقت "الرياض" نسخة من التقرير، وعلمت «المدينة» أن الاجتماع سيعقد في الرياض غدا.',
+    )
+    got = [(an.tokens[p.start].text, p.entry.geonameid) for p in an.places]
+    assert got == [("الرياض", 108410)], got  # only the last: the city
+
+
+def test_a_place_word_inside_a_persons_or_hotels_name_is_not_the_place(tagger: str) -> None:
+    ps = _places("", "نزل الضيوف في فندق الغزال وفندق أبو نيس، ثم زاروا مبنى عمائر بن صنعاء.")
+    assert not [p for p in ps.values() if p.country in ("FR", "YE")], ps
+    ps = _places("", "وقد وجد ابن الباحة في العمل التطوعي متعة كبيرة.")
+    assert "الباحة" in ps  # «ابن الباحة»: a native of Al Bahah
+
+
+def test_a_hamza_inside_the_word_rules_out_a_transliterated_name(tagger: str) -> None:
+    an = analyse("", "أما في بابل وأثينا وروما قديما فكانت الحضارة، وسألتا عن الأمر.")
+    got = {an.tokens[p.start].text: p.entry.country for p in an.places}
+    # «و» + Athens, not Wathena, Kansas (the rules tagger never offers the small town)
+    assert got.get("وأثينا") == ("GR" if tagger == "crf" else None)
+    assert "وسألتا" not in got  # "and they asked", not Salta
+    ps = _places("", "فاز منتخب الرأس الأخضر على منافسه.")
+    assert [p.country for p in ps.values()] == ["CV"]  # a translated name keeps its hamza

@@ -43,6 +43,8 @@ class Lexicon:
     # A vowel mark the writer added that picks one of a name's places («عُمان», «عمّان»):
     # (written form without tatweel, GeoNames id).
     vocalised: tuple[tuple[str, int], ...] = ()
+    # Newspapers named like a city («الرياض», «المدينة»): in quotes they are the paper.
+    newspapers: frozenset[str] = frozenset()
     extra: set[str] = field(default_factory=set)  # names of lists added by a trained model
 
     def add(self, phrase: str | Sequence[str], list_name: str, payload: str = "") -> None:
@@ -99,6 +101,7 @@ def lexicon() -> Lexicon:
         for gid, forms in (places.get("vocalised") or {}).items()
         for form in forms
     )
+    lx.newspapers = frozenset(normalize(w) for w in places.get("newspapers") or [])
     # Towns the corpus names as often as big cities (places.yaml `well_known`): found like them.
     well_known = {key_of(normalize(n)) for n in places.get("well_known") or []}
     for key in gz.names.phrases():
