@@ -58,7 +58,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     table = format_places_table(res)
     assert res["test2"]["gold_mentions"] == 139 and res["test3"]["gold_mentions"] == 90
     assert res["test4"]["gold_mentions"] == 159 and res["test5"]["gold_mentions"] == 161
-    assert res["test6"]["gold_mentions"] == 139
+    assert res["test6"]["gold_mentions"] == 139 and res["test7"]["gold_mentions"] == 201
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -68,4 +68,5 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test4",
         "test5",
         "test6",
+        "test7",
     ]
