@@ -512,6 +512,10 @@ def _country_reading(
     if prev is None:
         return not (h.end < len(words) and words[h.end].startswith("لل"))
     definite = key[0].startswith("ال")
+    if not definite and not prefix and prev in _NOUN_NEXT:
+        # After «أن» or a word that governs a noun («أنحاء», «كل», «شمال»), a noun: «نجد
+        # أن سورية مقسومة», «في كل أنحاء سورية».
+        return True
     if not definite and not prefix and _definite(prev):
         # An adjective agrees in definiteness: after «الطقس الحاد» an indefinite «هايتي»
         # qualifies nothing, so it is the country (the object of «ضربت»).
@@ -525,6 +529,16 @@ def _country_reading(
     # «الخطوط السعودية» agrees with a definite noun; «السعودية للكهرباء» is a company.
     nxt = words[h.end] if h.end < len(words) else ""
     return definite and not prefix and not _definite(prev) and not nxt.startswith("لل")
+
+
+# Words after which a noun stands, never an adjective: particles («أن سورية») and words
+# that govern the next noun («أنحاء سورية», «كل سورية», «شمال سورية»). Not «مدن» or
+# «حدود»: «مدن سورية» is as often "Syrian cities". Normalised.
+_NOUN_NEXT = frozenset(
+    {"ان", "لان", "بان", "فان", "وان", "لكن", "ولكن", "انحاء", "كل", "جميع", "ارجاء",
+     "شمال", "جنوب", "شرق", "غرب", "وسط", "شمالي", "جنوبي", "شرقي", "غربي", "داخل", "خارج",
+     "عاصمه"}
+)  # fmt: skip
 
 
 def _definite(word: str) -> bool:

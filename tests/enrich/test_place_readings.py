@@ -111,3 +111,32 @@ def test_a_hamza_inside_the_word_rules_out_a_transliterated_name(tagger: str) ->
     assert "وسألتا" not in got  # "and they asked", not Salta
     ps = _places("", "فاز منتخب الرأس الأخضر على منافسه.")
     assert [p.country for p in ps.values()] == ["CV"]  # a translated name keeps its hamza
+
+
+def test_a_country_name_after_a_particle_or_a_governing_word_is_the_country(tagger: str) -> None:
+    an = analyse(
+        "", "انتشر الهتاف في كل أنحاء سورية. وعلى الخارطة الآن نجد أن سورية مقسومة بين النظام."
+    )
+    assert [p.entry.country for p in an.places] == ["SY", "SY"]
+
+
+def test_former_states_and_parts_of_europe_are_places(tagger: str) -> None:
+    ps = _places(
+        "",
+        "بعد سقوط الدولة العثمانية ثم الاتحاد السوفياتي تغيرت الخرائط، وتصدر المصانع إلى "
+        "جنوب أوروبا وشرق المتوسط.",
+    )
+    names = {p.name: p for p in ps.values()}
+    assert names["الدولة العثمانية"].geonameid is None and names["الدولة العثمانية"].lat > 36
+    assert names["الاتحاد السوفياتي"].lon > 60
+    assert 35 <= names["جنوب أوروبا"].lat <= 45  # Southern Europe, not Europe's centre
+    assert "شرق المتوسط" in names
+
+
+def test_more_ordinary_words_the_gazetteer_lists(tagger: str) -> None:
+    ps = _places(
+        "",
+        "سيبقى قائدا بارا بدينه، وستكون إيران الراعي الرسمي لقيامها، على غرار الممارسات "
+        "التركو - عثمانية.",
+    )
+    assert [p.country for p in ps.values()] == ["IR"], ps
