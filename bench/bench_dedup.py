@@ -48,6 +48,12 @@ is compared with ``InMemoryDedupState`` fed the same batches (``cold_verdicts_ma
 
     .venv/bin/python -m bench.bench_dedup [--articles 9000] [--sqlite] [--engine] [--json]
     .venv/bin/python -m bench.bench_dedup --cold [--cold-days 1,3] [--cold-batch 20]
+    .venv/bin/python -m bench.bench_dedup --cold-prune 6 [--cold-batch 20]
+
+With ``--cold-prune HOURS``, a three-day window is filled and then one cold batch an hour
+runs across the midnight where the first day leaves the window: that batch's prune also
+drops the day's term counts. Each batch's wall and CPU time, requests and pruned rows are
+listed, with the verdicts compared with memory.
     .venv/bin/python -m bench --only dedup [--quick]      # as part of `make bench`
 """
 
@@ -454,6 +460,85 @@ def measure_cold(
     return out
 
 
+def measure_cold_prune(docs: list, config: DedupConfig, batch: int, hours: int) -> dict:
+    """Hourly cold batches (a fresh process each) across the midnight where a day's term
+    counts leave a three-day window: what that one batch's prune costs against its
+    neighbours', with the verdicts compared with memory (module docstring)."""
+    from processing.dedup.engine import article_time
+    from store.dedup_engine import drop_caches
+    from tools.engines import start_node
+
+    start = datetime(2015, 7, 21)
+    days = round(config.window_hours / 24)
+    out: dict = {"prune_window_days": days, "prune_batch_articles": batch}
+    node = start_node("opensearch", cluster_name="rasid-bench-dedup-prune", heap="512m")
+    try:
+        node.wait_ready(240)
+        requests = [0]
+        url = f"opensearch://127.0.0.1:{node.http_port}?prefix=bench&spool=off"
+        window = _copies(docs, 9000 * days, start, timedelta(days=1) / 9000, "")
+        fresh_docs = docs[9000:] if len(docs) > 9000 else docs
+        # The batches start one hour after the window's last article and run past the
+        # midnight where the first day's term rows fall out ("hours" batches, one an hour).
+        first = start + timedelta(days=days, hours=24 - hours // 2)
+        tail = _copies(fresh_docs, batch * hours, first, timedelta(hours=1) / batch, "p")
+        runs = _batched(tail, batch)
+        mem = InMemoryDedupState()
+        fill = _batched(window, 500)
+        for now, b in fill:
+            deduplicate(_fresh(b), mem, now, config)
+        # the window's last hours before the batches, so memory and engine hold the same
+        gap = _copies(docs[:2000], 2000, start + timedelta(days=days),
+                      (first - (start + timedelta(days=days))) / 2000, "g")  # fmt: skip
+        # about an hour a batch, so the first timed batch prunes one hour, as the others do
+        gap_batches = _batched(gap, 100)
+        for now, b in gap_batches:
+            deduplicate(_fresh(b), mem, now, config)
+        expected = [_kinds(deduplicate(_fresh(b), mem, now, config)) for now, b in runs]
+        _cold()
+        drop_caches()
+        one = _counting_store(url, requests)
+        t0 = time.perf_counter()
+        for now, b in fill + gap_batches:
+            deduplicate(_fresh(b), one.dedup_state(index="bench-prune"), now, config)
+        out["prune_fill_wall_seconds"] = round(time.perf_counter() - t0, 1)
+        out["prune_window_documents"] = one.dedup_state(index="bench-prune").stats()["docs"]
+        one.close()
+        st = _counting_store(url, requests)
+        rows = []
+        for (now, b), want in zip(runs, expected, strict=True):
+            drop_caches()  # a new process: no cache, and the index check again
+            _cold()
+            state = st.dedup_state(index="bench-prune")
+            requests[0] = 0
+            t0, c0 = time.perf_counter(), time.process_time()
+            result = deduplicate(_fresh(b), state, now, config)
+            horizon = (min(article_time(a, now) for a in b) - config.window).date()
+            rows.append({
+                "at": now.isoformat(timespec="minutes"),
+                "horizon_day": horizon.isoformat(),
+                "wall_ms": round(1000 * (time.perf_counter() - t0)),
+                "cpu_ms": round(1000 * (time.process_time() - c0)),
+                "requests": requests[0],
+                "pruned": result.pruned,
+                "sync": state.sync,
+                "match": _kinds(result) == want,
+            })  # fmt: skip
+        st.close()
+        # the batch whose prune horizon enters a new day: it drops the old day's term rows
+        boundary = next(r for r, q in zip(rows[1:], rows, strict=False)
+                        if r["horizon_day"] != q["horizon_day"])  # fmt: skip
+        others = sorted(r["wall_ms"] for r in rows if r is not boundary)
+        out["prune_batches"] = rows
+        out["prune_boundary_batch"] = boundary
+        out["prune_other_batches_wall_ms_median"] = others[len(others) // 2]
+        out["prune_verdicts_match"] = all(r["match"] for r in rows)
+        drop_caches()
+    finally:
+        node.cleanup()
+    return out
+
+
 def _fresh(batch: list) -> list:
     from dataclasses import replace
 
@@ -577,13 +662,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cold-days", default="1,3", help="window sizes in days with --cold")
     ap.add_argument("--cold-batch", type=int, default=20, help="articles per batch with --cold")
     ap.add_argument("--cold-batches", type=int, default=8, help="batches per scenario (--cold)")
+    ap.add_argument(
+        "--cold-prune", type=int, default=0, metavar="HOURS",
+        help="hourly cold batches across the midnight a day leaves the window (starts OpenSearch)",
+    )  # fmt: skip
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     data = find_data_dir(args.data)
     if data is None:
         print("SaudiNewsNet not found (../shared/data/saudinewsnet): nothing to measure")
         return 2
-    if args.cold:
+    if args.cold_prune:
+        docs = load_saudinewsnet(data, 100_000)
+        out = measure_cold_prune(docs, DedupConfig(), args.cold_batch, args.cold_prune)
+    elif args.cold:
         docs = load_saudinewsnet(data, 100_000)
         days = [int(x) for x in args.cold_days.split(",") if x]
         out = measure_cold(docs, DedupConfig(), days, args.cold_batch, args.cold_batches)

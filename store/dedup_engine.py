@@ -72,6 +72,11 @@ _log = logging.getLogger(__name__)
 
 LEASE_TTL_S = 120.0  # a batch takes well under a second to a few seconds; a reload, tens
 LEASE_TIMEOUT_S = 60.0  # how long a writer waits for a live lease before giving up
+# Machines' clocks disagree. A lease counts as expired by its holder's clock only this share
+# of its TTL after its stated expiry (a holder renews a third through the TTL, so a clock up
+# to 1/2 + 2/3 of the TTL ahead, 140 s by default, cannot take a live lease), or once the
+# waiter itself has watched it unchanged for a whole TTL, which needs no clock but its own.
+SKEW_SHARE = 0.5
 # Generations whose log ids meta lists: a cache at most this far behind replays the logs
 # (one multi-get), further behind it reloads. Logs carry every row a batch wrote (~5 KB an
 # article), so only a few hundred are kept, not SQLite's 10,000 generation stamps.
@@ -495,6 +500,8 @@ class EngineDedupState:
         its seq_no); otherwise wait with jittered backoff until ``lease_timeout``."""
         deadline = time.monotonic() + self.lease_timeout
         delay = 0.02
+        seen: tuple[int, int] | None = None  # the held lease's version, and since when
+        seen_at = 0.0
         while True:
             now = time.time()
             doc = {
@@ -504,6 +511,7 @@ class EngineDedupState:
                     "owner": self.owner,
                     "since": datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"),
                     "expires": now + self.lease_ttl,
+                    "ttl": self.lease_ttl,
                 },
             }
             res = self._try(
@@ -520,8 +528,13 @@ class EngineDedupState:
                 # Ours: the client retried a create whose answer was lost, or a release of
                 # ours failed. Owners are unique per state object, used by one thread.
                 return _Lease(int(held["_seq_no"]), int(held["_primary_term"]), now)
+            version = (int(held["_seq_no"]), int(held["_primary_term"]))
+            if version != seen:
+                seen, seen_at = version, time.monotonic()
+            ttl = float(p.get("ttl", self.lease_ttl))  # older writers: assume ours
             left = float(p.get("expires", 0)) - time.time()
-            if left < 0 or _dead_here(str(p.get("owner", ""))):
+            watched = time.monotonic() - seen_at
+            if left < -SKEW_SHARE * ttl or watched >= ttl or _dead_here(str(p.get("owner", ""))):
                 res = self._try(
                     "take over the dedup lease",
                     lambda d=doc, h=held: self.adapter.index(
@@ -536,7 +549,11 @@ class EngineDedupState:
                     self.index,
                     p.get("owner"),
                     p.get("since"),
-                    f"expired {-left:.0f} s ago" if left < 0 else "that process is gone",
+                    f"expired {-left:.0f} s ago by its clock"
+                    if left < -SKEW_SHARE * ttl
+                    else f"unchanged for {watched:.0f} s"
+                    if watched >= ttl
+                    else "that process is gone",
                 )
                 return _Lease(int(res["_seq_no"]), int(res["_primary_term"]), now)
             if time.monotonic() >= deadline:
@@ -563,6 +580,7 @@ class EngineDedupState:
                 "owner": self.owner,
                 "since": datetime.fromtimestamp(lease.taken, UTC).isoformat(timespec="seconds"),
                 "expires": now + self.lease_ttl,
+                "ttl": self.lease_ttl,
             },
         }
         res = self._try(

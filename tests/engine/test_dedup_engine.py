@@ -344,19 +344,19 @@ def test_a_dead_engine_is_a_clear_store_error(scheme: str) -> None:
 
 
 # --- the lease ---------------------------------------------------------------------------------
-def _hold_lease(st: EngineStore, owner: str, expires_in: float) -> None:
+def _hold_lease(st: EngineStore, owner: str, expires_in: float, ttl: float | None = None) -> None:
     now = time.time()
-    doc = {
-        "kind": "lock",
-        "p": {"owner": owner, "since": "2024-05-01T08:00:00+00:00", "expires": now + expires_in},
-    }
-    st.adapter.index(f"{st.names.prefix}-dedup", "lock", doc)
+    p = {"owner": owner, "since": "2024-05-01T08:00:00+00:00", "expires": now + expires_in}
+    if ttl is not None:
+        p["ttl"] = ttl
+    st.adapter.index(f"{st.names.prefix}-dedup", "lock", {"kind": "lock", "p": p})
 
 
 def test_an_expired_lease_is_taken_over(make_store, caplog) -> None:  # type: ignore[no-untyped-def]
     st = make_store()
     st.dedup_state().stats()  # creates the index
-    _hold_lease(st, "crashed-host:41", expires_in=-5)  # its writer died 125 s ago
+    # its writer died 185 s ago: expired by more than half a TTL even on a skewed clock
+    _hold_lease(st, "crashed-host:41", expires_in=-65)
     state = st.dedup_state(lease_timeout=30)
     t0 = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="store.dedup_engine"):
@@ -381,6 +381,33 @@ def test_a_lease_of_a_dead_process_on_this_host_is_taken_over_at_once(make_store
         kinds = [v.kind for v in deduplicate([make_article(CORONA, key="a")], state, T0).verdicts]
     assert kinds == ["new"] and time.monotonic() - t0 < 10
     assert "that process is gone" in caplog.text
+
+
+def test_a_lease_that_expired_seconds_ago_by_another_clock_is_not_taken(make_store) -> None:  # type: ignore[no-untyped-def]
+    # A holder whose clock is a minute behind ours looks expired to us while it is alive.
+    st = make_store()
+    st.dedup_state().stats()
+    _hold_lease(st, "slow-clock-host:43", expires_in=-5)
+    with pytest.raises(StoreError) as err:
+        deduplicate([make_article(CORONA, key="a")], st.dedup_state(lease_timeout=0.7), T0)
+    assert err.value.cause == "locked"
+
+
+def test_a_lease_watched_unchanged_for_its_ttl_is_taken_whatever_the_clocks(
+    make_store, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    # A holder whose clock is an hour ahead, which died: its stated expiry is far off, but
+    # the waiter has seen the lease neither renewed nor released for a whole TTL.
+    st = make_store()
+    st.dedup_state().stats()
+    _hold_lease(st, "fast-clock-host:44", expires_in=3600, ttl=1.5)
+    t0 = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="store.dedup_engine"):
+        state = st.dedup_state(lease_timeout=30)
+        kinds = [v.kind for v in deduplicate([make_article(CORONA, key="a")], state, T0).verdicts]
+    assert kinds == ["new"] and 1.5 <= time.monotonic() - t0 < 10
+    assert "took over the lease of fast-clock-host:44" in caplog.text
+    assert "unchanged for 2 s" in caplog.text or "unchanged for 1 s" in caplog.text
 
 
 def test_a_live_lease_waits_then_names_its_holder(make_store) -> None:  # type: ignore[no-untyped-def]
