@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from processing.enrich.gazetteer import ARAB_COUNTRIES as _ARAB
 from processing.enrich.gazetteer import Gazetteer, GeoEntry, gazetteer, regions
 from processing.enrich.lexicon import load_yaml
 from processing.enrich.lexicon.lists import BIG_CITY, Hit, Lexicon, lexicon, longest
@@ -160,6 +161,9 @@ def candidates_in(
         idiom = lx.not_before.get(name)
         if idiom and h.end < len(words) and words[h.end] in idiom:
             continue  # «مسقط رأس عائلة الأسد»: the birthplace, not Muscat
+        before = lx.not_after.get(name)
+        if before and h.start > 0 and any(f in before for f in readings(words[h.start - 1])):
+            continue  # «صلاة المغرب»: the sunset prayer, not Morocco
         if h.start in dateline and _by_dash(words, h.start, h.end) and name not in lx.not_places:
             # «واس- الرياض:», «عين اليوم – المنامة»: the dateline names where it happened,
             # whatever the tagger made of the agency beside it.
@@ -264,6 +268,8 @@ def candidates_in(
             and any(countries.get(iso, 0) >= 2 for iso in isos)
         ):
             out[(a, b)] = key
+    for a, key in _misspelt_states(gz, words, hits, out):
+        out[(a, a + 1)] = key
     word_clubs: dict[tuple[int, int], int] = {}
     for (a, b), (key, gid) in _word_clubs(gz, words, hits).items():
         overlap = [s for s in out if s[0] < b and a < s[1]]
@@ -274,6 +280,67 @@ def candidates_in(
         out[(a, b)] = key
         word_clubs[(a, b)] = gid
     return [(a, b, k, word_clubs.get((a, b), 0)) for (a, b), k in sorted(out.items())]
+
+
+# Nouns for a first-level division: what follows is a state's or province's name, however
+# the writer spelt it («بولاية مسيسبي», «ولاية أركنسو»).
+_STATE_NOUNS = frozenset({"ولايه", "مقاطعه", "اقليم"})
+
+
+@cache
+def _state_names() -> dict[int, list[tuple[str, ...]]]:
+    """One-word names of first-level regions, by length."""
+    gz = gazetteer()
+    out: dict[int, list[tuple[str, ...]]] = {}
+    for key in gz.names.phrases():
+        if len(key) == 1 and any(gz.entries[g].kind == "region" for g in gz.names.get(key)):
+            out.setdefault(len(key[0]), []).append(key)
+    return out
+
+
+def _misspelt_states(
+    gz: Gazetteer,
+    words: Sequence[str],
+    hits: Sequence[Hit],
+    found: dict[tuple[int, int], tuple[str, ...]],
+) -> list[tuple[int, tuple[str, ...]]]:
+    """A word after «ولاية» that no list has but that is one letter away from the names of
+    exactly one region (words of six letters or more): that region."""
+    taken = {k for a, b in found for k in range(a, b)}
+    out = []
+    for h in hits:
+        j = h.end
+        if (
+            h.list != "loctrigger"
+            or j >= len(words)
+            or j in taken
+            or not any(f in _STATE_NOUNS for f in readings(words[h.start]))
+        ):
+            continue
+        w = words[j]
+        if len(w) < 6 or not w.isalpha():
+            continue
+        near = {
+            k
+            for n in (len(w) - 1, len(w), len(w) + 1)
+            for k in _state_names().get(n, ())
+            if _one_edit(w, k[0])
+        }
+        if len({gz.names.get(k) for k in near}) == 1:  # spellings of one region
+            out.append((j, min(near)))
+    return out
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether a and b differ by one inserted, deleted or replaced letter (or not at all)."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
 @dataclass(slots=True, frozen=True)
@@ -426,13 +493,6 @@ def _prefix(word: str, h: Hit) -> str:
     if h.form and word.endswith(h.form):
         return word[: len(word) - len(h.form)]
     return ""
-
-
-# Arab League members and Western Sahara: names written natively, hamzas included.
-_ARAB = frozenset(
-    {"AE", "BH", "DJ", "DZ", "EG", "EH", "IQ", "JO", "KM", "KW", "LB", "LY", "MA", "MR", "OM",
-     "PS", "QA", "SA", "SD", "SO", "SY", "TN", "YE"}
-)  # fmt: skip
 
 
 def _bare_written(written: str) -> str:
@@ -700,6 +760,7 @@ def resolve(
             and dominant[0] != best.country
             and best.kind == "city"
             and best.population < 100_000
+            and key not in lx.well_known
             and context.get(best.country, 0) == own.get((best.country, key), 0)
         ):
             # «سوق الخميس» in a Libyan story is not the Yemeni village of that name; it
@@ -707,7 +768,8 @@ def resolve(
             # A name does not vouch for its own country: «ملعب شهداء بنينا في بنغازي» is
             # Benina, not «نينا» (Nenagh, Ireland) after «ب». A town that is itself the
             # article's only evidence (its country dominates through it alone) stays:
-            # «الباحة» three times in a story about Al Bahah.
+            # «الباحة» three times in a story about Al Bahah. A town known by itself
+            # (`well_known`: «بتوقيت غرينتش» in a story about Shanghai) stays too.
             foreign.append((a, b))
             continue
         if (

@@ -140,3 +140,37 @@ def test_more_ordinary_words_the_gazetteer_lists(tagger: str) -> None:
         "التركو - عثمانية.",
     )
     assert [p.country for p in ps.values()] == ["IR"], ps
+
+
+def test_a_hard_g_written_jim_is_the_same_place(tagger: str) -> None:
+    ps = _places(
+        "", "أقام الفريق معسكره بمدينة سالزبورج النمساوية، ثم سافر إلى لوكسمبورج وسان بطرسبرج."
+    )
+    assert {p.country for p in ps.values()} == {"AT", "LU", "RU"}, ps
+    assert not _places("", "خروج الزوج من الجيل الجديد")  # short variants are words
+
+
+def test_greenwich_mean_time_names_greenwich_even_far_from_it(tagger: str) -> None:
+    an = analyse(
+        "",
+        "قال عمدة شنغهاي إن بنك التنمية في شنغهاي سيفتتح أبوابه، وبحلول الساعة 1020 بتوقيت "
+        "جرينتش ارتفع مؤشر شنغهاي.",
+    )
+    got = {an.tokens[p.start].text: p.entry.country for p in an.places}
+    assert got["جرينتش"] == "GB" and got["شنغهاي"] == "CN"
+
+
+def test_mesopotamia_the_sunset_prayer_and_the_opera(tagger: str) -> None:
+    an = analyse(
+        "",
+        "بدأ الحفل بعد صلاة المغرب مباشرة، وتحدث عن حضارة بلاد الرافدين، ثم عرض الفيلم في دار "
+        "أوبرا فيينا. وسافر الوفد إلى المغرب.",
+    )
+    got = [(an.tokens[p.start].text, p.entry.country) for p in an.places]
+    assert got == [("بلاد", "IQ"), ("فيينا", "AT"), ("المغرب", "MA")], got
+
+
+def test_a_misspelt_state_after_wilaya(tagger: str) -> None:
+    ps = _places("", "نشر تقرير عن طفل بولاية مسيسبي جرت السيطرة على الفيروس لديه.")
+    assert [(p.country, p.kind) for p in ps.values()] == [("US", "region")]
+    assert not _places("", "وفاز الرئيس بولاية رئاسية ثانية، وقال إن ولايته الثانية ستكون حاسمة.")

@@ -40,9 +40,13 @@ class Lexicon:
     never_places: frozenset[str] = frozenset()  # never a place (directions, adjectives)
     # A name followed by one of these words is an idiom, not the place («مسقط رأس»).
     not_before: dict[str, frozenset[str]] = field(default_factory=dict)
+    # A name after one of these words is an idiom, not the place («صلاة المغرب»).
+    not_after: dict[str, frozenset[str]] = field(default_factory=dict)
     # A vowel mark the writer added that picks one of a name's places («عُمان», «عمّان»):
     # (written form without tatweel, GeoNames id).
     vocalised: tuple[tuple[str, int], ...] = ()
+    # Towns under 100k found like big cities (places.yaml `well_known`).
+    well_known: frozenset[tuple[str, ...]] = frozenset()
     # Newspapers named like a city («الرياض», «المدينة»): in quotes they are the paper.
     newspapers: frozenset[str] = frozenset()
     extra: set[str] = field(default_factory=set)  # names of lists added by a trained model
@@ -96,6 +100,10 @@ def lexicon() -> Lexicon:
         normalize(name): frozenset(normalize(w) for w in nxt)
         for name, nxt in (places.get("not_before") or {}).items()
     }
+    lx.not_after = {
+        normalize(name): frozenset(normalize(w) for w in prev)
+        for name, prev in (places.get("not_after") or {}).items()
+    }
     lx.vocalised = tuple(
         (form.replace("\u0640", ""), int(gid))
         for gid, forms in (places.get("vocalised") or {}).items()
@@ -104,6 +112,7 @@ def lexicon() -> Lexicon:
     lx.newspapers = frozenset(normalize(w) for w in places.get("newspapers") or [])
     # Towns the corpus names as often as big cities (places.yaml `well_known`): found like them.
     well_known = {key_of(normalize(n)) for n in places.get("well_known") or []}
+    lx.well_known = frozenset(well_known)
     for key in gz.names.phrases():
         if " ".join(key) in lx.never_places:
             continue
