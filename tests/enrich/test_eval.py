@@ -59,7 +59,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert res["test2"]["gold_mentions"] == 139 and res["test3"]["gold_mentions"] == 90
     assert res["test4"]["gold_mentions"] == 159 and res["test5"]["gold_mentions"] == 161
     assert res["test6"]["gold_mentions"] == 139 and res["test7"]["gold_mentions"] == 201
-    assert res["test8"]["gold_mentions"] == 146
+    assert res["test8"]["gold_mentions"] == 146 and res["test9"]["gold_mentions"] == 193
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -71,4 +71,5 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test6",
         "test7",
         "test8",
+        "test9",
     ]
