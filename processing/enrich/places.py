@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 
@@ -155,7 +156,9 @@ def candidates_in(
         key = _key(gz, words[h.start : h.end], lx.not_places if listed else frozenset())
         if key is None:
             continue
-        if h.start in demonym_at and not _country_reading(gz, words, h, key, place_ends):
+        if h.start in demonym_at and not _country_reading(
+            gz, words, h, key, place_ends, place_starts
+        ):
             continue  # «الخطوط السعودية»: the adjective, not «إلى السعودية»
         name = " ".join(key)
         idiom = lx.not_before.get(name)
@@ -553,7 +556,12 @@ def _prev_word(words: Sequence[str], a: int) -> str | None:
 
 
 def _country_reading(
-    gz: Gazetteer, words: Sequence[str], h: Hit, key: tuple[str, ...], place_ends: set[int]
+    gz: Gazetteer,
+    words: Sequence[str],
+    h: Hit,
+    key: tuple[str, ...],
+    place_ends: set[int],
+    place_starts: AbstractSet[int] = frozenset(),
 ) -> bool:
     """A country name that is also a nationality adjective («السعودية», «سورية», «تشيلي»)
     is the country after a preposition («إلى السعودية», «بسورية»), at the start of a
@@ -566,6 +574,8 @@ def _country_reading(
         return True
     if prefix in ("و", "ف") and h.start in place_ends:
         return True
+    if h.end in place_starts and words[h.end].startswith("و") and not key[0].startswith("ال"):
+        return True  # «إعمار سورية والعراق وغزة»: the first of a list of places
     prev = _prev_word(words, h.start)
     if prev in _PREPS:
         return True
@@ -771,6 +781,10 @@ def resolve(
             # «الباحة» three times in a story about Al Bahah. A town known by itself
             # (`well_known`: «بتوقيت غرينتش» in a story about Shanghai) stays too.
             foreign.append((a, b))
+            continue
+        if key == ("المدينه",) and (dominant is None or dominant[0] != best.country):
+            # «في جنوب غربي المدينة» in a story about Maiduguri: "the city". Medina is
+            # «المدينة» alone only in a story about Saudi Arabia.
             continue
         if (
             " ".join(key) in lx.not_places

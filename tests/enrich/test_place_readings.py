@@ -174,3 +174,19 @@ def test_a_misspelt_state_after_wilaya(tagger: str) -> None:
     ps = _places("", "نشر تقرير عن طفل بولاية مسيسبي جرت السيطرة على الفيروس لديه.")
     assert [(p.country, p.kind) for p in ps.values()] == [("US", "region")]
     assert not _places("", "وفاز الرئيس بولاية رئاسية ثانية، وقال إن ولايته الثانية ستكون حاسمة.")
+
+
+def test_the_first_of_a_list_of_places_is_the_country(tagger: str) -> None:
+    an = analyse("", "فإن كلفة إعادة إعمار سورية والعراق وغزة تحتاج إلى مليارات الدولارات.")
+    assert [p.entry.country for p in an.places][:2] == ["SY", "IQ"]
+
+
+def test_the_city_is_medina_only_in_a_saudi_story(tagger: str) -> None:
+    an = analyse(
+        "",
+        "فجرت انتحارية نفسها قرب نقطة تفتيش في جنوب غربي المدينة في مايدوغوري بنيجيريا، "
+        "وقالت الشرطة النيجيرية إن الهجوم وقع في السوق الرئيسية في المدينة.",
+    )
+    assert not [p for p in an.places if p.entry.country == "SA"], an.places
+    ps = _places("", "وصل الحجاج إلى المدينة المنورة، ثم زاروا المسجد النبوي في المدينة.")
+    assert [p.geonameid for p in ps.values()] == [109223]
