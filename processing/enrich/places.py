@@ -262,9 +262,20 @@ def candidates_in(
     adjective_at = {
         h.start: _demonym_iso(gz, words[h.start]) for h in hits if h.start in demonym_at
     }
+    # A village name right after a given name or «السيد»/«مستر» is a surname: «مستر ويليامز»,
+    # «علي الأحمدي». Not after «على» (on), which normalises to «علي», nor after «محافظ» and
+    # other titles, which a place may follow («محافظ المحويت»).
+    after_name = {
+        h.end
+        for h in hits
+        if (h.list == "fname" and not (written and _bare_written(written[h.start]).endswith("ى")))
+        or (h.list == "title" and words[h.start] in _HONORIFICS)
+    }
     for a, b, key in weak + contracted:
         if written and _absorbed_clitic(written[a], key[0]):
             continue  # «لأمور» is «ل» + «أمور» (matters), not LaMoure, North Dakota
+        if a in after_name:
+            continue
         isos = {gz.entries[g].country for g in gz.names.get(key)}
         if adjective_at.get(b) in isos or (
             (len("".join(key)) >= 5 or (a, b, key) in contracted)
@@ -423,6 +434,9 @@ _PLACE_LISTS = frozenset({"country", "continent", "bigcity", "city"})
 # «دندي يونايتد», «برادفورد سيتي»: a club named after its town names the town, like a
 # club of clubs.yaml (normalised).
 _CLUB_SUFFIXES = frozenset({"يونايتد", "سيتي", "تاون", "روفرز", "رفرز", "واندررز"})
+# Titles that only a person's name follows (normalised).
+_HONORIFICS = frozenset({"السيد", "السيده", "الانسه", "مستر", "مسز", "مدام"})
+
 # First words of listed names that say the rest is a place (gazetteer.py adds «محافظ X» for
 # each «محافظة X»; places.yaml lists «مهرجان كان»).
 _HEADS = frozenset({"محافظ", "مهرجان"})

@@ -190,3 +190,20 @@ def test_the_city_is_medina_only_in_a_saudi_story(tagger: str) -> None:
     assert not [p for p in an.places if p.entry.country == "SA"], an.places
     ps = _places("", "وصل الحجاج إلى المدينة المنورة، ثم زاروا المسجد النبوي في المدينة.")
     assert [p.geonameid for p in ps.values()] == [109223]
+
+
+def test_a_village_name_after_a_given_name_or_mister_is_a_surname(tagger: str) -> None:
+    an = analyse(
+        "",
+        "قال مستر ويليامز في الولايات المتحدة إن المحطة الأمريكية في الولايات المتحدة أوقفته.",
+    )
+    assert "ويليامز" not in {an.tokens[p.start].text for p in an.places}
+    an = analyse(
+        "",
+        "في اليمن سيطرت القوات في عدن على التواهي وكريتر، وقال محافظ المحويت إن الوضع في "
+        "اليمن هادئ.",
+    )
+    got = {an.tokens[p.start].text for p in an.places}
+    assert "المحويت" in got, got  # after a governor: a place
+    if tagger == "crf":  # after «على» (on), which normalises to the given name «علي»
+        assert "التواهي" in got, got
