@@ -149,6 +149,9 @@ TEST8_PLACES = GOLD_PLACES.with_name("places_test8.json")
 # Labelled blind (2015-07-21, articles no developer read, other than test3's, test5's and
 # test7's) after the fixes test8's errors prompted; scored once.
 TEST9_PLACES = GOLD_PLACES.with_name("places_test9.json")
+# Labelled blind (2015-07-22, articles no developer read, other than test2/4/6/8's) after
+# the fixes test9's errors prompted; scored once.
+TEST10_PLACES = GOLD_PLACES.with_name("places_test10.json")
 # The sets beside the development set, in the order they were labelled.
 OTHER_PLACE_SETS = (
     ("heldout", HELDOUT_PLACES),
@@ -161,6 +164,7 @@ OTHER_PLACE_SETS = (
     ("test7", TEST7_PLACES),
     ("test8", TEST8_PLACES),
     ("test9", TEST9_PLACES),
+    ("test10", TEST10_PLACES),
 )
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 MAX_KM = 161.0  # 100 miles, the usual toponym-resolution tolerance
@@ -277,6 +281,7 @@ def format_places_table(res: dict[str, Any]) -> str:
         ("test7", res.get("test7")),
         ("test8", res.get("test8")),
         ("test9", res.get("test9")),
+        ("test10", res.get("test10")),
     )
     for name, r in sets:
         if r:

@@ -60,6 +60,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert res["test4"]["gold_mentions"] == 159 and res["test5"]["gold_mentions"] == 161
     assert res["test6"]["gold_mentions"] == 139 and res["test7"]["gold_mentions"] == 201
     assert res["test8"]["gold_mentions"] == 146 and res["test9"]["gold_mentions"] == 193
+    assert res["test10"]["gold_mentions"] == 128
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -72,4 +73,5 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test7",
         "test8",
         "test9",
+        "test10",
     ]
