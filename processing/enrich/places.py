@@ -238,8 +238,9 @@ def candidates_in(
                 after_bare_trigger if name in lx.not_places else after_trigger
             )
         w = words[h.start]
-        if not evidence and w.startswith("ك") and key[0] == w[1:]:
-            continue  # «كسرت» is a verb far more often than «ك» + «سرت»
+        bare_w = w[1:] if w[:1] in ("و", "ف") and len(w) > 3 else w
+        if not evidence and bare_w.startswith("ك") and key[0] == bare_w[1:]:
+            continue  # «كسرت», «وكسرت» are verbs far more often than «ك» + «سرت»
         if w.startswith("لل") and key[0] == w[1:] and not _well_known(gz, key):
             # «للحج» is «ل» + «الحج» (for the Hajj) before it is «ل» + «لحج» (Lahij): a small
             # place read that way needs its country in the article, whatever the tagger says.
@@ -262,14 +263,15 @@ def candidates_in(
     adjective_at = {
         h.start: _demonym_iso(gz, words[h.start]) for h in hits if h.start in demonym_at
     }
-    # A village name right after a given name or «السيد»/«مستر» is a surname: «مستر ويليامز»,
-    # «علي الأحمدي». Not after «على» (on), which normalises to «علي», nor after «محافظ» and
-    # other titles, which a place may follow («محافظ المحويت»).
+    # A village name right after a given name, «السيد»/«مستر» or "the Romanian" is a person's
+    # name: «مستر ويليامز», «الروماني سان مارتن». Not after «على» (on), which normalises to
+    # «علي», nor after «محافظ» and other titles, which a place may follow («محافظ المحويت»).
     after_name = {
         h.end
         for h in hits
         if (h.list == "fname" and not (written and _bare_written(written[h.start]).endswith("ى")))
         or (h.list == "title" and words[h.start] in _HONORIFICS)
+        or (h.list == "demonym" and words[h.start].startswith("ال") and words[h.start][-1] == "ي")
     }
     for a, b, key in weak + contracted:
         if written and _absorbed_clitic(written[a], key[0]):
@@ -812,7 +814,35 @@ def resolve(
             continue
         out.append(PlaceMention(a, b, key, best, club=bool(club or _club_ids(lx, key))))
     local = _localities(words, hits, mentions, out, foreign, written)
-    return sorted(out + local, key=_start)
+    return sorted(out + local + _short_names(words, out, local), key=_start)
+
+
+# A city's full name, and the short one that refers back to it in the same article: «المدينة
+# المنورة», then «سكان المدينة», «مستشفيات المدينة» (normalised keys).
+_SHORT_NAMES = {("المدينه", "المنوره"): "المدينه", ("المدينه", "النبويه"): "المدينه"}
+
+
+def _short_names(
+    words: Sequence[str], found: Sequence[PlaceMention], local: Sequence[PlaceMention]
+) -> list[PlaceMention]:
+    """«المدينة» alone is "the city"; in an article that names «المدينة المنورة», it is
+    Medina (the article's city), as a reader takes it, unless an adjective follows it
+    («المدينة الصناعية»)."""
+    full = {_SHORT_NAMES[p.key]: p for p in found if p.key in _SHORT_NAMES}
+    if not full:
+        return []
+    taken = {k for p in (*found, *local) for k in range(p.start, p.end)}
+    out = []
+    for i, w in enumerate(words):
+        if i in taken:
+            continue
+        short = next((f for f in readings(w) if f in full), None)
+        if short is None or (i + 1 < len(words) and words[i + 1].startswith("ال")):
+            continue  # «المدينة الصناعية», «المدينة الجامعية»: another city, described
+        if i > 0 and words[i - 1] in _QUOTES:
+            continue  # «وأضاف الأهالي «للمدينة»»: the newspaper
+        out.append(PlaceMention(i, i + 1, (short,), full[short].entry))
+    return out
 
 
 def _vocalised(lx: Lexicon, written: str, cs: list[GeoEntry]) -> list[GeoEntry]:

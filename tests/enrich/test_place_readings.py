@@ -207,3 +207,25 @@ def test_a_village_name_after_a_given_name_or_mister_is_a_surname(tagger: str) -
     assert "المحويت" in got, got  # after a governor: a place
     if tagger == "crf":  # after «على» (on), which normalises to the given name «علي»
         assert "التواهي" in got, got
+
+
+def test_medina_named_in_full_then_the_city(tagger: str) -> None:
+    an = analyse(
+        "",
+        "زارت لجنة صحة المدينة المنورة مستشفيات المدينة، وقالت إن سكان المدينة يحتاجون إلى "
+        "المزيد، وفي المدينة الصناعية مستشفى جديد، وقال مسؤول لـ«المدينة» إن العمل مستمر.",
+    )
+    got = [(an.tokens[p.start].text, p.entry.geonameid) for p in an.places]
+    # the full name, «مستشفيات المدينة», «سكان المدينة»; not «المدينة الصناعية» (another
+    # city) nor the quoted «المدينة» (the newspaper)
+    assert got.count(("المدينة", 109223)) == 3, got
+
+
+def test_the_noun_city_and_good_fortune(tagger: str) -> None:
+    ps = _places(
+        "",
+        "قتل جنود في اشتباكات بمدينة تعز اليمنية، وأعاده الله على الجميع باليمن والبركات، "
+        "وقال رئيس نادي الزعيم إن سيول جدة لم تؤثر.",
+    )
+    assert {p.country for p in ps.values()} <= {"YE", "SA"}
+    assert not [p for p in ps.values() if p.geonameid == 109223]  # «مدينة» is no Medina
