@@ -229,3 +229,8 @@ def test_the_noun_city_and_good_fortune(tagger: str) -> None:
     )
     assert {p.country for p in ps.values()} <= {"YE", "SA"}
     assert not [p for p in ps.values() if p.geonameid == 109223]  # «مدينة» is no Medina
+
+
+def test_and_jeddah_written_with_ta_marbuta(tagger: str) -> None:
+    an = analyse("", "وقع مديرا جامعتي الملك عبدالعزيز وجدة مذكرتي تفاهم مع وزارة الصحة.")
+    assert [(an.tokens[p.start].text, p.entry.geonameid) for p in an.places] == [("وجدة", _JEDDAH)]
