@@ -155,7 +155,9 @@ def candidates_in(
         # no verb ends with: in 2015-07-23..26, 29 of 30 «وجدة» were "and Jeddah" (the 30th
         # "and grandmother"), none Oujda.
         listed = h.start in place_ends or (
-            bool(written) and _bare_written(written[h.start]).endswith("ة")
+            bool(written)
+            and words[h.start][:1] == "و"
+            and _bare_written(written[h.start]).endswith("ة")
         )
         key = _key(gz, words[h.start : h.end], lx.not_places if listed else frozenset())
         if key is None:
@@ -273,7 +275,7 @@ def candidates_in(
     after_name = {
         h.end
         for h in hits
-        if (h.list == "fname" and not (written and _bare_written(written[h.start]).endswith("ى")))
+        if (h.list == "fname" and not (written and "ى" in written[h.start][-2:]))
         or (h.list == "title" and words[h.start] in _HONORIFICS)
         or (h.list == "demonym" and words[h.start].startswith("ال") and words[h.start][-1] == "ي")
     }
@@ -548,7 +550,13 @@ def _as_written(
     of two words or more are often translated, hamzas and all («الرأس الأخضر»)."""
     out_spans, out_cands = [], []
     for (a, b, key, club), cs in zip(spans, cands, strict=True):
-        if not club and len(key) == 1 and _inner_hamza(written[a], key[0]):
+        w = written[a]
+        if (
+            not club
+            and len(key) == 1
+            and ("أ" in w[1:] or "إ" in w[1:] or "آ" in w[1:])  # cheap test first
+            and _inner_hamza(w, key[0])
+        ):
             cs = [c for c in cs if c.country in _ARAB]
             alt = (key[0][1:], *key[1:])
             if not cs and key[0][:1] in ("و", "ف") and gz.names.get(alt):
@@ -612,8 +620,7 @@ def _country_reading(
         return True
     iso = {gz.entries[g].country for g in gz.names.get(key) if gz.entries[g].kind == "country"}
     if any(
-        gz.entries[g].kind == "city" and gz.entries[g].country in iso
-        for g in gz.names.get(key_of(prev) or ())
+        gz.entries[g].kind == "city" and gz.entries[g].country in iso for g in gz.names.get((prev,))
     ):
         return False  # «مدينة جدة السعودية»: Saudi Jeddah, an attribute of the city
     # «الخطوط السعودية» agrees with a definite noun; «السعودية للكهرباء» is a company.
@@ -1026,7 +1033,7 @@ def _repeats(
         return []
     out = []
     for i, w in enumerate(words):
-        if i in taken:
+        if i in taken or not any(n in w for n in names):  # cheap test first
             continue
         hit = next((names[f] for f in readings(w) if f in names), None)
         if hit is None:
