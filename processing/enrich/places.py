@@ -7,6 +7,10 @@ in Lebanon, عمان is Amman or Oman). Each candidate is scored by
     unambiguous place of the article,
 so «طرابلس» next to «بنغازي» or «ليبيا» is Tripoli, Libya, and next to «بيروت» or
 «لبنان» it is Tripoli, Lebanon; with no context the more populous place wins.
+
+This module reads the names the gazetteer knows (which spans are places, in which reading);
+localities.py adds the districts and villages it lacks; place_words.py holds the word lists
+both use.
 """
 
 from __future__ import annotations
@@ -19,12 +23,25 @@ from dataclasses import dataclass
 from functools import cache
 
 from processing.enrich.gazetteer import ARAB_COUNTRIES as _ARAB
-from processing.enrich.gazetteer import Gazetteer, GeoEntry, gazetteer, regions
+from processing.enrich.gazetteer import Gazetteer, GeoEntry, gazetteer
 from processing.enrich.lexicon import load_yaml
 from processing.enrich.lexicon.lists import BIG_CITY, Hit, Lexicon, lexicon, longest
+from processing.enrich.localities import localities, short_names
 from processing.enrich.ner import Mention
-from processing.enrich.phrases import key_of, readings
+from processing.enrich.phrases import readings
+from processing.enrich.place_mention import PlaceMention, haversine, km
+from processing.enrich.place_words import (
+    PREP_CLITICS,
+    PREPS,
+    QUOTES,
+    SEPARATORS,
+    bare_written,
+    prev_word,
+    weak_regions,
+)
 from processing.normalize import match_forms, normalize
+
+__all__ = ["PlaceMention", "candidates_in", "haversine", "km", "resolve"]
 
 _COUNTRY_BONUS = 3.0  # the country is named («لبنان») or its adjective used («اللبنانية»)
 _CITY_COUNTRY_BONUS = 1.5  # only a place in that country is named
@@ -36,31 +53,6 @@ _STRONG = frozenset({"country", "continent", "bigcity"})
 # smaller won on it only by accident: one mention of «الولايات المتحدة» made «لبنان»
 # Lebanon, Tennessee, and «جنيف» Geneva, Illinois (held-out places set, 2015-07-25).
 _COMPARABLE = 7
-
-
-@dataclass(slots=True, frozen=True)
-class PlaceMention:
-    start: int  # token index
-    end: int
-    key: tuple[str, ...]  # gazetteer key (normalised words, proclitic removed)
-    entry: GeoEntry
-    # A locality the gazetteer lacks (a district, a village): ``entry`` is then the place of
-    # the article it lies in or near, so it still lands on the map, marked approximate.
-    local: bool = False
-    # Named by a club («تشلسي»): its home city, which says nothing of where the story is, so
-    # it places no locality.
-    club: bool = False
-
-
-def km(a: GeoEntry, b: GeoEntry) -> float:
-    return haversine(a.lat, a.lon, b.lat, b.lon)
-
-
-def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _key(
@@ -141,7 +133,7 @@ def candidates_in(
             and h.start not in after_trigger
         ):
             continue  # «تلقت "الرياض" نسخة»: the paper
-        if h.end - h.start == 1 and _prev_word(words, h.start) in _KUNYA:
+        if h.end - h.start == 1 and prev_word(words, h.start) in _KUNYA:
             continue  # «فندق أبو نيس», «أبو مالك»: part of a name, not Nice or Malaga
         club = (h.form or words[h.start], *words[h.start + 1 : h.end])
         if _club_ids(lx, club):
@@ -157,7 +149,7 @@ def candidates_in(
         listed = h.start in place_ends or (
             bool(written)
             and words[h.start][:1] == "و"
-            and _bare_written(written[h.start]).endswith("ة")
+            and bare_written(written[h.start]).endswith("ة")
         )
         key = _key(gz, words[h.start : h.end], lx.not_places if listed else frozenset())
         if key is None:
@@ -178,7 +170,7 @@ def candidates_in(
             # whatever the tagger made of the agency beside it.
             out[(h.start, h.end)] = key
             continue
-        weak_region = name in _weak_regions()
+        weak_region = name in weak_regions()
         if (
             _after_venue(words, h.start)
             and "PER" not in span_owner
@@ -417,7 +409,7 @@ def _word_clubs(
         prefix = _prefix(words[h.start], h)
         if prefix not in ("", "و"):
             continue  # «بالعين», «للعين»: "with the eye", "for the eye"
-        prev = _prev_word(words, h.start)
+        prev = prev_word(words, h.start)
         before = readings(prev) if prev else ()
         if not prefix and any(f in sp.nouns for f in before):
             out[(h.start, h.end)] = (key, gid)  # «فريق العين», «ولاعبي هجر»
@@ -431,7 +423,7 @@ def _word_clubs(
             out[(h.start, h.end)] = (key, gid)  # «أمام العين», «رئيس هجر»
         elif prefix == "و":
             k = h.start - 1
-            if k > 0 and words[k] in _SEPARATORS:
+            if k > 0 and words[k] in SEPARATORS:
                 k -= 1  # «النصر، والعين»
             if k >= 0 and (k + 1 in club_ends or any(f in sp.clubs for f in readings(words[k]))):
                 out[(h.start, h.end)] = (key, gid)  # «الهلال والعين»
@@ -444,17 +436,9 @@ _PLACE_LISTS = frozenset({"country", "continent", "bigcity", "city"})
 _CLUB_SUFFIXES = frozenset({"يونايتد", "سيتي", "تاون", "روفرز", "رفرز", "واندررز"})
 # Titles that only a person's name follows (normalised).
 _HONORIFICS = frozenset({"السيد", "السيده", "الانسه", "مستر", "مسز", "مدام"})
-
 # First words of listed names that say the rest is a place (gazetteer.py adds «محافظ X» for
 # each «محافظة X»; places.yaml lists «مهرجان كان»).
 _HEADS = frozenset({"محافظ", "مهرجان"})
-# Prepositions (normalised) after which a name is a noun, not an adjective: «إلى السعودية».
-_PREPS = frozenset(
-    {"في", "الي", "من", "عن", "علي", "مع", "بين", "نحو", "حول", "داخل", "خارج", "عبر",
-     "لدي", "تجاه", "ضد", "حتي", "وفي", "ومن", "والي", "وعلي", "وعن", "ومع", "وبين"}
-)  # fmt: skip
-# Proclitics that are prepositions: «بالسعودية», «للشرقية», «وبسورية».
-_PREP_CLITICS = ("ب", "ل", "وب", "ول", "فب", "فل")
 # Nouns that take a region as their genitive: «أمانة الشرقية», «أمير الشرقية», «مناطق
 # الشرقية». After them a weak region name («الشرقية», «الحدود الشمالية») is the region.
 _CONSTRUCT = frozenset(
@@ -488,7 +472,7 @@ def _demonym_iso(gz: Gazetteer, word: str) -> str | None:
 
 def _named(lx: Lexicon, words: Sequence[str], h: Hit) -> bool:
     name = " ".join((h.form, *words[h.start + 1 : h.end]))
-    return name not in lx.not_places or name in _weak_regions()
+    return name not in lx.not_places or name in weak_regions()
 
 
 def _club_ids(lx: Lexicon, key: Sequence[str]) -> list[int]:
@@ -500,17 +484,6 @@ def _ids(gz: Gazetteer, lx: Lexicon, key: tuple[str, ...]) -> Sequence[int]:
     return _club_ids(lx, key) or gz.names.get(key)
 
 
-@cache
-def _weak_regions() -> frozenset[str]:
-    return frozenset(
-        " ".join(k) for r in regions() for w in r.get("weak") or () if (k := _norm_key(w))
-    )
-
-
-def _norm_key(phrase: str) -> tuple[str, ...]:
-    return key_of(normalize(phrase))
-
-
 def _prefix(word: str, h: Hit) -> str:
     """The proclitic before the matched reading of the hit's first word ("" if none)."""
     if word.startswith(("لل", "ولل", "فلل")) and h.form.startswith("ال"):
@@ -520,14 +493,10 @@ def _prefix(word: str, h: Hit) -> str:
     return ""
 
 
-def _bare_written(written: str) -> str:
-    return "".join(c for c in written if not "\u064b" <= c <= "\u0652" and c != "\u0640")
-
-
 def _inner_hamza(written: str, head: str) -> bool:
     """Whether the name's first word, as written, has a hamza on an alef after its first
     letter («سألتا»), the article's alef aside («الأقصر»)."""
-    w = _bare_written(written)
+    w = bare_written(written)
     if not head or len(w) < len(head):
         return False
     stem = w[len(w) - len(head) :]
@@ -572,15 +541,8 @@ def _absorbed_clitic(written: str, head: str) -> bool:
     """Whether a name was matched with a proclitic inside it that the writing marks as one:
     a hamza on the alef after «ل», «ب», «و», «ف» or «ك» starts a word («لأمور»), while a
     transliterated name is written with a bare alef («لامور»)."""
-    w = _bare_written(written)
+    w = bare_written(written)
     return len(w) > 2 and w[0] in "لبوفك" and w[1] in "أإآ" and normalize(w) == head
-
-
-def _prev_word(words: Sequence[str], a: int) -> str | None:
-    """The word before token a, or None at the start or after punctuation."""
-    if a == 0 or not words[a - 1].isalpha():
-        return None
-    return words[a - 1]
 
 
 def _country_reading(
@@ -598,14 +560,14 @@ def _country_reading(
     if not any(gz.entries[g].kind == "country" for g in gz.names.get(key)):
         return False
     prefix = _prefix(words[h.start], h)
-    if prefix in _PREP_CLITICS:
+    if prefix in PREP_CLITICS:
         return True
     if prefix in ("و", "ف") and h.start in place_ends:
         return True
     if h.end in place_starts and words[h.end].startswith("و") and not key[0].startswith("ال"):
         return True  # «إعمار سورية والعراق وغزة»: the first of a list of places
-    prev = _prev_word(words, h.start)
-    if prev in _PREPS:
+    prev = prev_word(words, h.start)
+    if prev in PREPS:
         return True
     if prev is None:
         return not (h.end < len(words) and words[h.end].startswith("لل"))
@@ -654,14 +616,14 @@ def _region_context(words: Sequence[str], h: Hit, place_ends: set[int]) -> bool 
     الشرقية», «الأحياء الشرقية»), or with «و» after anything else («الوسطى والشرقية» may be
     two adjectives). None: the context does not say."""
     prefix = _prefix(words[h.start], h)
-    if prefix in _PREP_CLITICS:
+    if prefix in PREP_CLITICS:
         return True
     if prefix in ("و", "ف"):
         return h.start in place_ends
-    prev = _prev_word(words, h.start)
+    prev = prev_word(words, h.start)
     if prev is None:
         return None
-    if prev in _PREPS or any(f in _CONSTRUCT for f in readings(prev)):
+    if prev in PREPS or any(f in _CONSTRUCT for f in readings(prev)):
         return True
     return False if _definite(prev) else None
 
@@ -686,7 +648,7 @@ def _placelike(words: Sequence[str], h: Hit, place_starts: set[int]) -> bool:
     or a conjunction («أهالي عرسال:», «(الهدا) و(الشفا)», «(عين العرب السورية)»)."""
     if _prefix(words[h.start], h):
         return True
-    prev = _prev_word(words, h.start)
+    prev = prev_word(words, h.start)
     if prev is not None:
         # «الأرباح المجمعة»: a definite word after a definite one is its adjective.
         return not (words[h.start].startswith("ال") and _definite(prev))
@@ -696,8 +658,6 @@ def _placelike(words: Sequence[str], h: Hit, place_starts: set[int]) -> bool:
 
 _DASHES = frozenset({"-", "–", "—"})
 _DATELINE_TOKENS = 8  # how far into the body a dateline may end
-
-
 # Words that make the next one part of a person's or a thing's name («أبو نيس», «عمائر بن
 # صنعاء»). A place named so is one two-word name of the gazetteer («أبو ظبي»), matched as a
 # whole. «ابن» stays out: «ابن الباحة» is a native of Al Bahah.
@@ -707,11 +667,11 @@ _KUNYA = frozenset({"ابو", "وابو", "ابي", "وابي", "ابا", "بن"
 def _after_prep(words: Sequence[str], h: Hit) -> bool:
     """«بتبوك», «في تبوك»: a preposition before the name makes it a place, whatever the
     tagger called it."""
-    return _prefix(words[h.start], h) in _PREP_CLITICS or _prev_word(words, h.start) in _PREPS
+    return _prefix(words[h.start], h) in PREP_CLITICS or prev_word(words, h.start) in PREPS
 
 
 def _quoted(words: Sequence[str], a: int, b: int) -> bool:
-    return a > 0 and words[a - 1] in _QUOTES and b < len(words) and words[b] in _QUOTES
+    return a > 0 and words[a - 1] in QUOTES and b < len(words) and words[b] in QUOTES
 
 
 def _told_to(words: Sequence[str], a: int, b: int) -> bool:
@@ -719,10 +679,10 @@ def _told_to(words: Sequence[str], a: int, b: int) -> bool:
     someone spoke to; a place would not be quoted there."""
     return (
         a >= 2
-        and words[a - 1] in _QUOTES
+        and words[a - 1] in QUOTES
         and words[a - 2] == "ل"
         and b < len(words)
-        and words[b] in _QUOTES
+        and words[b] in QUOTES
     )
 
 
@@ -824,36 +784,8 @@ def resolve(
             # says nothing else of Iran, is the word ("a scene"), not Mashhad.
             continue
         out.append(PlaceMention(a, b, key, best, club=bool(club or _club_ids(lx, key))))
-    local = _localities(words, hits, mentions, out, foreign, written)
-    return sorted(out + local + _short_names(words, out, local), key=_start)
-
-
-# A city's full name, and the short one that refers back to it in the same article: «المدينة
-# المنورة», then «سكان المدينة», «مستشفيات المدينة» (normalised keys).
-_SHORT_NAMES = {("المدينه", "المنوره"): "المدينه", ("المدينه", "النبويه"): "المدينه"}
-
-
-def _short_names(
-    words: Sequence[str], found: Sequence[PlaceMention], local: Sequence[PlaceMention]
-) -> list[PlaceMention]:
-    """«المدينة» alone is "the city"; in an article that names «المدينة المنورة», it is
-    Medina (the article's city), as a reader takes it, unless an adjective follows it
-    («المدينة الصناعية»)."""
-    full = {_SHORT_NAMES[p.key]: p for p in found if p.key in _SHORT_NAMES}
-    if not full:
-        return []
-    taken = {k for p in (*found, *local) for k in range(p.start, p.end)}
-    out = []
-    for i, w in enumerate(words):
-        if i in taken:
-            continue
-        short = next((f for f in readings(w) if f in full), None)
-        if short is None or (i + 1 < len(words) and words[i + 1].startswith("ال")):
-            continue  # «المدينة الصناعية», «المدينة الجامعية»: another city, described
-        if i > 0 and words[i - 1] in _QUOTES:
-            continue  # «وأضاف الأهالي «للمدينة»»: the newspaper
-        out.append(PlaceMention(i, i + 1, (short,), full[short].entry))
-    return out
+    local = localities(words, hits, mentions, out, foreign, written)
+    return sorted(out + local + short_names(words, out, local), key=_start)
 
 
 def _vocalised(lx: Lexicon, written: str, cs: list[GeoEntry]) -> list[GeoEntry]:
@@ -879,253 +811,6 @@ def _after_city_noun(words: Sequence[str], a: int, demonyms: set[int]) -> bool:
 
 def _start(p: PlaceMention) -> int:
     return p.start
-
-
-# Nouns that introduce a locality inside a city or a region («حي النشوة», «منطقتي أبوشيبة
-# والهيرة», «مخططات شوران»). Normalised. The dual and plural ones introduce a list.
-_LOCAL_ONE = frozenset(
-    {"حي", "منطقه", "بلده", "قريه", "مخطط", "وادي", "مخيم", "بلديه", "متنزه", "منتزه"}
-)
-_LOCAL_MANY = frozenset(
-    {"منطقتي", "احياء", "مخططات", "بلدات", "قري", "مخيمات", "قريتي", "بلدتي", "حيي", "بلديات"}
-)
-# Parks are named after places («متنزه السودة») and after people («متنزه الملك عبدالعزيز»):
-# only the first kind names a locality.
-_PARKS = frozenset({"متنزه", "منتزه"})
-# Written forms that normalisation folds into a locality noun: «إحياء» (reviving) is not
-# «أحياء» (districts) once the hamza is dropped.
-_NOT_NOUN = frozenset({"إحياء"})
-# Kinds of place a locality can lie in: a city, or an area as small as a governorate (a
-# first-level region's centre may be hundreds of km off).
-_ANCHOR_KINDS = frozenset({"city", "area"})
-_TITLES = frozenset({"الملك", "الامير", "الاميره", "الشيخ", "الرئيس", "الامام"})
-# After these, a name needs the tagger's word for it or quotes: they are followed by a
-# description as often as by a name («منطقة جميلة», «منطقة الحفل»).
-_WEAK = frozenset({"منطقه", "مخطط", "مخططات"})  # «مخططات التقسيم»: partition plans
-_QUOTES = frozenset("\"«»'“”")
-_SEPARATORS = frozenset({"،", ","})
-_ANCHOR_TOKENS = 80  # how far (in tokens) a locality looks for the city it belongs to
-_MAX_LIST = 6
-
-
-def _localities(
-    words: Sequence[str],
-    hits: Sequence[Hit],
-    mentions: Sequence[Mention],
-    resolved: Sequence[PlaceMention],
-    foreign: Sequence[tuple[int, int]],
-    written: Sequence[str] = (),
-) -> list[PlaceMention]:
-    """Localities the gazetteer lacks, placed at the nearest city the article names.
-
-    Three kinds of evidence, each specific enough on its own:
-    - a locality noun introduces the name («حي الشقة», «قريتي الفوعة وكفريا»);
-    - the name is an item of a comma list that names at least two of the article's cities
-      («المنصورة، والشيخ عثمان، والبريقة، ودار سعد»: Aden's districts);
-    - the gazetteer knows the name only in another country than the article's, and the
-      tagger marks it LOC or a trigger precedes it («العزيزية» in a Medina story).
-    A name the tagger marks LOC is not enough by itself: regions, states and clubs
-    («الشرق الأوسط», «كاليفورنيا», «سان جيرمان») are LOC too, and a city's coordinates
-    would be wrong for them. The locality gets the coordinates of the nearest city named
-    within ``_ANCHOR_TOKENS`` tokens (before it on a tie), and is dropped when there is
-    none: a country's centre would be hundreds of km off."""
-    cities = [p for p in resolved if p.entry.kind in _ANCHOR_KINDS and not p.club]
-    if not cities:
-        return []
-    lx = lexicon()
-    taken = {k for p in resolved for k in range(p.start, p.end)}
-    mention_at = {m.start: m for m in mentions if m.type != "ORG"}
-    listed = {h.start for h in hits if h.list in ("country", "continent", "demonym", "title")}
-    # span -> whether a strong locality noun («حي», «قرية») introduced it
-    spans: dict[tuple[int, int], bool] = dict.fromkeys(foreign, False)
-    n = len(words)
-
-    def name_at(j: int, weak: bool, conj: bool = False) -> int | None:
-        """The end of the name starting at token j, or None if no name starts there.
-        ``conj``: a later item of a list, whose «و» may be attached («والمنسك»)."""
-        quoted = j > 0 and words[j - 1] in _QUOTES
-        m = mention_at.get(j)
-        if j >= n or not words[j].isalpha() or j in listed:
-            return None
-        w = words[j][1:] if conj and words[j].startswith("و") and len(words[j]) > 3 else words[j]
-        if weak and m is not None and m.type != "LOC":
-            m = None  # «منطقة جميلة تكسوها الخضرة» tagged MISC is still a description
-        if m is None and not quoted and (weak or not w.startswith("ال")):
-            # «منطقة صحراوية», «قرية هادئة»: a description. Names after these nouns are
-            # definite («حي الشقة») unless the tagger or quotes say otherwise.
-            return None
-        end = m.end if m is not None and m.end - j <= 3 else j + 1
-        if quoted and m is None:  # «منطقة "دار سعد"»: the name runs to the closing quote
-            close = next((k for k in range(j + 1, min(n, j + 4)) if words[k] in _QUOTES), None)
-            if close is not None and all(words[k].isalpha() for k in range(j, close)):
-                end = close
-        if end < n and words[end].startswith("ال") and any(c.isdigit() for c in words[end]):
-            end += 1  # «منطقة جسر الـ27»
-        return end
-
-    for i, w in enumerate(words):
-        noun = _locality_noun(w)
-        if noun is None or (written and _not_noun(written[i])):
-            continue
-        j = i + 1
-        for k in range(_MAX_LIST if noun in _LOCAL_MANY else 1):
-            while j < n and words[j] in _QUOTES:
-                j += 1
-            if k and not (j < n and words[j].startswith("و")):
-                break
-            if k and words[j] == "و":
-                j += 1
-                while j < n and words[j] in _QUOTES:
-                    j += 1
-            end = name_at(j, noun in _WEAK, conj=k > 0)
-            if end is None:
-                break
-            m = mention_at.get(j)
-            if noun in _PARKS and (words[j] in _TITLES or (m is not None and m.type == "PER")):
-                break  # «متنزه الملك عبدالعزيز»: named after a person
-            spans[(j, end)] = noun not in _WEAK
-            j = end
-    for span in _list_items(words, cities, mention_at):
-        spans.setdefault(span, False)
-    out: list[PlaceMention] = []
-    for (a, b), strong in sorted(spans.items()):
-        if any(k in taken for k in range(a, b)):
-            continue
-        bare = words[a][1:] if words[a].startswith("و") and len(words[a]) > 3 else words[a]
-        name = " ".join((bare, *words[a + 1 : b]))
-        # A common word after «حي» or «قرية» is a name («حي الجزيرة», «حي النخيل»); after
-        # «منطقة» it is a description or a region («منطقة الخليج»), and regions never are.
-        common = bare in lx.not_places or name in lx.not_places
-        if (
-            len(bare) < 3
-            or bare in _GENERIC
-            or bare in lx.never_places
-            or (common and not strong)
-            or bare in _weak_regions()
-            or name in _weak_regions()
-            or not bare.isalpha()
-        ):
-            continue
-        anchor = _nearest(cities, a)
-        if anchor is None:
-            continue
-        out.append(PlaceMention(a, b, tuple(name.split()), anchor.entry, local=True))
-        taken.update(range(a, b))
-    return out + _repeats(words, out, taken, lx)
-
-
-def _repeats(
-    words: Sequence[str], found: Sequence[PlaceMention], taken: set[int], lx: Lexicon
-) -> list[PlaceMention]:
-    """Other mentions of a one-word locality the article has introduced («متنزه السودة»,
-    then «بالسودة», «سوق السودة»): the same place. Only definite names of five letters or
-    more that are no ordinary word, since a bare word («رجال», "men") recurs as itself."""
-    names = {
-        p.key[0]: p
-        for p in found
-        if len(p.key) == 1
-        and p.key[0].startswith("ال")
-        and len(p.key[0]) >= 5
-        and p.key[0] not in lx.not_places
-        and p.key[0] not in _weak_regions()
-    }
-    if not names:
-        return []
-    out = []
-    for i, w in enumerate(words):
-        if i in taken or not any(n in w for n in names):  # cheap test first
-            continue
-        hit = next((names[f] for f in readings(w) if f in names), None)
-        if hit is None:
-            continue
-        prefix = w[: len(w) - len(hit.key[0])]
-        if prefix in _PREP_CLITICS or _prev_word(words, i) in _PREPS | _WHERE_NOUNS:
-            out.append(PlaceMention(i, i + 1, hit.key, hit.entry, local=True))
-    return out
-
-
-# Nouns for a kind of place, never a locality's name: «بلديات المنطقة» are the region's
-# municipalities, «رئيس بلدية المحافظة» the governorate's mayor.
-_GENERIC = frozenset(
-    {"المنطقه", "المحافظه", "المدينه", "القريه", "القري", "البلده", "الحي", "الاحياء",
-     "العاصمه", "المملكه", "الدوله", "الولايه", "الاقليم", "المركز", "الامانه", "البلديه",
-     "الوادي", "الجبل", "المخيم", "المخطط", "المدن", "المحافظات", "المناطق", "البلدات"}
-)  # fmt: skip
-
-# Words after which a locality's name stands for the place: «أعلى السودة», «أهالي القديح».
-# A repeat elsewhere may be the ordinary word the name is made of: «حي الإسكان» is a
-# district, «وزارة الإسكان» the housing ministry.
-_WHERE_NOUNS = frozenset(
-    {"اعلي", "اسفل", "قرب", "بالقرب", "شمال", "جنوب", "شرق", "غرب", "وسط", "اهالي", "سكان"}
-)
-
-
-def _list_items(
-    words: Sequence[str], cities: Sequence[PlaceMention], mention_at: dict[int, Mention]
-) -> list[tuple[int, int]]:
-    """Unresolved items of comma lists that name at least two of the article's cities. An
-    item after the first starts with «و» and is one or two words; it must look like a name:
-    definite («والمعلا»), closed by the next comma («وكريتر،»), or marked by the tagger.
-    That keeps «..، وقال» out."""
-    n = len(words)
-    at = {p.start: p for p in cities}
-    seen: set[int] = set()
-    out: list[tuple[int, int]] = []
-    for p in cities:
-        if p.start in seen:
-            continue
-        items = [(p.start, p.end, True)]
-        pos = p.end
-        while pos + 1 < n and words[pos] in _SEPARATORS:
-            j = pos + 1
-            w = words[j]
-            if not (w.startswith("و") and len(w) > 2 and w.isalpha()):
-                break
-            if j in at:
-                seen.add(j)
-                items.append((j, at[j].end, True))
-                pos = at[j].end
-                continue
-            two = j + 2 < n and words[j + 1].isalpha() and words[j + 2] in _SEPARATORS
-            end = j + 2 if two else j + 1
-            closed = end < n and words[end] in _SEPARATORS | {".", "؛"}
-            if not (w.startswith("وال") or closed or j in mention_at):
-                break
-            items.append((j, end, False))
-            pos = end
-        known = sum(1 for *_, ok in items if ok)
-        if known >= 2 and 3 * known >= len(items):
-            out += [(a, b) for a, b, ok in items if not ok]
-    return out
-
-
-# Every written form of a locality noun with a conjunction or preposition before it
-# («ومنطقتي», «بحي»), but not with the article: «المنطقة الغربية» describes a region.
-_NOUN_OF = {
-    p + noun: noun
-    for noun in _LOCAL_ONE | _LOCAL_MANY
-    for p in ("", "و", "ب", "ف", "ل", "وب", "فب", "ول")
-}
-
-
-def _locality_noun(word: str) -> str | None:
-    return _NOUN_OF.get(word)
-
-
-def _not_noun(written: str) -> bool:
-    """Whether the word as written, after at most two proclitic letters, is a form that only
-    normalisation made a locality noun («لإحياء»)."""
-    w = _bare_written(written)
-    return any(w[k:] in _NOT_NOUN for k in range(3))
-
-
-def _nearest(cities: Sequence[PlaceMention], at: int) -> PlaceMention | None:
-    """The city named nearest to token ``at``, else the nearest area (a governorate): an
-    area's centre is farther from its villages than its town's."""
-    near = [p for p in cities if abs(p.start - at) <= _ANCHOR_TOKENS]
-    if not near:
-        return None
-    return min(near, key=lambda p: (p.entry.kind != "city", abs(p.start - at), p.start > at))
 
 
 def _score(

@@ -1,0 +1,310 @@
+"""Localities the gazetteer lacks (districts, wadis, parks, villages), placed at the city or
+governorate the article names near them, marked approximate; and the short name that
+refers back to a city the article has named in full («المدينة» after «المدينة المنورة»)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from processing.enrich.lexicon.lists import Hit, Lexicon, lexicon
+from processing.enrich.ner import Mention
+from processing.enrich.phrases import readings
+from processing.enrich.place_mention import PlaceMention
+from processing.enrich.place_words import (
+    PREP_CLITICS,
+    PREPS,
+    QUOTES,
+    SEPARATORS,
+    bare_written,
+    prev_word,
+    weak_regions,
+)
+
+# A city's full name, and the short one that refers back to it in the same article: «المدينة
+# المنورة», then «سكان المدينة», «مستشفيات المدينة» (normalised keys).
+_SHORT_NAMES = {("المدينه", "المنوره"): "المدينه", ("المدينه", "النبويه"): "المدينه"}
+
+
+def short_names(
+    words: Sequence[str], found: Sequence[PlaceMention], local: Sequence[PlaceMention]
+) -> list[PlaceMention]:
+    """«المدينة» alone is "the city"; in an article that names «المدينة المنورة», it is
+    Medina (the article's city), as a reader takes it, unless an adjective follows it
+    («المدينة الصناعية»)."""
+    full = {_SHORT_NAMES[p.key]: p for p in found if p.key in _SHORT_NAMES}
+    if not full:
+        return []
+    taken = {k for p in (*found, *local) for k in range(p.start, p.end)}
+    out = []
+    for i, w in enumerate(words):
+        if i in taken:
+            continue
+        short = next((f for f in readings(w) if f in full), None)
+        if short is None or (i + 1 < len(words) and words[i + 1].startswith("ال")):
+            continue  # «المدينة الصناعية», «المدينة الجامعية»: another city, described
+        if i > 0 and words[i - 1] in QUOTES:
+            continue  # «وأضاف الأهالي «للمدينة»»: the newspaper
+        out.append(PlaceMention(i, i + 1, (short,), full[short].entry))
+    return out
+
+
+# Nouns that introduce a locality inside a city or a region («حي النشوة», «منطقتي أبوشيبة
+# والهيرة», «مخططات شوران»). Normalised. The dual and plural ones introduce a list.
+_LOCAL_ONE = frozenset(
+    {"حي", "منطقه", "بلده", "قريه", "مخطط", "وادي", "مخيم", "بلديه", "متنزه", "منتزه"}
+)
+
+
+_LOCAL_MANY = frozenset(
+    {"منطقتي", "احياء", "مخططات", "بلدات", "قري", "مخيمات", "قريتي", "بلدتي", "حيي", "بلديات"}
+)
+
+
+# Parks are named after places («متنزه السودة») and after people («متنزه الملك عبدالعزيز»):
+# only the first kind names a locality.
+_PARKS = frozenset({"متنزه", "منتزه"})
+
+
+# Written forms that normalisation folds into a locality noun: «إحياء» (reviving) is not
+# «أحياء» (districts) once the hamza is dropped.
+_NOT_NOUN = frozenset({"إحياء"})
+
+
+# Kinds of place a locality can lie in: a city, or an area as small as a governorate (a
+# first-level region's centre may be hundreds of km off).
+_ANCHOR_KINDS = frozenset({"city", "area"})
+
+
+_TITLES = frozenset({"الملك", "الامير", "الاميره", "الشيخ", "الرئيس", "الامام"})
+
+
+# After these, a name needs the tagger's word for it or quotes: they are followed by a
+# description as often as by a name («منطقة جميلة», «منطقة الحفل»).
+_WEAK = frozenset({"منطقه", "مخطط", "مخططات"})  # «مخططات التقسيم»: partition plans
+
+
+_ANCHOR_TOKENS = 80  # how far (in tokens) a locality looks for the city it belongs to
+
+
+_MAX_LIST = 6
+
+
+def localities(
+    words: Sequence[str],
+    hits: Sequence[Hit],
+    mentions: Sequence[Mention],
+    resolved: Sequence[PlaceMention],
+    foreign: Sequence[tuple[int, int]],
+    written: Sequence[str] = (),
+) -> list[PlaceMention]:
+    """Localities the gazetteer lacks, placed at the nearest city the article names.
+
+    Three kinds of evidence, each specific enough on its own:
+    - a locality noun introduces the name («حي الشقة», «قريتي الفوعة وكفريا»);
+    - the name is an item of a comma list that names at least two of the article's cities
+      («المنصورة، والشيخ عثمان، والبريقة، ودار سعد»: Aden's districts);
+    - the gazetteer knows the name only in another country than the article's, and the
+      tagger marks it LOC or a trigger precedes it («العزيزية» in a Medina story).
+    A name the tagger marks LOC is not enough by itself: regions, states and clubs
+    («الشرق الأوسط», «كاليفورنيا», «سان جيرمان») are LOC too, and a city's coordinates
+    would be wrong for them. The locality gets the coordinates of the nearest city named
+    within ``_ANCHOR_TOKENS`` tokens (before it on a tie), and is dropped when there is
+    none: a country's centre would be hundreds of km off."""
+    cities = [p for p in resolved if p.entry.kind in _ANCHOR_KINDS and not p.club]
+    if not cities:
+        return []
+    lx = lexicon()
+    taken = {k for p in resolved for k in range(p.start, p.end)}
+    mention_at = {m.start: m for m in mentions if m.type != "ORG"}
+    listed = {h.start for h in hits if h.list in ("country", "continent", "demonym", "title")}
+    # span -> whether a strong locality noun («حي», «قرية») introduced it
+    spans: dict[tuple[int, int], bool] = dict.fromkeys(foreign, False)
+    n = len(words)
+
+    def name_at(j: int, weak: bool, conj: bool = False) -> int | None:
+        """The end of the name starting at token j, or None if no name starts there.
+        ``conj``: a later item of a list, whose «و» may be attached («والمنسك»)."""
+        quoted = j > 0 and words[j - 1] in QUOTES
+        m = mention_at.get(j)
+        if j >= n or not words[j].isalpha() or j in listed:
+            return None
+        w = words[j][1:] if conj and words[j].startswith("و") and len(words[j]) > 3 else words[j]
+        if weak and m is not None and m.type != "LOC":
+            m = None  # «منطقة جميلة تكسوها الخضرة» tagged MISC is still a description
+        if m is None and not quoted and (weak or not w.startswith("ال")):
+            # «منطقة صحراوية», «قرية هادئة»: a description. Names after these nouns are
+            # definite («حي الشقة») unless the tagger or quotes say otherwise.
+            return None
+        end = m.end if m is not None and m.end - j <= 3 else j + 1
+        if quoted and m is None:  # «منطقة "دار سعد"»: the name runs to the closing quote
+            close = next((k for k in range(j + 1, min(n, j + 4)) if words[k] in QUOTES), None)
+            if close is not None and all(words[k].isalpha() for k in range(j, close)):
+                end = close
+        if end < n and words[end].startswith("ال") and any(c.isdigit() for c in words[end]):
+            end += 1  # «منطقة جسر الـ27»
+        return end
+
+    for i, w in enumerate(words):
+        noun = _locality_noun(w)
+        if noun is None or (written and _not_noun(written[i])):
+            continue
+        j = i + 1
+        for k in range(_MAX_LIST if noun in _LOCAL_MANY else 1):
+            while j < n and words[j] in QUOTES:
+                j += 1
+            if k and not (j < n and words[j].startswith("و")):
+                break
+            if k and words[j] == "و":
+                j += 1
+                while j < n and words[j] in QUOTES:
+                    j += 1
+            end = name_at(j, noun in _WEAK, conj=k > 0)
+            if end is None:
+                break
+            m = mention_at.get(j)
+            if noun in _PARKS and (words[j] in _TITLES or (m is not None and m.type == "PER")):
+                break  # «متنزه الملك عبدالعزيز»: named after a person
+            spans[(j, end)] = noun not in _WEAK
+            j = end
+    for span in _list_items(words, cities, mention_at):
+        spans.setdefault(span, False)
+    out: list[PlaceMention] = []
+    for (a, b), strong in sorted(spans.items()):
+        if any(k in taken for k in range(a, b)):
+            continue
+        bare = words[a][1:] if words[a].startswith("و") and len(words[a]) > 3 else words[a]
+        name = " ".join((bare, *words[a + 1 : b]))
+        # A common word after «حي» or «قرية» is a name («حي الجزيرة», «حي النخيل»); after
+        # «منطقة» it is a description or a region («منطقة الخليج»), and regions never are.
+        common = bare in lx.not_places or name in lx.not_places
+        if (
+            len(bare) < 3
+            or bare in _GENERIC
+            or bare in lx.never_places
+            or (common and not strong)
+            or bare in weak_regions()
+            or name in weak_regions()
+            or not bare.isalpha()
+        ):
+            continue
+        anchor = _nearest(cities, a)
+        if anchor is None:
+            continue
+        out.append(PlaceMention(a, b, tuple(name.split()), anchor.entry, local=True))
+        taken.update(range(a, b))
+    return out + _repeats(words, out, taken, lx)
+
+
+def _repeats(
+    words: Sequence[str], found: Sequence[PlaceMention], taken: set[int], lx: Lexicon
+) -> list[PlaceMention]:
+    """Other mentions of a one-word locality the article has introduced («متنزه السودة»,
+    then «بالسودة», «سوق السودة»): the same place. Only definite names of five letters or
+    more that are no ordinary word, since a bare word («رجال», "men") recurs as itself."""
+    names = {
+        p.key[0]: p
+        for p in found
+        if len(p.key) == 1
+        and p.key[0].startswith("ال")
+        and len(p.key[0]) >= 5
+        and p.key[0] not in lx.not_places
+        and p.key[0] not in weak_regions()
+    }
+    if not names:
+        return []
+    out = []
+    for i, w in enumerate(words):
+        if i in taken or not any(n in w for n in names):  # cheap test first
+            continue
+        hit = next((names[f] for f in readings(w) if f in names), None)
+        if hit is None:
+            continue
+        prefix = w[: len(w) - len(hit.key[0])]
+        if prefix in PREP_CLITICS or prev_word(words, i) in PREPS | _WHERE_NOUNS:
+            out.append(PlaceMention(i, i + 1, hit.key, hit.entry, local=True))
+    return out
+
+
+# Nouns for a kind of place, never a locality's name: «بلديات المنطقة» are the region's
+# municipalities, «رئيس بلدية المحافظة» the governorate's mayor.
+_GENERIC = frozenset(
+    {"المنطقه", "المحافظه", "المدينه", "القريه", "القري", "البلده", "الحي", "الاحياء",
+     "العاصمه", "المملكه", "الدوله", "الولايه", "الاقليم", "المركز", "الامانه", "البلديه",
+     "الوادي", "الجبل", "المخيم", "المخطط", "المدن", "المحافظات", "المناطق", "البلدات"}
+)  # fmt: skip
+
+
+# Words after which a locality's name stands for the place: «أعلى السودة», «أهالي القديح».
+# A repeat elsewhere may be the ordinary word the name is made of: «حي الإسكان» is a
+# district, «وزارة الإسكان» the housing ministry.
+_WHERE_NOUNS = frozenset(
+    {"اعلي", "اسفل", "قرب", "بالقرب", "شمال", "جنوب", "شرق", "غرب", "وسط", "اهالي", "سكان"}
+)
+
+
+def _list_items(
+    words: Sequence[str], cities: Sequence[PlaceMention], mention_at: dict[int, Mention]
+) -> list[tuple[int, int]]:
+    """Unresolved items of comma lists that name at least two of the article's cities. An
+    item after the first starts with «و» and is one or two words; it must look like a name:
+    definite («والمعلا»), closed by the next comma («وكريتر،»), or marked by the tagger.
+    That keeps «..، وقال» out."""
+    n = len(words)
+    at = {p.start: p for p in cities}
+    seen: set[int] = set()
+    out: list[tuple[int, int]] = []
+    for p in cities:
+        if p.start in seen:
+            continue
+        items = [(p.start, p.end, True)]
+        pos = p.end
+        while pos + 1 < n and words[pos] in SEPARATORS:
+            j = pos + 1
+            w = words[j]
+            if not (w.startswith("و") and len(w) > 2 and w.isalpha()):
+                break
+            if j in at:
+                seen.add(j)
+                items.append((j, at[j].end, True))
+                pos = at[j].end
+                continue
+            two = j + 2 < n and words[j + 1].isalpha() and words[j + 2] in SEPARATORS
+            end = j + 2 if two else j + 1
+            closed = end < n and words[end] in SEPARATORS | {".", "؛"}
+            if not (w.startswith("وال") or closed or j in mention_at):
+                break
+            items.append((j, end, False))
+            pos = end
+        known = sum(1 for *_, ok in items if ok)
+        if known >= 2 and 3 * known >= len(items):
+            out += [(a, b) for a, b, ok in items if not ok]
+    return out
+
+
+# Every written form of a locality noun with a conjunction or preposition before it
+# («ومنطقتي», «بحي»), but not with the article: «المنطقة الغربية» describes a region.
+_NOUN_OF = {
+    p + noun: noun
+    for noun in _LOCAL_ONE | _LOCAL_MANY
+    for p in ("", "و", "ب", "ف", "ل", "وب", "فب", "ول")
+}
+
+
+def _locality_noun(word: str) -> str | None:
+    return _NOUN_OF.get(word)
+
+
+def _not_noun(written: str) -> bool:
+    """Whether the word as written, after at most two proclitic letters, is a form that only
+    normalisation made a locality noun («لإحياء»)."""
+    w = bare_written(written)
+    return any(w[k:] in _NOT_NOUN for k in range(3))
+
+
+def _nearest(cities: Sequence[PlaceMention], at: int) -> PlaceMention | None:
+    """The city named nearest to token ``at``, else the nearest area (a governorate): an
+    area's centre is farther from its villages than its town's."""
+    near = [p for p in cities if abs(p.start - at) <= _ANCHOR_TOKENS]
+    if not near:
+        return None
+    return min(near, key=lambda p: (p.entry.kind != "city", abs(p.start - at), p.start > at))

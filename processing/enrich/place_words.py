@@ -1,0 +1,45 @@
+"""Word lists and small readings that place resolution (places.py) and locality finding
+(localities.py) share. Words are normalised, as the tokens they are compared with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+from processing.enrich.gazetteer import regions
+from processing.enrich.phrases import key_of
+from processing.normalize import normalize
+
+# Prepositions after which a name is a noun, not an adjective: «إلى السعودية».
+PREPS = frozenset(
+    {"في", "الي", "من", "عن", "علي", "مع", "بين", "نحو", "حول", "داخل", "خارج", "عبر",
+     "لدي", "تجاه", "ضد", "حتي", "وفي", "ومن", "والي", "وعلي", "وعن", "ومع", "وبين"}
+)  # fmt: skip
+# Proclitics that are prepositions: «بالسعودية», «للشرقية», «وبسورية».
+PREP_CLITICS = ("ب", "ل", "وب", "ول", "فب", "فل")
+QUOTES = frozenset("\"«»'“”")
+SEPARATORS = frozenset({"،", ","})
+
+
+@cache
+def weak_regions() -> frozenset[str]:
+    """Region names that are also ordinary words (regions.yaml `weak`), as normalised text."""
+    return frozenset(
+        " ".join(k) for r in regions() for w in r.get("weak") or () if (k := _norm_key(w))
+    )
+
+
+def _norm_key(phrase: str) -> tuple[str, ...]:
+    return key_of(normalize(phrase))
+
+
+def bare_written(written: str) -> str:
+    """A token as written, without its vowel marks and tatweel (hamzas and «ة» kept)."""
+    return "".join(c for c in written if not "\u064b" <= c <= "\u0652" and c != "\u0640")
+
+
+def prev_word(words: Sequence[str], a: int) -> str | None:
+    """The word before token a, or None at the start or after punctuation."""
+    if a == 0 or not words[a - 1].isalpha():
+        return None
+    return words[a - 1]
