@@ -298,7 +298,7 @@ def candidates_in(
 
 # Nouns for a first-level division: what follows is a state's or province's name, however
 # the writer spelt it («بولاية مسيسبي», «ولاية أركنسو»).
-_STATE_NOUNS = frozenset({"ولايه", "مقاطعه", "اقليم"})
+_DIVISION_NOUNS = frozenset({"ولايه", "مقاطعه", "اقليم"})
 
 
 @cache
@@ -328,7 +328,7 @@ def _misspelt_states(
             h.list != "loctrigger"
             or j >= len(words)
             or j in taken
-            or not any(f in _STATE_NOUNS for f in readings(words[h.start]))
+            or not any(f in _DIVISION_NOUNS for f in readings(words[h.start]))
         ):
             continue
         w = words[j]
