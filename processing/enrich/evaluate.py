@@ -153,6 +153,10 @@ TEST9_PLACES = GOLD_PLACES.with_name("places_test9.json")
 # Labelled blind (2015-07-22, articles no developer read, other than test2/4/6/8's) after
 # the fixes test9's errors prompted; scored once.
 TEST10_PLACES = GOLD_PLACES.with_name("places_test10.json")
+# Labelled blind after the fixes test10's errors prompted (2015-07-21, other than test3/5/7/9's;
+# 2015-07-22, other than test2/4/6/8/10's); scored once, together.
+TEST11_PLACES = GOLD_PLACES.with_name("places_test11.json")
+TEST12_PLACES = GOLD_PLACES.with_name("places_test12.json")
 # The sets beside the development set, in the order they were labelled.
 OTHER_PLACE_SETS = (
     ("heldout", HELDOUT_PLACES),
@@ -166,6 +170,8 @@ OTHER_PLACE_SETS = (
     ("test8", TEST8_PLACES),
     ("test9", TEST9_PLACES),
     ("test10", TEST10_PLACES),
+    ("test11", TEST11_PLACES),
+    ("test12", TEST12_PLACES),
 )
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 MAX_KM = 161.0  # 100 miles, the usual toponym-resolution tolerance

@@ -61,6 +61,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert res["test6"]["gold_mentions"] == 139 and res["test7"]["gold_mentions"] == 201
     assert res["test8"]["gold_mentions"] == 146 and res["test9"]["gold_mentions"] == 193
     assert res["test10"]["gold_mentions"] == 128
+    assert res["test11"]["gold_mentions"] == 130 and res["test12"]["gold_mentions"] == 116
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -74,4 +75,6 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test8",
         "test9",
         "test10",
+        "test11",
+        "test12",
     ]
