@@ -131,8 +131,9 @@ def candidates_in(
             _quoted(words, h.start, h.end)
             and " ".join(words[h.start : h.end]) in lx.newspapers
             and h.start not in after_trigger
+            and not (h.start > 1 and words[h.start - 2] in _CITY_NOUNS)
         ):
-            continue  # «تلقت "الرياض" نسخة»: the paper
+            continue  # «تلقت "الرياض" نسخة»: the paper (not «العاصمة "الرياض"»)
         if h.end - h.start == 1 and prev_word(words, h.start) in _KUNYA:
             continue  # «فندق أبو نيس», «أبو مالك»: part of a name, not Nice or Malaga
         club = (h.form or words[h.start], *words[h.start + 1 : h.end])

@@ -236,3 +236,36 @@ def test_and_jeddah_written_with_ta_marbuta(tagger: str) -> None:
     got = [(an.tokens[p.start].text, p.entry.geonameid) for p in an.places]
     # The rules tagger reads «عبدالعزيز وجدة مذكرتي» as a person's name, which no place is in.
     assert got == ([("وجدة", _JEDDAH)] if tagger == "crf" else []), got
+
+
+def test_ordinary_words_of_test11_and_test12(tagger: str) -> None:
+    ps = _places(
+        "",
+        "وقعوا صيدا سهلا للجماعات، وقتل عدد من حماة الوطن، وخضع اللاعب لعملية في الرباط "
+        "الصليبي، وبين فينة وأخرى يظهر إمام جديد، وهذا ليس عملا كماليا.",
+    )
+    assert not ps, ps
+
+
+def test_the_capital_in_quotes_is_the_city_and_the_middle_east_paper_is_a_paper(
+    tagger: str,
+) -> None:
+    an = analyse(
+        "",
+        'أسعدت الأمانة زوار العاصمة "الرياض"، وكشفت وثيقة حصلت عليها «الشرق الأوسط» أن '
+        "السياحة تراجعت.",
+    )
+    got = [an.tokens[p.start].text for p in an.places]
+    assert got == ["الرياض"], got
+
+
+def test_the_alps_the_caribbean_dhahran_and_dakar(tagger: str) -> None:
+    ps = _places(
+        "",
+        "صعد اللاعبون جبال الألب، وتأهل منتخب من اتحاد أمريكا الشمالية والوسطى والكاريبي، "
+        "ودعت اللجنة الطلبة إلى معهد القوات الجوية بالظهران، ومثل أمام محكمة في العاصمة "
+        "السنغالية دكار.",
+    )
+    names = {p.name: p for p in ps.values()}
+    assert names["جبال الألب"].lat > 44 and "الكاريبي" in names
+    assert names["الظهران"].geonameid == 107797 and names["دكار"].country == "SN"
