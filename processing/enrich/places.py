@@ -96,6 +96,7 @@ def candidates_in(
     for m in mentions:
         for k in range(m.start, m.end):
             owner[k] = m.type
+    per_spans = [(m.start, m.end) for m in mentions if m.type == "PER"]
     # Events and titles («مهرجان قرطاج», «ماستر شيف القطيف») are names like organisations':
     # a place inside one still tells where it is.
     org_starts = {m.start for m in mentions if m.type in ("ORG", "MISC")}
@@ -204,7 +205,11 @@ def candidates_in(
             continue
         if (
             name in lx.never_places
-            or "PER" in span_owner
+            or (
+                "PER" in span_owner
+                and not _person_runs_on(per_spans, h, name, lx)
+                and not _place_after_prep(gz, words, h, key, lx)
+            )
             or (
                 span_owner & {"ORG", "MISC"}
                 and (
@@ -663,6 +668,34 @@ _DATELINE_TOKENS = 8  # how far into the body a dateline may end
 # صنعاء»). A place named so is one two-word name of the gazetteer («أبو ظبي»), matched as a
 # whole. «ابن» stays out: «ابن الباحة» is a native of Al Bahah.
 _KUNYA = frozenset({"ابو", "وابو", "ابي", "وابي", "ابا", "بن", "بنت"})
+
+
+def _place_after_prep(
+    gz: Gazetteer, words: Sequence[str], h: Hit, key: tuple[str, ...], lx: Lexicon
+) -> bool:
+    """A well-known place after a preposition is a place whatever the tagger says: «إلى
+    كوباني», «مستشفى الملك خالد بحائل» (the person's span ran on over the town). Not after
+    «علي», which is also the name Ali («اللواء علي الأحمدي»), and with an attached «ب» or
+    «ل» only for a town of the Arab world: «سكوت باكولا», «شريف باهر», «لسالم» are people."""
+    if (h.list not in _STRONG and key not in lx.well_known) or " ".join(key) in lx.not_places:
+        return False
+    if prev_word(words, h.start) in PREPS - {"علي", "وعلي"}:
+        return True
+    return _prefix(words[h.start], h) in PREP_CLITICS and all(
+        gz.entries[g].country in _ARAB for g in _ids(gz, lx, key)
+    )
+
+
+def _person_runs_on(per_spans: Sequence[tuple[int, int]], h: Hit, name: str, lx: Lexicon) -> bool:
+    """A listed name of two words or more whose person spans start inside it and run past
+    its end: the tagger cut the name and read its last word with the next as a person
+    («محايل عسير شهيدها»: «عسير شهيدها»). The list is right about the name."""
+    overlapping = [(a, b) for a, b in per_spans if a < h.end and h.start < b]
+    return (
+        h.end - h.start > 1
+        and name not in lx.not_places
+        and all(h.start < a and b > h.end for a, b in overlapping)
+    )
 
 
 def _after_prep(words: Sequence[str], h: Hit) -> bool:

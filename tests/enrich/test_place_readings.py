@@ -269,3 +269,20 @@ def test_the_alps_the_caribbean_dhahran_and_dakar(tagger: str) -> None:
     names = {p.name: p for p in ps.values()}
     assert names["جبال الألب"].lat > 44 and "الكاريبي" in names
     assert names["الظهران"].geonameid == 107797 and names["دكار"].country == "SN"
+
+
+def test_a_well_known_place_after_a_preposition_beats_the_taggers_person(tagger: str) -> None:
+    an = analyse(
+        "",
+        "نقل المصاب إلى مستشفى الملك خالد بحائل، ووصل الوفد إلى كوباني أمس، وقال اللواء علي "
+        "الأحمدي إن الوضع هادئ، وشارك سكوت باكولا في الفيلم.",
+    )
+    got = {an.tokens[p.start].text: p.entry.country for p in an.places}
+    assert got.get("بحائل") == "SA" and got.get("كوباني") == "SY", got
+    if tagger == "crf":  # people the trained tagger knows; the rules know no persons here
+        assert "الأحمدي" not in got and "باكولا" not in got, got
+
+
+def test_a_place_name_the_tagger_cut_stays_whole(tagger: str) -> None:
+    ps = _places("", "شيعت محايل عسير شهيدها أمس، وحضر الجنازة أمير منطقة عسير.")
+    assert "محايل عسير" in ps, ps
