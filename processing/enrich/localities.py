@@ -15,14 +15,11 @@ from processing.enrich.place_words import (
     PREPS,
     QUOTES,
     SEPARATORS,
+    SHORT_NAMES,
     bare_written,
     prev_word,
     weak_regions,
 )
-
-# A city's full name, and the short one that refers back to it in the same article: «المدينة
-# المنورة», then «سكان المدينة», «مستشفيات المدينة» (normalised keys).
-_SHORT_NAMES = {("المدينه", "المنوره"): "المدينه", ("المدينه", "النبويه"): "المدينه"}
 
 
 def short_names(
@@ -31,7 +28,7 @@ def short_names(
     """«المدينة» alone is "the city"; in an article that names «المدينة المنورة», it is
     Medina (the article's city), as a reader takes it, unless an adjective follows it
     («المدينة الصناعية»)."""
-    full = {_SHORT_NAMES[p.key]: p for p in found if p.key in _SHORT_NAMES}
+    full = {SHORT_NAMES[p.key]: p for p in found if p.key in SHORT_NAMES}
     if not full:
         return []
     taken = {k for p in (*found, *local) for k in range(p.start, p.end)}

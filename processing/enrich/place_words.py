@@ -19,6 +19,10 @@ PREPS = frozenset(
 PREP_CLITICS = ("ب", "ل", "وب", "ول", "فب", "فل")
 QUOTES = frozenset("\"«»'“”")
 SEPARATORS = frozenset({"،", ","})
+# A city's full name, and the short one that is also an ordinary word: «المدينة المنورة» and
+# «المدينة» ("the city"). The short one is the city only in an article about its country
+# (places.py) or after the full name (localities.py).
+SHORT_NAMES = {("المدينه", "المنوره"): "المدينه", ("المدينه", "النبويه"): "المدينه"}
 
 
 @cache

@@ -35,6 +35,7 @@ from processing.enrich.place_words import (
     PREPS,
     QUOTES,
     SEPARATORS,
+    SHORT_NAMES,
     bare_written,
     prev_word,
     weak_regions,
@@ -42,6 +43,8 @@ from processing.enrich.place_words import (
 from processing.normalize import match_forms, normalize
 
 __all__ = ["PlaceMention", "candidates_in", "haversine", "km", "resolve"]
+
+_SHORT_WORDS = frozenset(SHORT_NAMES.values())
 
 _COUNTRY_BONUS = 3.0  # the country is named («لبنان») or its adjective used («اللبنانية»)
 _CITY_COUNTRY_BONUS = 1.5  # only a place in that country is named
@@ -803,7 +806,11 @@ def resolve(
             # (`well_known`: «بتوقيت غرينتش» in a story about Shanghai) stays too.
             foreign.append((a, b))
             continue
-        if key == ("المدينه",) and (dominant is None or dominant[0] != best.country):
+        if (
+            len(key) == 1
+            and key[0] in _SHORT_WORDS
+            and (dominant is None or dominant[0] != best.country)
+        ):
             # «في جنوب غربي المدينة» in a story about Maiduguri: "the city". Medina is
             # «المدينة» alone only in a story about Saudi Arabia.
             continue
