@@ -57,6 +57,11 @@ _LOCAL_MANY = frozenset(
 )
 
 
+# Duals name two places («قريتي نبل والزهراء»); with one word after them they are the noun
+# with "my" («قريتي الوديعة»: my gentle village).
+_DUALS = frozenset({"منطقتي", "قريتي", "بلدتي", "حيي"})
+
+
 # Parks are named after places («متنزه السودة») and after people («متنزه الملك عبدالعزيز»):
 # only the first kind names a locality.
 _PARKS = frozenset({"متنزه", "منتزه"})
@@ -146,6 +151,7 @@ def localities(
         if noun is None or (written and _not_noun(written[i])):
             continue
         j = i + 1
+        items: list[tuple[int, int]] = []
         for k in range(_MAX_LIST if noun in _LOCAL_MANY else 1):
             while j < n and words[j] in QUOTES:
                 j += 1
@@ -161,8 +167,12 @@ def localities(
             m = mention_at.get(j)
             if noun in _PARKS and (words[j] in _TITLES or (m is not None and m.type == "PER")):
                 break  # «متنزه الملك عبدالعزيز»: named after a person
-            spans[(j, end)] = noun not in _WEAK
+            items.append((j, end))
             j = end
+        if noun in _DUALS and len(items) == 1 and not _second_item(words, *items[0]):
+            continue  # «في قريتي الصغيرة النائية»: "my village" and adjectives
+        for span in items:
+            spans[span] = noun not in _WEAK
     for span in _list_items(words, cities, mention_at):
         spans.setdefault(span, False)
     out: list[PlaceMention] = []
@@ -190,6 +200,18 @@ def localities(
         out.append(PlaceMention(a, b, tuple(name.split()), anchor.entry, local=True))
         taken.update(range(a, b))
     return out + _repeats(words, out, taken, lx)
+
+
+def _second_item(words: Sequence[str], a: int, b: int) -> bool:
+    """A dual's one name found is still one of two: a quoted pair in one span («بقريتي
+    "الخلف والخليف"»), a quoted name, or an «و» word soon after it («منطقتي الفيوش وصبر»,
+    «منطقتي الطاش الأول والطاش الثاني»), the second name not one we can read as a name."""
+    if any(w.startswith("و") for w in words[a + 1 : b]) or (a > 0 and words[a - 1] in QUOTES):
+        return True
+    nxt = words[b : b + 2]
+    return (bool(nxt) and nxt[0].startswith("و") and len(nxt[0]) > 2) or (
+        len(nxt) == 2 and nxt[1].startswith("وال")  # an adjective between: «الطاش الأول»
+    )
 
 
 def _repeats(

@@ -246,8 +246,11 @@ def candidates_in(
             )
         w = words[h.start]
         bare_w = w[1:] if w[:1] in ("و", "ف") and len(w) > 3 else w
-        if not evidence and bare_w.startswith("ك") and key[0] == bare_w[1:]:
-            continue  # «كسرت», «وكسرت» are verbs far more often than «ك» + «سرت»
+        if bare_w.startswith("ك") and key[0] == bare_w[1:]:
+            if not evidence:
+                continue  # «كسرت», «وكسرت» are verbs far more often than «ك» + «سرت»
+            if _bare_alef_after_kaf(key, written[h.start] if written else ""):
+                continue  # «عقد كاسيا»: the goalkeeper Casilla, not «كآسيا» ("like Asia")
         if w.startswith("لل") and key[0] == w[1:] and not _well_known(gz, key):
             # «للحج» is «ل» + «الحج» (for the Hajj) before it is «ل» + «لحج» (Lahij): a small
             # place read that way needs its country in the article, whatever the tagger says.
@@ -436,7 +439,31 @@ def _word_clubs(
                 k -= 1  # «النصر، والعين»
             if k >= 0 and (k + 1 in club_ends or any(f in sp.clubs for f in readings(words[k]))):
                 out[(h.start, h.end)] = (key, gid)  # «الهلال والعين»
+        elif not prefix and _comma_club_list(words, h, club_ends, sp.clubs):
+            out[(h.start, h.end)] = (key, gid)  # «التعاون، هجر، النهضة»
     return out
+
+
+def _bare_alef_after_kaf(key: tuple[str, ...], written: str) -> bool:
+    """«ك» + a name that starts with a hamza-carrying alef, written with a bare one: «كآسيا»,
+    «كإيران» keep the hamza; «كاسيا» is a foreign name that starts with «كا»."""
+    w = bare_written(written)
+    w = w[1:] if w[:1] in ("و", "ف") and w[1:2] == "ك" else w
+    return key[0][:1] == "ا" and not key[0].startswith("ال") and w[:2] == "كا"
+
+
+def _comma_club_list(
+    words: Sequence[str], h: Hit, club_ends: set[int], clubs: frozenset[str]
+) -> bool:
+    """A comma stands between the name and a club on either side."""
+
+    def club_at(k: int) -> bool:
+        return 0 <= k < len(words) and any(f in clubs for f in readings(words[k]))
+
+    k = h.start - 1
+    if k > 0 and words[k] in SEPARATORS and (k in club_ends or club_at(k - 1)):
+        return True
+    return h.end + 1 < len(words) and words[h.end] in SEPARATORS and club_at(h.end + 1)
 
 
 _PLACE_LISTS = frozenset({"country", "continent", "bigcity", "city"})
@@ -774,7 +801,13 @@ def resolve(
     foreign: list[tuple[int, int]] = []
     demonyms = {h.start for h in hits if h.list == "demonym"}
     after_trigger = {h.end for h in hits if h.list == "loctrigger"}
+    districts = _district_names(words, spans, cands, countries, via_city, anchors, own)
     for (a, b, key, club), cs in zip(spans, cands, strict=True):
+        if _without_article(key) in districts:
+            # «حي المحمدية بمحافظة جدة»: a district of the article's city, not Mohammedia,
+            # Morocco; and so are the name's other mentions («سكان المحمدية»).
+            foreign.append((a, b))
+            continue
         if _after_city_noun(words, a, demonyms) and any(c.kind == "country" for c in cs):
             # «مطار تونس», «العاصمة التونسية تونس»: the capital, not the country.
             cs = [c for c in cs if c.kind == "city"] or cs
@@ -827,6 +860,38 @@ def resolve(
         out.append(PlaceMention(a, b, key, best, club=bool(club or _club_ids(lx, key))))
     local = localities(words, hits, mentions, out, foreign, written)
     return sorted(out + local + short_names(words, out, local), key=_start)
+
+
+def _district_names(
+    words: Sequence[str],
+    spans: Sequence[tuple[int, int, tuple[str, ...], int]],
+    cands: Sequence[list[GeoEntry]],
+    countries: Counter[str],
+    via_city: Counter[str],
+    anchors: Sequence[GeoEntry],
+    own: Counter[tuple[str, tuple[str, ...]]],
+) -> set[tuple[str, ...]]:
+    """Names that «حي» introduces and that the gazetteer knows only as a city of a country
+    the article says nothing else of, while it names places of another: districts of a city
+    the article names. The name's other mentions in the article are that district too."""
+    context = countries + via_city
+    out: set[tuple[str, ...]] = set()
+    for (a, _b, key, club), cs in zip(spans, cands, strict=True):
+        if club or a == 0 or "حي" not in readings(words[a - 1]):
+            continue
+        best = max(cs, key=lambda c: _score(c, cs, countries, via_city, anchors))
+        if (
+            best.kind == "city"
+            and context.get(best.country, 0) == own.get((best.country, key), 0)
+            and any(n for iso, n in context.items() if iso != best.country)
+        ):
+            out.add(_without_article(key))
+    return out
+
+
+def _without_article(key: tuple[str, ...]) -> tuple[str, ...]:
+    """«المحمدية» and «محمدية» (in «محمدية جدة», a construct) are one name."""
+    return (key[0][2:], *key[1:]) if key[0].startswith("ال") and len(key[0]) > 4 else key
 
 
 def _vocalised(lx: Lexicon, written: str, cs: list[GeoEntry]) -> list[GeoEntry]:

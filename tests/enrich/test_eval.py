@@ -62,6 +62,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert res["test8"]["gold_mentions"] == 146 and res["test9"]["gold_mentions"] == 193
     assert res["test10"]["gold_mentions"] == 128
     assert res["test11"]["gold_mentions"] == 130 and res["test12"]["gold_mentions"] == 116
+    assert res["test13"]["gold_mentions"] == 125 and res["test14"]["gold_mentions"] == 110
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -77,4 +78,6 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test10",
         "test11",
         "test12",
+        "test13",
+        "test14",
     ]
