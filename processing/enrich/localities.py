@@ -41,8 +41,14 @@ def short_names(
             continue  # «المدينة الصناعية», «المدينة الجامعية»: another city, described
         if i > 0 and words[i - 1] in QUOTES:
             continue  # «وأضاف الأهالي «للمدينة»»: the newspaper
+        if any(f in _COUNTRYSIDE for w in words[max(0, i - 4) : i] for f in readings(w)):
+            continue  # «نزل من القرية إلى المدينة»: the town against the village
         out.append(PlaceMention(i, i + 1, (short,), full[short].entry))
     return out
+
+
+# "The village", "the countryside": «المدينة» soon after one is "the town", set against it.
+_COUNTRYSIDE = frozenset({"القريه", "الريف", "الباديه"})
 
 
 # Nouns that introduce a locality inside a city or a region («حي النشوة», «منطقتي أبوشيبة

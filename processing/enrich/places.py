@@ -221,6 +221,13 @@ def candidates_in(
                         and not _whole_name(words, h, org_spans)
                         and not (h.end < len(words) and words[h.end] in _CLUB_SUFFIXES)
                         and not (
+                            # «لفندق بلاس فيجاس»: an organisation's name starts with no «ب»
+                            # or «ل»; the tagger ran a name on after a preposition.
+                            _prefix(words[h.start], h) in PREP_CLITICS
+                            and _well_known(gz, key)
+                            and not (h.start and words[h.start - 1] in QUOTES)  # a song
+                        )
+                        and not (
                             h.start in misc_starts
                             and ((h.start, h.end) not in named_spans or _after_prep(words, h))
                             and _well_known(gz, key)

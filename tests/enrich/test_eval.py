@@ -63,6 +63,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert res["test10"]["gold_mentions"] == 128
     assert res["test11"]["gold_mentions"] == 130 and res["test12"]["gold_mentions"] == 116
     assert res["test13"]["gold_mentions"] == 125 and res["test14"]["gold_mentions"] == 110
+    assert res["test15"]["gold_mentions"] == 154 and res["test16"]["gold_mentions"] == 94
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -80,4 +81,6 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test12",
         "test13",
         "test14",
+        "test15",
+        "test16",
     ]
