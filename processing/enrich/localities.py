@@ -193,6 +193,9 @@ def localities(
         if (
             len(bare) < 3
             or bare in _GENERIC
+            or any(  # «بكورنيش الخفجي»
+                words[a].startswith(c) and words[a][len(c) :] in _GENERIC for c in _CLITICS
+            )
             or bare in lx.never_places
             or (common and not strong)
             or bare in weak_regions()
@@ -255,8 +258,15 @@ def _repeats(
 _GENERIC = frozenset(
     {"المنطقه", "المحافظه", "المدينه", "القريه", "القري", "البلده", "الحي", "الاحياء",
      "العاصمه", "المملكه", "الدوله", "الولايه", "الاقليم", "المركز", "الامانه", "البلديه",
-     "الوادي", "الجبل", "المخيم", "المخطط", "المدن", "المحافظات", "المناطق", "البلدات"}
+     "الوادي", "الجبل", "المخيم", "المخطط", "المدن", "المحافظات", "المناطق", "البلدات",
+     # shore words before a city's name («وكورنيش الخبر»), which GeoNames gives to villages
+     # abroad; not «الشاطئ», «الكورنيش», «الساحل»: districts, a camp, a region are so named
+     "كورنيش", "شاطئ", "شواطئ", "ساحل"}
 )  # fmt: skip
+
+
+# Proclitics before a generic word, the article kept («بكورنيش», not «الكورنيش» → «كورنيش»).
+_CLITICS = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل")
 
 
 # Words after which a locality's name stands for the place: «أعلى السودة», «أهالي القديح».

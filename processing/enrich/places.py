@@ -267,6 +267,8 @@ def candidates_in(
             out[(h.start, h.end)] = key
         elif name not in lx.not_places and _placelike(words, h, place_starts):
             weak.append((h.start, h.end, key))
+        elif name in lx.home_words and (_after_prep(words, h) or h.start in place_ends):
+            weak.append((h.start, h.end, key))  # «بالليث» in a story of Makkah's towns
     # A village name counts when the article is about that village's country
     # («والعزيزية» in a story full of Libyan places).
     countries = Counter(

@@ -64,6 +64,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert res["test11"]["gold_mentions"] == 130 and res["test12"]["gold_mentions"] == 116
     assert res["test13"]["gold_mentions"] == 125 and res["test14"]["gold_mentions"] == 110
     assert res["test15"]["gold_mentions"] == 154 and res["test16"]["gold_mentions"] == 94
+    assert res["test17"]["gold_mentions"] == 126 and res["test18"]["gold_mentions"] == 114
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -83,4 +84,6 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test14",
         "test15",
         "test16",
+        "test17",
+        "test18",
     ]
