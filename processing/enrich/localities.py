@@ -261,7 +261,9 @@ _GENERIC = frozenset(
      "الوادي", "الجبل", "المخيم", "المخطط", "المدن", "المحافظات", "المناطق", "البلدات",
      # shore words before a city's name («وكورنيش الخبر»), which GeoNames gives to villages
      # abroad; not «الشاطئ», «الكورنيش», «الساحل»: districts, a camp, a region are so named
-     "كورنيش", "شاطئ", "شواطئ", "ساحل"}
+     "كورنيش", "شاطئ", "شواطئ", "ساحل",
+     # directions and a festival («بلدية الجنوب», «قرية المهرجان»): no names
+     "الجنوب", "الشمال", "الشرق", "الغرب", "الوسط", "المهرجان"}
 )  # fmt: skip
 
 

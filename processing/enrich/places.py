@@ -846,6 +846,8 @@ def resolve(
             # article's only evidence (its country dominates through it alone) stays:
             # «الباحة» three times in a story about Al Bahah. A town known by itself
             # (`well_known`: «بتوقيت غرينتش» in a story about Shanghai) stays too.
+            if len(key) == 1 and dominant[0] not in _ARAB:
+                continue  # «إد وودوارد» in a story of Paris: a name, not Woodward, Oklahoma
             foreign.append((a, b))
             continue
         if (

@@ -65,6 +65,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert res["test13"]["gold_mentions"] == 125 and res["test14"]["gold_mentions"] == 110
     assert res["test15"]["gold_mentions"] == 154 and res["test16"]["gold_mentions"] == 94
     assert res["test17"]["gold_mentions"] == 126 and res["test18"]["gold_mentions"] == 114
+    assert res["test19"]["gold_mentions"] == 102 and res["test20"]["gold_mentions"] == 192
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -86,4 +87,6 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test16",
         "test17",
         "test18",
+        "test19",
+        "test20",
     ]

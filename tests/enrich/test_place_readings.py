@@ -447,3 +447,41 @@ def test_places_of_test17_and_test18(tagger: str) -> None:
     )
     assert ps["بيريوس"].geonameid == 255274
     assert ps["بيفرلي هيلز"].geonameid == 5328041
+
+
+# test19's and test20's classes
+
+
+def test_ordinary_words_of_test19_and_test20(tagger: str) -> None:
+    ps = _places(
+        "",
+        "والعزاء موصول لأبناء الفقيد في الرياض، وكان المدرب ينوي إرسالي إلى الفريق الرديف، "
+        "وهنأ الجميع باليمن والخيرات، وقدمت الشركة مسحوقا من بولي كلوريد الفينيل.",
+    )
+    assert set(ps) == {"الرياض"}, ps
+
+
+def test_a_direction_or_a_festival_after_a_locality_noun_is_no_locality(tagger: str) -> None:
+    an = analyse(
+        "",
+        "أتلفت بلدية الجنوب الفرعية في جدة خمسة أطنان من الحلويات، وتقدم قرية المهرجان "
+        "للتسوق بالطائف برامج للعائلات.",
+    )
+    got = [an.tokens[p.start].text for p in an.places]
+    assert "الجنوب" not in got and "المهرجان" not in got, got
+
+
+def test_fenerbahce_is_istanbul(tagger: str) -> None:
+    ps = _places("", "أعلن فان بيرسي انتقاله من يونايتد إلى فنربغشه التركي لثلاثة مواسم.")
+    assert ps["فنربغشه"].country == "TR", ps
+
+
+def test_a_one_word_foreign_name_in_a_story_abroad_is_no_district(tagger: str) -> None:
+    an = analyse(
+        "باريس سان جيرمان يغلق صفقة دي ماريا",
+        "أكدت تقارير فرنسية أن باريس سان جيرمان اتفق مع مانشستر يونايتد، وأن الرئيس التنفيذي "
+        "للشياطين الحمر إد وودوارد عقد محادثات مع إدارة النادي الباريسي في باريس، ووقع "
+        "اللاعب عقده في باريس أمس.",
+    )
+    got = [an.tokens[p.start].text for p in an.places]
+    assert "وودوارد" not in got, got

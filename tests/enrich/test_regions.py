@@ -3,6 +3,7 @@ gazetteer with synthetic ids, found like countries, resolved with a plausible po
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -13,6 +14,8 @@ from processing.enrich.gazetteer import REGION_KINDS, gazetteer, region_id, regi
 from processing.enrich.lexicon.lists import lexicon
 from processing.normalize import normalize
 from rasid.records import Place
+
+LEXICON = Path(__file__).resolve().parents[2] / "processing" / "enrich" / "lexicon"
 
 
 def _places(body: str) -> dict[str, Place]:
@@ -221,3 +224,20 @@ def test_turabah_by_its_neighbours(tagger: str) -> None:
     assert near_khurmah.geonameid == 101322
     near_hail = _places("اعتدى مواطن على طبيب في مدينة تربة، وأكدت صحة حائل ذلك")["تربة"]
     assert near_hail.geonameid == 393275
+
+
+def test_a_duplicate_key_in_a_word_list_is_an_error_with_both_lines() -> None:
+    from processing.enrich.lexicon import _no_duplicate_keys
+
+    text = "aliases:\n  109223: [المدينة المنورة]\n  105343: [جدة]\n  109223: [عيد طيبة]\n"
+    want = r"places.yaml:4: duplicate key '109223' \(first at line 2\)"
+    with pytest.raises(ValueError, match=want):
+        _no_duplicate_keys("places.yaml", text)
+    _no_duplicate_keys("places.yaml", "a: {x: 1}\nb: {x: 2}\n")  # equal keys in two maps
+
+
+def test_the_shipped_word_lists_have_no_duplicate_keys() -> None:
+    from processing.enrich.lexicon import _no_duplicate_keys
+
+    for name in ("places.yaml", "clubs.yaml", "regions.yaml", "titles.yaml"):
+        _no_duplicate_keys(name, (LEXICON / name).read_text(encoding="utf-8"))
