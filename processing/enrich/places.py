@@ -112,12 +112,16 @@ def candidates_in(
     # A title that is a place's name alone is a film or a book («فيلادلفيا»), not a place.
     org_spans = {(m.start, m.end) for m in mentions if m.type == "ORG"}
     named_spans = {(m.start, m.end) for m in mentions}
-    after_trigger = {h.end for h in hits if h.list == "loctrigger"}
     # «منطقة كذا» names a place; «المنطقة» followed by a word is "the region" and a verb or a
-    # noun («سياح المنطقة كان الغرض»): a common word needs an indefinite trigger.
+    # noun («سياح المنطقة كان الغرض»): a common word needs an indefinite trigger. After one,
+    # an opening quote may stand before the name («محافظتي "الوجه"»); not after a definite
+    # one («بالمحافظة "الخضر لصور"» is an agency's credit).
     after_bare_trigger = {
-        h.end for h in hits if h.list == "loctrigger" and not _definite_reading(words[h.start], h)
+        _past_quote(words, h.end)
+        for h in hits
+        if h.list == "loctrigger" and not _definite_reading(words[h.start], h)
     }
+    after_trigger = {h.end for h in hits if h.list == "loctrigger"} | after_bare_trigger
     trigger_at = {h.start for h in hits if h.list == "loctrigger"}
     demonym_at = {h.start for h in hits if h.list == "demonym"}
     # Where names that may be places end and start (not common words: «منا», «سن»; weak
@@ -451,6 +455,10 @@ def _word_clubs(
         elif not prefix and _comma_club_list(words, h, club_ends, sp.clubs):
             out[(h.start, h.end)] = (key, gid)  # «التعاون، هجر، النهضة»
     return out
+
+
+def _past_quote(words: Sequence[str], i: int) -> int:
+    return i + 1 if i < len(words) and words[i] in QUOTES else i
 
 
 def _bare_alef_after_kaf(key: tuple[str, ...], written: str) -> bool:
@@ -868,6 +876,8 @@ def resolve(
             # «في مشهد وصفه»: an ordinary word the tagger called LOC, in an article that
             # says nothing else of Iran, is the word ("a scene"), not Mashhad.
             continue
+        if len(key) > 1 and key[0] == "محافظ":
+            a, key = a + 1, key[1:]  # «محافظ مرات»: found with the governor, named without
         out.append(PlaceMention(a, b, key, best, club=bool(club or _club_ids(lx, key))))
     local = localities(words, hits, mentions, out, foreign, written)
     return sorted(out + local + short_names(words, out, local), key=_start)

@@ -66,6 +66,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert res["test15"]["gold_mentions"] == 154 and res["test16"]["gold_mentions"] == 94
     assert res["test17"]["gold_mentions"] == 126 and res["test18"]["gold_mentions"] == 114
     assert res["test19"]["gold_mentions"] == 102 and res["test20"]["gold_mentions"] == 192
+    assert res["test21"]["gold_mentions"] == 207 and res["test22"]["gold_mentions"] == 254
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -89,4 +90,6 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test18",
         "test19",
         "test20",
+        "test21",
+        "test22",
     ]

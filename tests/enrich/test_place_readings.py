@@ -485,3 +485,38 @@ def test_a_one_word_foreign_name_in_a_story_abroad_is_no_district(tagger: str) -
     )
     got = [an.tokens[p.start].text for p in an.places]
     assert "وودوارد" not in got, got
+
+
+# test21's and test22's classes
+
+
+def test_a_saudi_towns_governor_and_a_quoted_name_after_a_trigger(tagger: str) -> None:
+    ps = _places(
+        "",
+        'ألقى محافظ مرات كلمة في الحفل بالرياض، وتستقبل محافظتي "الوجه" و"ضباء" زوارها '
+        "في منتصف شوال.",
+    )
+    assert ps["مرات"].geonameid == 104376, ps
+    assert ps["الوجه"].geonameid == 108773 and ps["ضباء"].country == "SA", ps
+    # not after a definite trigger: «بالمحافظة "الخضر لصور"» credits a news agency
+    ps = _places("", 'وقالت وزارة الصحة بالمحافظة "الخضر لصور" إن الجرحى نقلوا في عدن.')
+    assert "الخضر" not in ps, ps
+
+
+def test_places_of_test21_and_test22(tagger: str) -> None:
+    ps = _places(
+        "",
+        "أرسل الحوثيون تعزيزات الى جبهة عدن عبر محافظتي البيضاء وأبين، وتستمر معارك تحرير "
+        "قاعدة العند، وتحاصر الفصائل بلدتي الفوعة وكفريا في إدلب.",
+    )
+    assert ps["البيضاء"].country == "YE" and ps["قاعدة العند"].country == "YE", ps
+    assert ps["الفوعة"].country == "SY" and ps["كفريا"].country == "SY", ps
+
+
+def test_the_copa_a_comparative_and_a_date_are_no_places(tagger: str) -> None:
+    ps = _places(
+        "",
+        "تأهل الفريق إلى نهائي كأس كوبا ليبرتادوريس، وكان ساعداه أقصر كثيرا من جسمه، وتقدمت "
+        "الإدارة بالعرض في العاشر من رمضان الماضي.",
+    )
+    assert not ps, ps
