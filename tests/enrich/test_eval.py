@@ -67,6 +67,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert res["test17"]["gold_mentions"] == 126 and res["test18"]["gold_mentions"] == 114
     assert res["test19"]["gold_mentions"] == 102 and res["test20"]["gold_mentions"] == 192
     assert res["test21"]["gold_mentions"] == 207 and res["test22"]["gold_mentions"] == 254
+    assert res["test23"]["gold_mentions"] == 172 and res["test24"]["gold_mentions"] == 115
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -92,4 +93,6 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test20",
         "test21",
         "test22",
+        "test23",
+        "test24",
     ]
