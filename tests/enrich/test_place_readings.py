@@ -518,3 +518,17 @@ def test_the_copa_a_comparative_and_a_date_are_no_places(tagger: str) -> None:
         "الإدارة بالعرض في العاشر من رمضان الماضي.",
     )
     assert not ps, ps
+
+
+# test23's and test24's classes
+
+
+def test_places_of_test23_and_test24(tagger: str) -> None:
+    ps = _places(
+        "",
+        "وصل الوفد السعودي إلى إنشون للمشاركة في دورة الألعاب الآسيوية بعد دورة قوانزو في "
+        "الصين، واندلع حريق في مقاطعة سان برناردينو بولاية كاليفورنيا.",
+    )
+    assert ps["إنشون"].geonameid == 1843564 and ps["قوانزو"].geonameid == 1809858, ps
+    assert ps["سان برناردينو"].geonameid == 5391710, ps
+    assert not _places("", "نبيها زرقاء.. تتجه الأنظار مساء اليوم إلى درة الملاعب.")
