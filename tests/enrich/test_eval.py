@@ -68,7 +68,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert res["test19"]["gold_mentions"] == 102 and res["test20"]["gold_mentions"] == 192
     assert res["test21"]["gold_mentions"] == 207 and res["test22"]["gold_mentions"] == 254
     assert res["test23"]["gold_mentions"] == 172 and res["test24"]["gold_mentions"] == 115
-    assert res["test25"]["gold_mentions"] == 126
+    assert res["test25"]["gold_mentions"] == 126 and res["test26"]["gold_mentions"] == 137
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -97,4 +97,5 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test23",
         "test24",
         "test25",
+        "test26",
     ]
