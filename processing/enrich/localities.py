@@ -198,6 +198,7 @@ def localities(
             )
             or bare in lx.never_places
             or (common and not strong)
+            or (bare in _INSTITUTIONS and not strong)
             or bare in weak_regions()
             or name in weak_regions()
             or not bare.isalpha()
@@ -265,6 +266,12 @@ _GENERIC = frozenset(
      # directions and a festival («بلدية الجنوب», «قرية المهرجان»): no names
      "الجنوب", "الشمال", "الشرق", "الغرب", "الوسط", "المهرجان"}
 )  # fmt: skip
+
+# Institutions in a list of them («وجامعة الباحة، والجامعة الإسلامية، وجامعة طيبة»); after
+# a strong locality noun they are names («بلدية الجامعة»: Jeddah's al-Jami'ah district).
+_INSTITUTIONS = frozenset(
+    {"الجامعه", "جامعه", "الكليه", "كليه", "المستشفي", "مستشفي", "الوزاره", "وزاره"}
+)
 
 
 # Proclitics before a generic word, the article kept («بكورنيش», not «الكورنيش» → «كورنيش»).

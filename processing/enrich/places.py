@@ -142,6 +142,14 @@ def candidates_in(
             and not (h.start > 1 and words[h.start - 2] in _CITY_NOUNS)
         ):
             continue  # «تلقت "الرياض" نسخة»: the paper (not «العاصمة "الرياض"»)
+        if written and _TANWEEN & set(written[h.end - 1]):
+            continue  # «ملاكاً حارساً»: an indefinite noun ("an angel"), not Malacca
+        if (
+            " ".join(words[h.start : h.end]) in lx.newspapers
+            and (prev := prev_word(words, h.start)) is not None
+            and any(r in _PAPER_NOUNS for r in readings(prev))
+        ):
+            continue  # «وصحيفة الرياض»: the paper, named like its city
         if h.end - h.start == 1 and prev_word(words, h.start) in _KUNYA:
             continue  # «فندق أبو نيس», «أبو مالك»: part of a name, not Nice or Malaga
         club = (h.form or words[h.start], *words[h.start + 1 : h.end])
@@ -714,6 +722,9 @@ _DATELINE_TOKENS = 8  # how far into the body a dateline may end
 # Words that make the next one part of a person's or a thing's name («أبو نيس», «عمائر بن
 # صنعاء»). A place named so is one two-word name of the gazetteer («أبو ظبي»), matched as a
 # whole. «ابن» stays out: «ابن الباحة» is a native of Al Bahah.
+# Tanween marks a word indefinite; a place's name is definite («ملاكاً» is "an angel").
+_TANWEEN = frozenset("\u064b\u064c\u064d")
+_PAPER_NOUNS = frozenset({"صحيفه", "جريده", "الصحيفه", "الجريده"})
 _KUNYA = frozenset({"ابو", "وابو", "ابي", "وابي", "ابا", "بن", "بنت"})
 
 
