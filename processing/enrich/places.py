@@ -100,6 +100,8 @@ def candidates_in(
         for k in range(m.start, m.end):
             owner[k] = m.type
     per_spans = [(m.start, m.end) for m in mentions if m.type == "PER"]
+    per_starts = {m.start for m in mentions if m.type == "PER"}
+    titles_at = {h.start for h in hits if h.list == "title"}
     # Events and titles («مهرجان قرطاج», «ماستر شيف القطيف») are names like organisations':
     # a place inside one still tells where it is.
     org_starts = {m.start for m in mentions if m.type in ("ORG", "MISC")}
@@ -182,6 +184,16 @@ def candidates_in(
         before = lx.not_after.get(name)
         if before and h.start > 0 and any(f in before for f in readings(words[h.start - 1])):
             continue  # «صلاة المغرب»: the sunset prayer, not Morocco
+        if (
+            name in _KIN_WORDS
+            and words[h.start] == name
+            and prev_word(words, h.start) is None
+            and _person_follows(words, h.end, per_starts, titles_at)
+        ):
+            # «جدة أوباما: لو زارنا», «. جدة الرئيس سارة أوباما»: his grandmother, opening a
+            # sentence. Not «مهرجان جدة», «بجدة عمر الجاسر» (a name after the city), nor a
+            # headline's «جدة» before the byline.
+            continue
         if h.start in dateline and _by_dash(words, h.start, h.end) and name not in lx.not_places:
             # «واس- الرياض:», «عين اليوم – المنامة»: the dateline names where it happened,
             # whatever the tagger made of the agency beside it.
@@ -190,7 +202,9 @@ def candidates_in(
         weak_region = name in weak_regions()
         if (
             _after_venue(words, h.start)
-            and "PER" not in span_owner
+            # a person span that takes in the venue noun is the tagger misreading the
+            # name («إير فرانس» as a person); one that starts at the name is a person's
+            and ("PER" not in span_owner or owner.get(h.start - 1) == "PER")
             and (weak_region or (name not in lx.not_places and name not in lx.never_places))
         ):
             # «ملعب برج العرب», «استاد السويس»: the stadium is named after the place, however
@@ -508,9 +522,10 @@ _CONSTRUCT = frozenset(
      "شواطئ", "شاطئ", "ساحل", "محافظ", "مستشفيات", "مدارس", "جامعات", "طرق", "اسواق"}
 )  # fmt: skip
 # Venues: a place name after them is a place, as after a trigger word («ملعب برج العرب»,
-# «استاد السويس», «شاطئ نصف القمر»). The name needs no tagger LOC.
+# «استاد السويس», «شاطئ نصف القمر»). The name needs no tagger LOC. So is an airline's
+# («إير فرانس», «أير تشاينا»), which the tagger reads as a person.
 _VENUE_NOUNS = frozenset(
-    {"ملعب", "استاد", "ستاد", "مدرجات", "شاطئ", "شواطئ", "كورنيش", "خليج"}
+    {"ملعب", "استاد", "ستاد", "مدرجات", "شاطئ", "شواطئ", "كورنيش", "خليج", "اير"}
 )  # fmt: skip
 
 
@@ -722,6 +737,19 @@ _DATELINE_TOKENS = 8  # how far into the body a dateline may end
 # Words that make the next one part of a person's or a thing's name («أبو نيس», «عمائر بن
 # صنعاء»). A place named so is one two-word name of the gazetteer («أبو ظبي»), matched as a
 # whole. «ابن» stays out: «ابن الباحة» is a native of Al Bahah.
+# Place names that are also kinship nouns: «جدة» is "grandmother" before a person's name.
+_KIN_WORDS = frozenset({"جده"})
+_HEAD_OF_STATE = frozenset({"الرئيس", "الرئيسه"})
+
+
+def _person_follows(words: Sequence[str], b: int, per_starts: set[int], titles: set[int]) -> bool:
+    """A person's name, or «الرئيس» before one, follows token b directly (no title such as
+    «الأمير», which follows a city in «محافظ جدة الأمير مشعل»)."""
+    if b >= len(words) or (b in titles and words[b] not in _HEAD_OF_STATE):
+        return False
+    return b in per_starts or words[b] in _HEAD_OF_STATE
+
+
 # Tanween marks a word indefinite; a place's name is definite («ملاكاً» is "an angel").
 _TANWEEN = frozenset("\u064b\u064c\u064d")
 _PAPER_NOUNS = frozenset({"صحيفه", "جريده", "الصحيفه", "الجريده"})
@@ -749,11 +777,17 @@ def _person_runs_on(per_spans: Sequence[tuple[int, int]], h: Hit, name: str, lx:
     its end: the tagger cut the name and read its last word with the next as a person
     («محايل عسير شهيدها»: «عسير شهيدها»). The list is right about the name."""
     overlapping = [(a, b) for a, b in per_spans if a < h.end and h.start < b]
+    if name in _KUNYA_CITIES and overlapping == [(h.start, h.end)]:
+        return True  # «مثل أبو ظبي»: a city whose name opens with «أبو», read as a kunya
     return (
         h.end - h.start > 1
         and name not in lx.not_places
         and all(h.start < a and b > h.end for a, b in overlapping)
     )
+
+
+# Cities named like a kunya («أبو» + a word); nobody is called that.
+_KUNYA_CITIES = frozenset({"ابو ظبي", "ابوظبي", "ابو عريش", "ابوعريش"})
 
 
 def _after_prep(words: Sequence[str], h: Hit) -> bool:
@@ -935,7 +969,9 @@ def _vocalised(lx: Lexicon, written: str, cs: list[GeoEntry]) -> list[GeoEntry]:
     return cs
 
 
-_CITY_NOUNS = frozenset({"مدينه", "العاصمه", "عاصمه", "مطار", "ميناء"})
+# Not «عاصمة» without the article: «عاصمة هولندا» is "the capital of the Netherlands", the
+# country; «العاصمة تونس» is the city.
+_CITY_NOUNS = frozenset({"مدينه", "العاصمه", "مطار", "ميناء"})
 
 
 def _after_city_noun(words: Sequence[str], a: int, demonyms: set[int]) -> bool:

@@ -573,3 +573,44 @@ def test_an_institution_between_places_in_a_list_is_no_locality(tagger: str) -> 
     got = {an.tokens[p.start].text: p.entry.name for p in an.places}
     assert "والجامعة" not in got, got
     assert got.get("وجامعة") == "Madinah", got  # Taibah University is in Medina
+
+
+# test27's and test28's classes
+
+
+def test_places_of_test27_and_test28(tagger: str) -> None:
+    an = analyse(
+        "",
+        "عادت حركة الطيران بين كوريا والصين، وزادت الرحلات إلى جيجو مع أير تشاينا. وزار "
+        "أمستردام عاصمة هولندا، ثم اندلعت الحرب بين الباراغواي وبوليفيا ومالي والباكستان. "
+        "ويقصد السياح الإمارات الأخرى مثل أبو ظبي ورأس الخيمة.",
+    )
+    ps = {an.tokens[p.start].text: p.entry for p in an.places}
+    assert ps["كوريا"].country == "KR" and ps["جيجو"].country == "KR", ps
+    assert ps["تشاينا"].country == "CN", ps
+    assert ps["هولندا"].kind == "country", ps  # «عاصمة هولندا»: the capital of the country
+    assert ps["الباراغواي"].country == "PY" and ps["والباكستان"].country == "PK", ps
+    assert ps["أبو"].name == "Abu Dhabi", ps  # not a kunya
+    assert "الإمارات" not in ps, ps  # «الإمارات الأخرى»: some emirates, not the country
+
+
+def test_an_airlines_country_and_a_country_name_ending_in_ya(tagger: str) -> None:
+    an = analyse(
+        "",
+        "وزادت الرحلات مع إير فرانس. وتعادل المنتخب أمام باراجواي (2-2) ثم فاز على أوروجواي.",
+    )
+    ps = {an.tokens[p.start].text: p.entry.country for p in an.places}
+    assert ps.get("فرانس") == "FR", ps  # the tagger reads «إير فرانس» as a person
+    assert ps.get("باراجواي") == "PY", ps  # no nationality adjective of itself
+
+
+def test_a_grandmother_a_virus_and_an_orca_are_no_places(tagger: str) -> None:
+    an = analyse(
+        "جدة أوباما: لو زارنا الرئيس فسنذبح له",
+        "تأمل العائلة زيارته. جدة الرئيس سارة أوباما تأمل ذلك. وأعلنت الصحة انحسار فيروس كورونا، "
+        "وتسعى جماعات لتحرير الحوت القاتل لوليتا. وقام من نومه باكرا.",
+    )
+    assert not an.places, [(an.tokens[p.start].text, p.entry.name) for p in an.places]
+    # the governor's title after the city is no person's name
+    ps = _places("", "دشن محافظ جدة الأمير مشعل بن ماجد فعاليات مهرجان جدة.")
+    assert any(p.geonameid == _JEDDAH for p in ps.values()), ps
