@@ -146,12 +146,10 @@ def candidates_in(
             continue  # «تلقت "الرياض" نسخة»: the paper (not «العاصمة "الرياض"»)
         if written and _TANWEEN & set(written[h.end - 1]):
             continue  # «ملاكاً حارساً»: an indefinite noun ("an angel"), not Malacca
-        if (
-            " ".join(words[h.start : h.end]) in lx.newspapers
-            and (prev := prev_word(words, h.start)) is not None
-            and any(r in _PAPER_NOUNS for r in readings(prev))
+        if (prev := prev_word(words, h.start)) is not None and any(
+            r in _PAPER_NOUNS for r in readings(prev)
         ):
-            continue  # «وصحيفة الرياض»: the paper, named like its city
+            continue  # «وصحيفة الرياض», «صحيفة الشروق المصرية»: the paper, not the place
         if h.end - h.start == 1 and prev_word(words, h.start) in _KUNYA:
             continue  # «فندق أبو نيس», «أبو مالك»: part of a name, not Nice or Malaga
         club = (h.form or words[h.start], *words[h.start + 1 : h.end])

@@ -614,3 +614,39 @@ def test_a_grandmother_a_virus_and_an_orca_are_no_places(tagger: str) -> None:
     # the governor's title after the city is no person's name
     ps = _places("", "دشن محافظ جدة الأمير مشعل بن ماجد فعاليات مهرجان جدة.")
     assert any(p.geonameid == _JEDDAH for p in ps.values()), ps
+
+
+# test29's and test30's classes
+
+
+def test_places_of_test29_and_test30(tagger: str) -> None:
+    an = analyse(
+        "",
+        "أكملت الإدارة العامة للتعليم بالخرج استعداداتها. وقصفت الطائرات مديرية سنحان وقصر "
+        "المعاشيق في عدن، وعالجت العيادات لاجئين بمخيم الزعتري، ونفر الحجاج إلى مزدلفة بعد "
+        "الوقوف بصعيد عرفات. وتبادل الجيشان النار قرب بلدة سيالكوت الباكستانية.",
+    )
+    ps = {an.tokens[p.start].text: p.entry for p in an.places}
+    assert ps["بالخرج"].name == "Al Kharj", ps  # not hidden by a noisy name-list entry
+    assert ps["مديرية"].country == "YE" and ps["وقصر"].country == "YE", ps
+    assert ps["بمخيم"].country == "JO", ps
+    assert ps["مزدلفة"].country == "SA" and ps["بصعيد"].country == "SA", ps
+    assert ps["سيالكوت"].country == "PK", ps
+
+
+def test_a_paper_a_border_and_common_words_are_no_places(tagger: str) -> None:
+    an = analyse(
+        "",
+        "ونشرت صحيفة الشروق المصرية مقالا عن الاشتباكات على الحدود الشمالية بين البلدين. "
+        "وقال لي: أراك دائما شديدا، فهل هو شيخ فعلا؟",
+    )
+    assert not an.places, [(an.tokens[p.start].text, p.entry.name) for p in an.places]
+
+
+def test_a_place_hidden_by_a_name_list_entry() -> None:
+    from processing.enrich.lexicon.lists import Lexicon, lexicon
+
+    lx = Lexicon()
+    lx.index = lexicon().index  # the place lists, shared read-only
+    assert lx._hides_a_place("بالخرج") and lx._hides_a_place("والرياض")
+    assert not lx._hides_a_place("باراك") and not lx._hides_a_place("بالتأكيد")

@@ -58,12 +58,26 @@ class Lexicon:
             self.index.add(key, (list_name, payload))
 
     def add_list(self, name: str, phrases: Sequence[str]) -> None:
-        """Add a whole list once (a trained model's own gazetteers)."""
+        """Add a whole list once (a trained model's own gazetteers). A one-word entry that
+        is a preposition and the article before a known place («بالخرج» in ANERGazet's
+        persons) is noise, and it would hide the place: the index gives a word's least
+        stripped reading, so the whole form would match instead of «الخرج»."""
         if name in self.extra:
             return
         self.extra.add(name)
         for p in phrases:
+            key = key_of(p)
+            if len(key) == 1 and self._hides_a_place(key[0]):
+                continue
             self.add(p, name)
+
+    def _hides_a_place(self, word: str) -> bool:
+        for prefix, keep in _PREP_ARTICLE:
+            if word.startswith(prefix) and len(word) > len(prefix) + 2:
+                bare = keep + word[len(prefix) :]
+                if any(n in _PLACE_LISTS for n, _ in self.index.get((bare,))):
+                    return True
+        return False
 
     def scan(self, words: Sequence[str]) -> list[Hit]:
         """All matches of all lists over normalised words (overlaps included)."""
@@ -75,6 +89,12 @@ class Lexicon:
 
     def lookup(self, key: Sequence[str]) -> tuple[tuple[str, str], ...]:
         return self.index.get(key)
+
+
+# A preposition (with «و») and the article, and what is left of the article: «بالخرج» is
+# «ب» + «الخرج», «للخرج» is «ل» + «الخرج».
+_PREP_ARTICLE = (("وبال", "ال"), ("بال", "ال"), ("وال", "ال"), ("ولل", "ال"), ("لل", "ال"))
+_PLACE_LISTS = frozenset({"country", "continent", "bigcity", "city"})
 
 
 def longest(hits: Sequence[Hit], lists: frozenset[str] | set[str]) -> list[Hit]:
