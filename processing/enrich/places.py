@@ -182,6 +182,10 @@ def candidates_in(
         before = lx.not_after.get(name)
         if before and h.start > 0 and any(f in before for f in readings(words[h.start - 1])):
             continue  # «صلاة المغرب»: the sunset prayer, not Morocco
+        if written and _spelt_as_place(lx, written[h.start], gz.names.get(key)):
+            # «والضالع وإب وتعز»: the hamza under the alef writes Ibb, not «أب» (father)
+            out[(h.start, h.end)] = key
+            continue
         if (
             name in _KIN_WORDS
             and words[h.start] == name
@@ -192,9 +196,17 @@ def candidates_in(
             # sentence. Not «مهرجان جدة», «بجدة عمر الجاسر» (a name after the city), nor a
             # headline's «جدة» before the byline.
             continue
-        if h.start in dateline and _by_dash(words, h.start, h.end) and name not in lx.not_places:
+        if (
+            h.start in dateline
+            and _by_dash(words, h.start, h.end)
+            and (
+                name not in lx.not_places
+                or _opens_dateline(gz, words, h.start, h.end, key, dateline)
+            )
+        ):
             # «واس- الرياض:», «عين اليوم – المنامة»: the dateline names where it happened,
-            # whatever the tagger made of the agency beside it.
+            # whatever the tagger made of the agency beside it. A big city that is also a
+            # word counts when it opens the body before a dash («سيول - «الشرق الأوسط»»).
             out[(h.start, h.end)] = key
             continue
         weak_region = name in weak_regions()
@@ -735,6 +747,19 @@ _DATELINE_TOKENS = 8  # how far into the body a dateline may end
 # Words that make the next one part of a person's or a thing's name («أبو نيس», «عمائر بن
 # صنعاء»). A place named so is one two-word name of the gazetteer («أبو ظبي»), matched as a
 # whole. «ابن» stays out: «ابن الباحة» is a native of Al Bahah.
+_WRITTEN_CLITICS = frozenset({"", "و", "ب", "ل", "ف", "وب", "ول", "فب"})
+
+
+def _spelt_as_place(lx: Lexicon, written: str, ids: Sequence[int]) -> bool:
+    """The word as written, after at most a clitic, is a `vocalised` spelling of one of the
+    name's places («وإب», «بعُمان»): the writer's marks name the place."""
+    word = written.replace("\u0640", "")
+    return any(
+        gid in ids and word.endswith(form) and word[: len(word) - len(form)] in _WRITTEN_CLITICS
+        for form, gid in lx.vocalised
+    )
+
+
 # Place names that are also kinship nouns: «جدة» is "grandmother" before a person's name.
 _KIN_WORDS = frozenset({"جده"})
 _HEAD_OF_STATE = frozenset({"الرئيس", "الرئيسه"})
@@ -808,6 +833,21 @@ def _told_to(words: Sequence[str], a: int, b: int) -> bool:
         and b < len(words)
         and words[b] in QUOTES
     )
+
+
+def _opens_dateline(
+    gz: Gazetteer,
+    words: Sequence[str],
+    a: int,
+    b: int,
+    key: tuple[str, ...],
+    dateline: range,
+) -> bool:
+    """A big city's name at the body's start (after at most a «*»), followed by a dash."""
+    if not dateline:
+        return False
+    lead = dateline.start + (dateline.start < len(words) and words[dateline.start] == "*")
+    return a == lead and b < len(words) and words[b] in _DASHES and _well_known(gz, key)
 
 
 def _by_dash(words: Sequence[str], a: int, b: int) -> bool:
@@ -913,6 +953,8 @@ def resolve(
             " ".join(key) in lx.not_places
             and a not in after_trigger
             and not club
+            and not (written and _spelt_as_place(lx, written[a], [c.geonameid for c in cs]))
+            and not _opens_dateline(gz, words, a, b, key, dateline)
             and best.kind == "city"
             and context.get(best.country, 0) == own.get((best.country, key), 0)
         ):

@@ -650,3 +650,24 @@ def test_a_place_hidden_by_a_name_list_entry() -> None:
     lx.index = lexicon().index  # the place lists, shared read-only
     assert lx._hides_a_place("بالخرج") and lx._hides_a_place("والرياض")
     assert not lx._hides_a_place("باراك") and not lx._hides_a_place("بالتأكيد")
+
+
+def test_the_writing_names_ibb(tagger: str) -> None:
+    an = analyse(
+        "",
+        "قصفت الطائرات مواقع في صنعاء والضالع وإب وتعز، وقصفت مواقع في إب. وهو أب لولدين، "
+        "وزوج وأب لثلاثة. وحصل على شهادة «إي بي» الدولية.",
+    )
+    got = [(an.tokens[p.start].text, p.entry.name) for p in an.places]
+    assert ("وإب", "Ibb") in got and ("إب", "Ibb") in got, got
+    assert not any(t in ("أب", "وأب") for t, _ in got), got  # "a father"
+    assert not any(t == "إي" for t, _ in got), got  # GeoNames' «إي بي» for Ibb
+
+
+def test_a_dateline_names_a_big_city_that_is_also_a_word(tagger: str) -> None:
+    an = analyse("رسالة من كوريا الشمالية", "سيول - «الشرق الأوسط»: ظهرت رسالة جديدة أمس.")
+    got = [(an.tokens[p.start].text, p.entry.name) for p in an.places]
+    assert ("سيول", "Seoul") in got, got
+    # «سيول» in a sentence is still "floods"
+    an = analyse("", "اجتاحت سيول جارفة عدة قرى في المنطقة.")
+    assert not an.places, an.places
