@@ -224,11 +224,16 @@ def candidates_in(
             continue
         if (
             h.start in after_trigger
-            and (h.start, h.end) in named_spans
+            and (
+                (h.start, h.end) in named_spans
+                # not after «حي»: «حي السيدة زينب وسط القاهرة» is Cairo's district
+                or (h.end - h.start > 1 and "حي" not in readings(words[h.start - 1]))
+            )
             and name not in lx.never_places
         ):
             # «بمحافظة أملج»: after a trigger word the name is a place, even where the
-            # tagger carried a person's name over to it (its span is just the name).
+            # tagger carried a person's name over to it (its span is just the name), or
+            # read part of a listed name of two words as a person («ضاحية السيدة زينب»).
             out[(h.start, h.end)] = key
             continue
         if (

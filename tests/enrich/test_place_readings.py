@@ -671,3 +671,27 @@ def test_a_dateline_names_a_big_city_that_is_also_a_word(tagger: str) -> None:
     # «سيول» in a sentence is still "floods"
     an = analyse("", "اجتاحت سيول جارفة عدة قرى في المنطقة.")
     assert not an.places, an.places
+
+
+# test31's and test32's classes
+
+
+def test_places_of_test31_and_test32(tagger: str) -> None:
+    an = analyse(
+        "",
+        "تظاهر أهالي الفوعة في ضاحية السيدة زينب قرب دمشق، وتحاصر الفصائل بلدتي نبل والزهراء. "
+        "وقد يطول توقف نفط المنطقة المحايدة بين الكويت والسعودية. وقارن العلماء الجبل بجبال "
+        "روكي، وسار على امتداد شاطئ التيمس.",
+    )
+    got = {an.tokens[p.start].text: p.entry.name for p in an.places}
+    assert got.get("السيدة") == "Sayyida Zaynab", got  # the tagger reads «زينب» as a person
+    assert got.get("نبل") == "Nubl", got  # after the dual «بلدتي»
+    assert got.get("المنطقة") == "Neutral Zone (Saudi-Kuwaiti)", got
+    assert got.get("التيمس") == "River Thames", got
+
+
+def test_a_paper_named_like_its_city_before_jarida(tagger: str) -> None:
+    an = analyse(
+        "", "والنجاحات القياسية حققتها الرياض الجريدة بقيادته، وتساقطت القذائف على بلدات علوية."
+    )
+    assert not an.places, [(an.tokens[p.start].text, p.entry.name) for p in an.places]
