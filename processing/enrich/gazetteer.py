@@ -71,10 +71,6 @@ def _demonyms(name: str) -> set[str]:
     if not stem.endswith("ي"):
         stem += "ي"
     forms = {stem, stem + "ه", stem + "ون", stem + "ين"}
-    if stem == base:
-        # A name that ends in «ي» («باراجواي», «هايتي») is no adjective of itself: «أمام
-        # باراجواي» is the country.
-        forms -= {base}
     return forms | {"ال" + f for f in forms}
 
 

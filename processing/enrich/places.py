@@ -125,7 +125,7 @@ def candidates_in(
     }
     after_trigger = {h.end for h in hits if h.list == "loctrigger"} | after_bare_trigger
     trigger_at = {h.start for h in hits if h.list == "loctrigger"}
-    demonym_at = {h.start for h in hits if h.list == "demonym"}
+    demonym_at = {h.start for h in hits if h.list == "demonym" and not _self_named(gz, h)}
     # Where names that may be places end and start (not common words: «منا», «سن»; weak
     # regions count: «الشرق الأوسط والخليج»).
     named = [h for h in hits if h.list in _PLACE_LISTS and _named(lx, words, h)]
@@ -765,6 +765,16 @@ def _spelt_as_place(lx: Lexicon, written: str, ids: Sequence[int]) -> bool:
     )
 
 
+def _self_named(gz: Gazetteer, h: Hit) -> bool:
+    """The regular nisba rule makes a country whose name ends in «ي» the adjective of
+    itself («تشيلي», «جيبوتي», «باراجواي»): that word is the country. (The tagger keeps the
+    adjective feature; it was trained with it.)"""
+    form = h.form or ""
+    return form.endswith("ي") and any(
+        gz.entries[g].kind == "country" for g in gz.names.get((form,))
+    )
+
+
 # Place names that are also kinship nouns: «جدة» is "grandmother" before a person's name.
 _KIN_WORDS = frozenset({"جده"})
 _HEAD_OF_STATE = frozenset({"الرئيس", "الرئيسه"})
@@ -904,7 +914,7 @@ def resolve(
     dominant = context.most_common(1)[0] if context else None
     out: list[PlaceMention] = []
     foreign: list[tuple[int, int]] = []
-    demonyms = {h.start for h in hits if h.list == "demonym"}
+    demonyms = {h.start for h in hits if h.list == "demonym" and not _self_named(gz, h)}
     after_trigger = {h.end for h in hits if h.list == "loctrigger"}
     districts = _district_names(words, spans, cands, countries, via_city, anchors, own)
     for (a, b, key, club), cs in zip(spans, cands, strict=True):
