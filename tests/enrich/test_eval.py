@@ -72,7 +72,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert res["test27"]["gold_mentions"] == 204 and res["test28"]["gold_mentions"] == 181
     assert res["test29"]["gold_mentions"] == 195 and res["test30"]["gold_mentions"] == 101
     assert res["test31"]["gold_mentions"] == 153 and res["test32"]["gold_mentions"] == 174
-    assert res["test33"]["gold_mentions"] == 112
+    assert res["test33"]["gold_mentions"] == 112 and res["test34"]["gold_mentions"] == 62
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -109,4 +109,5 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test31",
         "test32",
         "test33",
+        "test34",
     ]
