@@ -129,6 +129,17 @@ def candidates_in(
     # Where names that may be places end and start (not common words: «منا», «سن»; weak
     # regions count: «الشرق الأوسط والخليج»).
     named = [h for h in hits if h.list in _PLACE_LISTS and _named(lx, words, h)]
+    # Well-known names the article itself calls places («محافظة رنية»): their other mentions
+    # are the place too, though the tagger reads them as a person («فرسان رنية»: «رانية»).
+    # Not a village's name, which may be part of a longer one («منطقة جولد مور»).
+    trigger_named = {
+        " ".join(k)
+        for h in hits
+        if h.list in _PLACE_LISTS
+        and h.start in after_trigger
+        and (k := _key(gz, words[h.start : h.end])) is not None
+        and (_well_known(gz, k) or k in lx.well_known)
+    }
     place_ends = {h.end for h in named}
     place_starts = {h.start for h in named}
     out: dict[tuple[int, int], tuple[str, ...]] = {}
@@ -253,6 +264,7 @@ def candidates_in(
                 "PER" in span_owner
                 and not _person_runs_on(per_spans, h, name, lx)
                 and not _place_after_prep(gz, words, h, key, lx)
+                and not (name in trigger_named and name not in lx.not_places)
             )
             or (
                 span_owner & {"ORG", "MISC"}
@@ -308,7 +320,11 @@ def candidates_in(
             out[(h.start, h.end)] = key
         elif name not in lx.not_places and _placelike(words, h, place_starts):
             weak.append((h.start, h.end, key))
-        elif name in lx.home_words and (_after_prep(words, h) or h.start in place_ends):
+        elif (
+            name in lx.home_words
+            and (_after_prep(words, h) or h.start in place_ends)
+            and h.end not in place_starts  # «لفرسان رنية»: Ranyah's knights
+        ):
             weak.append((h.start, h.end, key))  # «بالليث» in a story of Makkah's towns
     # A village name counts when the article is about that village's country
     # («والعزيزية» in a story full of Libyan places).

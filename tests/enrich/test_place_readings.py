@@ -695,3 +695,28 @@ def test_a_paper_named_like_its_city_before_jarida(tagger: str) -> None:
         "", "والنجاحات القياسية حققتها الرياض الجريدة بقيادته، وتساقطت القذائف على بلدات علوية."
     )
     assert not an.places, [(an.tokens[p.start].text, p.entry.name) for p in an.places]
+
+
+# test33's and test34's classes
+
+
+def test_a_town_the_article_calls_a_place_is_that_place_again(tagger: str) -> None:
+    an = analyse(
+        "الفرسان يشاركون الأهالي فرحة العيد بمسيرة لخيالة رنية",
+        "احتفل فرسان وخيالة محافظة رنية بالعيد، وطلب تخصيص الجهة الشمالية من متنزه رنية "
+        "لفرسان رنية.",
+    )
+    got = [(an.tokens[p.start].text, p.entry.name) for p in an.places]
+    assert got.count(("رنية", "Ranyah")) == 4, got
+    assert not any(name == "Farasān" for _, name in got), got  # «لفرسان رنية»: its knights
+
+
+def test_places_of_test33_and_test34_and_words_that_are_not(tagger: str) -> None:
+    an = analyse(
+        "",
+        "أمطر الحوثيون ضاحية دار سعد بالصواريخ، واستمرت الاشتباكات في مدن ردفان والضالع. "
+        "قم بالاستحمام قبل السباحة، وهو كابل مخصص لأجهزة أندرويد، وأنت يا وطني سالم.",
+    )
+    got = {an.tokens[p.start].text: p.entry.name for p in an.places}
+    assert got.get("دار") == "Dar Sa'd (Aden)" and got.get("ردفان") == "Radfan", got
+    assert not {"قم", "كابل", "سالم"} & set(got), got
