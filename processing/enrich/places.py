@@ -765,9 +765,7 @@ def _placelike(words: Sequence[str], h: Hit, place_starts: set[int]) -> bool:
 
 _DASHES = frozenset({"-", "–", "—"})
 _DATELINE_TOKENS = 8  # how far into the body a dateline may end
-# Words that make the next one part of a person's or a thing's name («أبو نيس», «عمائر بن
-# صنعاء»). A place named so is one two-word name of the gazetteer («أبو ظبي»), matched as a
-# whole. «ابن» stays out: «ابن الباحة» is a native of Al Bahah.
+# Proclitics a written word may carry before a `vocalised` spelling («وإب», «بعُمان»).
 _WRITTEN_CLITICS = frozenset({"", "و", "ب", "ل", "ف", "وب", "ول", "فب"})
 
 
@@ -807,6 +805,9 @@ def _person_follows(words: Sequence[str], b: int, per_starts: set[int], titles: 
 # Tanween marks a word indefinite; a place's name is definite («ملاكاً» is "an angel").
 _TANWEEN = frozenset("\u064b\u064c\u064d")
 _PAPER_NOUNS = frozenset({"صحيفه", "جريده", "الصحيفه", "الجريده"})
+# Words that make the next one part of a person's or a thing's name («أبو نيس», «عمائر بن
+# صنعاء»). A place named so is one two-word name of the gazetteer («أبو ظبي»), matched as a
+# whole. «ابن» stays out: «ابن الباحة» is a native of Al Bahah.
 _KUNYA = frozenset({"ابو", "وابو", "ابي", "وابي", "ابا", "بن", "بنت"})
 
 
