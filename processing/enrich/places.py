@@ -25,7 +25,7 @@ from functools import cache
 from processing.enrich.gazetteer import ARAB_COUNTRIES as _ARAB
 from processing.enrich.gazetteer import Gazetteer, GeoEntry, gazetteer
 from processing.enrich.lexicon import load_yaml
-from processing.enrich.lexicon.lists import BIG_CITY, Hit, Lexicon, lexicon, longest
+from processing.enrich.lexicon.lists import BIG_CITY, PLACE_LISTS, Hit, Lexicon, lexicon, longest
 from processing.enrich.localities import localities, short_names
 from processing.enrich.ner import Mention
 from processing.enrich.phrases import readings
@@ -536,7 +536,7 @@ def _comma_club_list(
     return h.end + 1 < len(words) and words[h.end] in SEPARATORS and club_at(h.end + 1)
 
 
-_PLACE_LISTS = frozenset({"country", "continent", "bigcity", "city"})
+_PLACE_LISTS = PLACE_LISTS
 # «دندي يونايتد», «برادفورد سيتي»: a club named after its town names the town, like a
 # club of clubs.yaml (normalised).
 _CLUB_SUFFIXES = frozenset({"يونايتد", "سيتي", "تاون", "روفرز", "رفرز", "واندررز"})

@@ -75,7 +75,7 @@ class Lexicon:
         for prefix, keep in _PREP_ARTICLE:
             if word.startswith(prefix) and len(word) > len(prefix) + 2:
                 bare = keep + word[len(prefix) :]
-                if any(n in _PLACE_LISTS for n, _ in self.index.get((bare,))):
+                if any(n in PLACE_LISTS for n, _ in self.index.get((bare,))):
                     return True
         return False
 
@@ -94,7 +94,8 @@ class Lexicon:
 # A preposition (with «و») and the article, and what is left of the article: «بالخرج» is
 # «ب» + «الخرج», «للخرج» is «ل» + «الخرج».
 _PREP_ARTICLE = (("وبال", "ال"), ("بال", "ال"), ("وال", "ال"), ("ولل", "ال"), ("لل", "ال"))
-_PLACE_LISTS = frozenset({"country", "continent", "bigcity", "city"})
+# The lists that name places (a region's list is named by its kind).
+PLACE_LISTS = frozenset({"country", "continent", "bigcity", "city"})
 
 
 def longest(hits: Sequence[Hit], lists: frozenset[str] | set[str]) -> list[Hit]:
