@@ -73,7 +73,7 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert res["test29"]["gold_mentions"] == 195 and res["test30"]["gold_mentions"] == 101
     assert res["test31"]["gold_mentions"] == 153 and res["test32"]["gold_mentions"] == 174
     assert res["test33"]["gold_mentions"] == 112 and res["test34"]["gold_mentions"] == 62
-    assert res["test35"]["gold_mentions"] == 138
+    assert res["test35"]["gold_mentions"] == 138 and res["test36"]["gold_mentions"] == 175
     assert [line.split()[0] for line in table.splitlines()[1:]] == [
         "development",
         "held-out",
@@ -112,4 +112,5 @@ def test_rasid_eval_places_scores_every_set() -> None:
         "test33",
         "test34",
         "test35",
+        "test36",
     ]
