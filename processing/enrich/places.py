@@ -789,6 +789,13 @@ def _self_named(gz: Gazetteer, h: Hit) -> bool:
     )
 
 
+# Definite words that are no adjective after a noun: «في المدينة اليوم» is Medina today.
+_ADVERBS = frozenset(
+    {"اليوم", "الان", "الليله", "الاحد", "الاثنين", "الثلاثاء", "الاربعاء", "الخميس",
+     "الجمعه", "السبت"}
+)  # fmt: skip
+
+
 # Place names that are also kinship nouns: «جدة» is "grandmother" before a person's name.
 _KIN_WORDS = frozenset({"جده"})
 _HEAD_OF_STATE = frozenset({"الرئيس", "الرئيسه"})
@@ -976,10 +983,20 @@ def resolve(
         if (
             len(key) == 1
             and key[0] in _SHORT_WORDS
-            and (dominant is None or dominant[0] != best.country)
+            and (
+                dominant is None
+                or dominant[0] != best.country
+                or (
+                    b < len(words)
+                    and words[b].startswith("ال")
+                    and words[b] not in _ADVERBS
+                    and (key[0], words[b]) not in SHORT_NAMES  # «للمدينة النبوية»
+                )
+            )
         ):
             # «في جنوب غربي المدينة» in a story about Maiduguri: "the city". Medina is
-            # «المدينة» alone only in a story about Saudi Arabia.
+            # «المدينة» alone only in a story about Saudi Arabia, and not when an adjective
+            # follows («المدينة الترفيهية»: the amusement park).
             continue
         if (
             " ".join(key) in lx.not_places

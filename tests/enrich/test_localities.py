@@ -142,10 +142,10 @@ def test_a_governorate_places_the_localities_of_an_article_without_a_city(tagger
 
 def test_municipalities_parks_and_attached_list_items(tagger: str) -> None:
     ps = _places(
-        "افتتح أمين أبها ساحات بلديات المحالة والمنسك والمشهد، وزار متنزه السودة ومتنزه "
+        "افتتح أمين أبها ساحات بلديات المحالة والمنسك والمشهد، وزار متنزه الفرعاء ومتنزه "
         "الملك عبدالعزيز."
     )
-    for name in ("المحالة", "المنسك", "المشهد", "السودة"):
+    for name in ("المحالة", "المنسك", "المشهد", "الفرعاء"):
         assert ps[name].near == "أبها", name
     assert not any("الملك" in n for n in ps)  # a park named after a person is no place
 
@@ -153,13 +153,13 @@ def test_municipalities_parks_and_attached_list_items(tagger: str) -> None:
 def test_a_locality_named_once_is_the_same_place_after_a_preposition(tagger: str) -> None:
     an = analyse(
         "",
-        "زار الأمير في أبها متنزه السودة، ثم تفقد القرية التراثية بالسودة وصعد إلى أعلى "
-        "السودة. وفي جدة تتابع وزارة الإسكان مشاريع حي الإسكان، وقال مدير الإسكان إن العمل مستمر.",
+        "زار الأمير في أبها متنزه الفرعاء، ثم تفقد القرية التراثية بالفرعاء وصعد إلى أعلى "
+        "الفرعاء. وفي جدة تتابع وزارة الإسكان مشاريع حي الإسكان، وقال مدير الإسكان إن العمل مستمر.",
     )
     local = [
         an.text[an.tokens[p.start].start : an.tokens[p.end - 1].end] for p in an.places if p.local
     ]
-    assert local.count("السودة") == 2 and "بالسودة" in local
+    assert local.count("الفرعاء") == 2 and "بالفرعاء" in local
     # «حي الإسكان» is a district; «وزارة الإسكان» and «مدير الإسكان» are housing
     assert local.count("الإسكان") == 1
 

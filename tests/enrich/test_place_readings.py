@@ -721,3 +721,17 @@ _NOT_PLACES = [
 def test_words_and_papers_that_are_no_places(tagger: str, text: str) -> None:
     an = analyse("", text)
     assert not an.places, [(an.tokens[p.start].text, p.entry.name) for p in an.places]
+
+
+def test_abhas_resorts_and_medina_before_an_adjective(tagger: str) -> None:
+    got = _named(
+        "تتوزع فعاليات مهرجان أبها بين منتجع السودة ومنتجع الحبلة وساحة المفتاحة وحديقة "
+        "أبوخيال. ويضم مهرجان المدينة المنورة مهرجان التسوق، والمدينة الترفيهية، وتحدث عن "
+        "العجز الصحي في المدينة اليوم."
+    )
+    names = [n for _, n in got]
+    for place in ("Al-Soudah", "Al-Habala", "Al-Muftaha (Abha)", "Abu Khayal (Abha)"):
+        assert place in names, got
+    medina = [t for t, n in got if n == "Madinah"]
+    assert "والمدينة" not in medina, got  # «المدينة الترفيهية»: the amusement park
+    assert "المدينة" in medina, got  # «في المدينة اليوم»: Medina today
