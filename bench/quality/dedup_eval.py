@@ -36,7 +36,7 @@ def render(r: dict[str, Any]) -> str:
         "near-duplicates, labelled real pairs (positive = D):",
         *(
             _row(s, r["near_duplicates"][s])
-            for s in ("all", "dev", "test", "fresh")
+            for s in ("all", "dev", "test", "fresh", "fresh2")
             if s in r["near_duplicates"]
         ),
         "  pair classifier (exact Jaccard of word 3-shingles) by threshold:",
@@ -53,7 +53,11 @@ def render(r: dict[str, Any]) -> str:
         ),
         "",
         "stories, labelled real pairs (positive = D or S, predicted = same story_id):",
-        *(_row(s, r["stories"][s]) for s in ("all", "dev", "test", "fresh") if s in r["stories"]),
+        *(
+            _row(s, r["stories"][s])
+            for s in ("all", "dev", "test", "fresh", "fresh2")
+            if s in r["stories"]
+        ),
         f"  share of pairs put in one story by label: {r['stories']['same_story_rate']}",
     ]
     return "\n".join(lines)

@@ -36,8 +36,13 @@ from processing.dedup.synthetic import EDITS, edit, pick_originals
 from processing.dedup.text import jaccard
 
 LABELS_PATH = Path(__file__).with_name("eval_pairs.json")
-# Drawn later, with the rule already chosen (see its description): a test set, judged once.
+# Drawn later, with the rule already chosen (see each description): test sets, each judged
+# once. fresh2 was drawn after fresh had been used to judge a change.
 FRESH_LABELS_PATH = Path(__file__).with_name("eval_pairs_fresh.json")
+FRESH_SETS = {
+    "fresh": FRESH_LABELS_PATH,
+    "fresh2": Path(__file__).with_name("eval_pairs_fresh2.json"),
+}
 SEED = 20150721
 SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 
@@ -171,17 +176,19 @@ def evaluate_dedup(
         w = [weights[i] for i in idx]
         report["near_duplicates"][name] = _pair_scores(sub, [near_pred[i] for i in idx], {"D"}, w)
         report["stories"][name] = _pair_scores(sub, [story_pred[i] for i in idx], {"D", "S"}, w)
-    # The fresh set: pairs drawn after the rule was chosen on the labels above (a test of
+    # The fresh sets: pairs drawn after the rule was chosen on the labels above (tests of
     # the current rule on pairs nobody tuned on). Same stream, same verdicts.
-    if FRESH_LABELS_PATH.exists():
-        fresh = load_labels(FRESH_LABELS_PATH)
+    for name, fresh_path in FRESH_SETS.items():
+        if not fresh_path.exists():
+            continue
+        fresh = load_labels(fresh_path)
         fp = [p for p in fresh["pairs"] if p["a"] in by_key and p["b"] in by_key]
         fper = Counter(p["stratum"] for p in fp)
         fw = [fresh["population"][p["stratum"]] / fper[p["stratum"]] for p in fp]
         fnear = [root(p["a"]) == root(p["b"]) for p in fp]
         fstory = [verdicts[p["a"]].story_id == verdicts[p["b"]].story_id for p in fp]
-        report["near_duplicates"]["fresh"] = _pair_scores(fp, fnear, {"D"}, fw)
-        report["stories"]["fresh"] = _pair_scores(fp, fstory, {"D", "S"}, fw)
+        report["near_duplicates"][name] = _pair_scores(fp, fnear, {"D"}, fw)
+        report["stories"][name] = _pair_scores(fp, fstory, {"D", "S"}, fw)
     report["stories"]["same_story_rate"] = {
         lab: round(
             sum(s for p, s in zip(pairs, story_pred, strict=True) if p["label"] == lab)

@@ -3,7 +3,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from processing.dedup.evaluate import FRESH_LABELS_PATH, LABELS_PATH, evaluate_dedup, load_labels
+from processing.dedup.evaluate import (
+    FRESH_LABELS_PATH,
+    FRESH_SETS,
+    LABELS_PATH,
+    evaluate_dedup,
+    load_labels,
+)
 
 
 def test_labels_hold_ids_not_text() -> None:
@@ -28,6 +34,19 @@ def test_the_fresh_set_holds_only_ids_and_new_pairs() -> None:
         assert frozenset((p["a"], p["b"])) not in old  # drawn excluding the labelled pairs
         assert len(p["votes"]) in (2, 3) and p["votes"].count(p["label"]) >= 2
     assert FRESH_LABELS_PATH.stat().st_size < 30_000
+
+
+def test_the_second_fresh_set_excludes_every_earlier_pair() -> None:
+    fresh2 = load_labels(FRESH_SETS["fresh2"])
+    earlier = load_labels()["pairs"] + load_labels(FRESH_LABELS_PATH)["pairs"]
+    old = {frozenset((p["a"], p["b"])) for p in earlier}
+    assert len(fresh2["pairs"]) == 165
+    assert sum(p["label"] == "D" for p in fresh2["pairs"]) == 78
+    for p in fresh2["pairs"]:
+        assert set(p) == {"a", "b", "stratum", "label", "votes"}
+        assert frozenset((p["a"], p["b"])) not in old
+        assert len(p["votes"]) in (2, 3) and p["votes"].count(p["label"]) >= 2
+    assert FRESH_SETS["fresh2"].stat().st_size < 30_000
 
 
 def test_eval_smoke_on_a_sample(saudinewsnet: Path) -> None:
