@@ -156,6 +156,8 @@ def localities(
         noun = _locality_noun(w)
         if noun is None or (written and _not_noun(written[i])):
             continue
+        if w == "وحي" and i > 0 and words[i - 1] == "من":
+            continue  # «من وحي الجواهر»: inspired by, not «و+حي»
         j = i + 1
         items: list[tuple[int, int]] = []
         for k in range(_MAX_LIST if noun in _LOCAL_MANY else 1):

@@ -155,12 +155,22 @@ def candidates_in(
             and not (h.start > 1 and words[h.start - 2] in _CITY_NOUNS)
         ):
             continue  # «تلقت "الرياض" نسخة»: the paper (not «العاصمة "الرياض"»)
+        if " ".join(words[h.start : h.end]) in lx.never_places:
+            continue  # «وكالات» as written, whatever reading («و+ك+الات») found a place
         if written and _TANWEEN & set(written[h.end - 1]):
             continue  # «ملاكاً حارساً»: an indefinite noun ("an angel"), not Malacca
         if (prev := prev_word(words, h.start)) is not None and any(
             r in _PAPER_NOUNS for r in readings(prev)
         ):
             continue  # «وصحيفة الرياض», «صحيفة الشروق المصرية»: the paper, not the place
+        if (
+            h.end - h.start == 1
+            and prev_word(words, h.start) in _COUNT_NOUNS
+            and words[h.start].endswith("ي")
+        ):
+            continue  # «3.8 ملايين بوروندي», «160 ألف بوروندي»: Burundians, counted
+        if _quoted(words, h.start, h.end) and words[h.start] == "السعوديه" and "الخطوط" in words:
+            continue  # «حرص "السعودية" على زيادة رحلاتها»: the airline, Saudia
         if h.end - h.start == 1 and prev_word(words, h.start) in _KUNYA:
             continue  # «فندق أبو نيس», «أبو مالك»: part of a name, not Nice or Malaga
         club = (h.form or words[h.start], *words[h.start + 1 : h.end])
@@ -812,6 +822,9 @@ def _person_follows(words: Sequence[str], b: int, per_starts: set[int], titles: 
 # Tanween marks a word indefinite; a place's name is definite («ملاكاً» is "an angel").
 _TANWEEN = frozenset("\u064b\u064c\u064d")
 _PAPER_NOUNS = frozenset({"صحيفه", "جريده", "الصحيفه", "الجريده"})
+# Counts of people: a nisba after them is the people («ملايين بوروندي»), even where the
+# word is also the country's name.
+_COUNT_NOUNS = frozenset({"ملايين", "مليون", "الاف", "الف", "مئات", "عشرات"})
 # Words that make the next one part of a person's or a thing's name («أبو نيس», «عمائر بن
 # صنعاء»). A place named so is one two-word name of the gazetteer («أبو ظبي»), matched as a
 # whole. «ابن» stays out: «ابن الباحة» is a native of Al Bahah.

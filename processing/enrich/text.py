@@ -16,6 +16,10 @@ from processing.normalize import normalize
 # Harakat, shadda and tatweel are inside words; \w alone would split «السّراج» at the shadda.
 _WORD = r"[\w\u0610-\u061a\u064b-\u065f\u0670\u0640]+"
 _TOKEN_RE = re.compile(rf"{_WORD}|[^\w\s]")
+# A hashtag's words are joined by «_» (#شهيد_الإمارات_سيف_الفلاسي), which \w takes in: text
+# that has one is split there too. (A separate pattern: the alternation is slower, and the
+# underscore is rare.)
+_TOKEN_RE_UNDERSCORE = re.compile(r"(?:[^\W_]|[\u0610-\u061a\u064b-\u065f\u0670\u0640])+|[^\w\s]")
 # A sentence ends at . ! ? ؟ or a line break; the Arabic comma does not end one.
 _SENT_END = re.compile(r"[.!?؟]+(?=\s|$|[\"»”])|\n+")
 
@@ -33,7 +37,7 @@ def norm_token(text: str) -> str:
 
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
-    found = list(_TOKEN_RE.finditer(text))
+    found = list((_TOKEN_RE_UNDERSCORE if "_" in text else _TOKEN_RE).finditer(text))
     words = list(map(re.Match.group, found))
     starts = map(re.Match.start, found)
     ends = map(re.Match.end, found)
