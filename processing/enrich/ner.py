@@ -195,7 +195,10 @@ def rule_spans(words: Sequence[str], hits: Sequence[Hit]) -> list[tuple[int, int
         elif h.list == "loctrigger" and end < n and "city" in kinds[end]:
             for c in hits:
                 if c.start == end and c.list == "city":
-                    put(c.start, c.end, "LOC")
+                    # «في المنطقة وأشرف على»: after a definite trigger, «و» + a name is
+                    # the next clause («العاصمة واشنطن» keeps its «و»)
+                    if not (_definite_word(words[h.start], h.form) and c.form != words[end]):
+                        put(c.start, c.end, "LOC")
                     break
         elif h.list == "orghead" and end < n and words[end].startswith("ال"):
             b = end
@@ -209,6 +212,11 @@ def rule_spans(words: Sequence[str], hits: Sequence[Hit]) -> list[tuple[int, int
                 b += 1
             put(h.start, b, "PER")
     return sorted(spans)
+
+
+def _definite_word(word: str, form: str) -> bool:
+    """``word`` is ``form`` with the article before it («المنطقة», «بالمنطقة»)."""
+    return word != form and word.endswith(form) and word[: -len(form)].endswith(("ال", "لل"))
 
 
 @lru_cache(maxsize=1)

@@ -123,7 +123,14 @@ def candidates_in(
         for h in hits
         if h.list == "loctrigger" and not _definite_reading(words[h.start], h)
     }
-    after_trigger = {h.end for h in hits if h.list == "loctrigger"} | after_bare_trigger
+    after_trigger = {
+        h.end
+        for h in hits
+        if h.list == "loctrigger"
+        # «تنمية السياحة في المنطقة وأشرف على»: after a definite trigger, a word read as
+        # «و» + a name opens the next clause (not «العاصمة واشنطن»: no «و» is taken off)
+        and not (_definite_reading(words[h.start], h) and _conj_reading(words, h.end))
+    } | after_bare_trigger
     trigger_at = {h.start for h in hits if h.list == "loctrigger"}
     demonym_at = {h.start for h in hits if h.list == "demonym" and not _self_named(gz, h)}
     # Where names that may be places end and start (not common words: «منا», «سن»; weak
@@ -141,6 +148,12 @@ def candidates_in(
         and (_well_known(gz, k) or k in lx.well_known)
     }
     place_ends = {h.end for h in named}
+    # ends of well-known names: «بين السعودية ولندن» lists two («والستر والبو جاسم» does not)
+    known_ends = {
+        h.end
+        for h in named
+        if (k := _key(gz, words[h.start : h.end])) is not None and _well_known(gz, k)
+    }
     place_starts = {h.start for h in named}
     out: dict[tuple[int, int], tuple[str, ...]] = {}
     weak: list[tuple[int, int, tuple[str, ...]]] = []
@@ -273,6 +286,15 @@ def candidates_in(
             or (
                 "PER" in span_owner
                 and not _person_runs_on(per_spans, h, name, lx)
+                and not _governor_of(words, h, per_spans)
+                # «بين السعودية ولندن ساعتان»: a big city after «و» and another well-known
+                # place is the next item of a list, though the tagger ran it into a name
+                and not (
+                    h.start in known_ends
+                    and words[h.start].startswith("و")
+                    and h.form != words[h.start]
+                    and _well_known(gz, key)
+                )
                 and not _place_after_prep(gz, words, h, key, lx)
                 and not (name in trigger_named and name not in lx.not_places)
             )
@@ -364,6 +386,8 @@ def candidates_in(
             continue  # «لأمور» is «ل» + «أمور» (matters), not LaMoure, North Dakota
         if a in after_name:
             continue
+        if prev_word(words, a) in _COMPANY_NOUNS:
+            continue  # «شركة فورد الأميركية»: a company's name, not Ford, a US village
         isos = {gz.entries[g].country for g in gz.names.get(key)}
         if adjective_at.get(b) in isos or (
             (len("".join(key)) >= 5 or (a, b, key) in contracted)
@@ -552,6 +576,8 @@ _PLACE_LISTS = PLACE_LISTS
 _CLUB_SUFFIXES = frozenset({"يونايتد", "سيتي", "تاون", "روفرز", "رفرز", "واندررز"})
 # Titles that only a person's name follows (normalised).
 _HONORIFICS = frozenset({"السيد", "السيده", "الانسه", "مستر", "مسز", "مدام"})
+# Nouns a company's name follows; a village's name there is the brand («شركة فورد»).
+_COMPANY_NOUNS = frozenset({"شركه", "الشركه", "لشركه", "وشركه", "شركات", "ماركه", "علامه"})
 # First words of listed names that say the rest is a place (gazetteer.py adds «محافظ X» for
 # each «محافظة X»; places.yaml lists «مهرجان كان»).
 _HEADS = frozenset({"محافظ", "مهرجان"})
@@ -859,6 +885,23 @@ def _person_runs_on(per_spans: Sequence[tuple[int, int]], h: Hit, name: str, lx:
         and name not in lx.not_places
         and all(h.start < a and b > h.end for a, b in overlapping)
     )
+
+
+def _conj_reading(words: Sequence[str], i: int) -> bool:
+    """Token ``i`` starts with «و» and reads as no listed name with it (only «و» + a name)."""
+    if i >= len(words) or not words[i].startswith("و") or len(words[i]) < 4:
+        return False
+    return not lexicon().lookup((words[i],))
+
+
+def _governor_of(words: Sequence[str], h: Hit, per_spans: Sequence[tuple[int, int]]) -> bool:
+    """«أمير عسير», «محافظ الخرج» read as one person: a governor's title and the place he
+    governs, nothing more (his name, when given, follows: «أمير عسير فيصل بن خالد»)."""
+    a = h.start - 1
+    return a >= 0 and (a, h.end) in per_spans and words[a] in _GOVERNORS
+
+
+_GOVERNORS = frozenset({"امير", "وامير", "لامير", "محافظ", "ومحافظ", "لمحافظ"})
 
 
 # Cities named like a kunya («أبو» + a word); nobody is called that.

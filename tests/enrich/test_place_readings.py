@@ -710,6 +710,10 @@ _NOT_PLACES = [
     # test37-40: the agencies' credit («و+ك+الات», Alot); "inspired by" («من وحي», not
     # «و+حي» before a district's name); "they took charge" (Tuluá)
     "سبق- وكالات: صرح المحامي العام. حقيبة من وحي الجواهر، وهم من تولوا تقديم البرنامج.",
+    # test41/42: the evening prayers; a company's brand; a clause after a definite trigger;
+    # «قائد المنطقة الجنوبية» is not this after «الناحية» ("the side")
+    "تقام الفعاليات فترتي المغرب والعشاء، وآخرها شركة فورد الأميركية. وقال رئيس مجلس "
+    "التنمية السياحية في المنطقة وأشرف على تنظيم المهرجان، مع استثناء الناحية الشرقية.",
 ]
 
 
@@ -761,3 +765,18 @@ def test_counted_people_and_a_quoted_airline_are_no_country(tagger: str) -> None
     assert not any(t in ("بوروندي", "السعودية") for t, _ in got), got
     got = _named('وأجريت الانتخابات في بوروندي، وعادت الطائرة إلى "السعودية" أمس.')
     assert [n for _, n in got] == ["Burundi", "Saudi Arabia"], got
+
+
+def test_places_of_test41_and_test42(tagger: str) -> None:
+    got = _named(
+        "وصرح أمير عسير أن الملتقى هو الأول. وأكد أن مدينة حقل في حاجة إلى مشاريع، وجمع من "
+        "أهالي تمير. وزار قائد المنطقة الجنوبية المصابين، والفارق الزمني بين السعودية ولندن "
+        "ساعتان."
+    )
+    names = dict(got)
+    assert names.get("عسير") == "Asir", got  # «أمير عسير» read as one person
+    assert names.get("حقل") == "Ḩaql" and names.get("تمير") == "Tumayr", got
+    assert names.get("المنطقة") == "Southern Region (Saudi Arabia)", got
+    assert names.get("ولندن") == "London", got  # the tagger runs it into «ساعتان»
+    got = _named("وتقدمت القوات العراقية نحو الرمادي، وانضم مقاتلون من أبناء قضاء حديثة.")
+    assert ("حديثة", "Ḩadīthah") in got, got  # after Iraq's «قضاء» («حديثة»: "modern")
