@@ -318,7 +318,16 @@ def candidates_in(
                             and _well_known(gz, key)
                         )
                     )
-                    or name in lx.not_places
+                    or (
+                        name in lx.not_places
+                        # «بفندق المريديان بالخبر»: the name ran on into "in Khobar"; a
+                        # governorate's word there is weighed like any other (home_words)
+                        and not (
+                            name in lx.home_words
+                            and h.start not in org_starts
+                            and _prefix(words[h.start], h) in PREP_CLITICS
+                        )
+                    )
                 )
             )
         ):

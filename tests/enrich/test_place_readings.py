@@ -714,6 +714,9 @@ _NOT_PLACES = [
     # «قائد المنطقة الجنوبية» is not this after «الناحية» ("the side")
     "تقام الفعاليات فترتي المغرب والعشاء، وآخرها شركة فورد الأميركية. وقال رئيس مجلس "
     "التنمية السياحية في المنطقة وأشرف على تنظيم المهرجان، مع استثناء الناحية الشرقية.",
+    # test43/44: a shield, the homeland's protectors, blame (Lomé), Bashar (Béchar)
+    "سلم رئيس البلدية درعا تذكاريا للأمير. يا حماة الأوطان، هل تقوم بلوم الموظف؟ وعارضوا "
+    "استمرار بشار.",
 ]
 
 
@@ -780,3 +783,15 @@ def test_places_of_test41_and_test42(tagger: str) -> None:
     assert names.get("ولندن") == "London", got  # the tagger runs it into «ساعتان»
     got = _named("وتقدمت القوات العراقية نحو الرمادي، وانضم مقاتلون من أبناء قضاء حديثة.")
     assert ("حديثة", "Ḩadīthah") in got, got  # after Iraq's «قضاء» («حديثة»: "modern")
+
+
+def test_places_of_test43_and_test44(tagger: str) -> None:
+    got = dict(
+        _named(
+            "احتفل أهالي أشيقر بعيد الفطر بحضور محافظ شقراء، ثم حفل أقيم بفندق المريديان "
+            "بالخبر. وزار الوفد الدمام والقطيف."
+        )
+    )
+    assert got.get("أشيقر") == "Ushaiqir" and got.get("شقراء") == "Shaqra", got
+    assert got.get("بالخبر") == "Khobar", got  # the hotel's name ran on into "in Khobar"
+    assert "بالخبر" not in dict(_named("وفور إعلانها بالخبر، قالت ريتشاردسون إنها سعيدة."))
