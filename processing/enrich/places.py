@@ -147,6 +147,12 @@ def candidates_in(
         and (k := _key(gz, words[h.start : h.end])) is not None
         and (_well_known(gz, k) or k in lx.well_known)
     }
+    # after "the Romanian": a person's name follows («الروماني سان مارتن»)
+    after_nisba = {
+        h.end
+        for h in hits
+        if h.list == "demonym" and words[h.start].startswith("ال") and words[h.start][-1] == "ي"
+    }
     place_ends = {h.end for h in named}
     # ends of well-known names: «بين السعودية ولندن» lists two («والستر والبو جاسم» does not)
     known_ends = {
@@ -357,6 +363,13 @@ def candidates_in(
             # place read that way needs its country in the article, whatever the tagger says.
             contracted.append((h.start, h.end, key))
             continue
+        if (
+            name in lx.not_places
+            and h.start in after_nisba
+            and h.start not in after_trigger
+            and not _prefix(words[h.start], h)  # «الروسي للشرق الأوسط»: a preposition
+        ):
+            continue  # «الروماني سان مارتن»: a player, whatever the tagger says
         if evidence or (h.list in _STRONG and name not in lx.not_places):
             out[(h.start, h.end)] = key
         elif name not in lx.not_places and _placelike(words, h, place_starts):

@@ -717,6 +717,8 @@ _NOT_PLACES = [
     # test43/44: a shield, the homeland's protectors, blame (Lomé), Bashar (Béchar)
     "سلم رئيس البلدية درعا تذكاريا للأمير. يا حماة الأوطان، هل تقوم بلوم الموظف؟ وعارضوا "
     "استمرار بشار.",
+    # test46: "from my sleep" (Nome), the COX enzyme (Kukës), a player (Saint-Martin)
+    "شكرا أيقظتني من نومي، وهي تثبط إنزيم (كوكس 2) فقط. وتدرب مع الفريق الروماني سان مارتن.",
 ]
 
 
