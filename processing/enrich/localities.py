@@ -74,8 +74,8 @@ _PARKS = frozenset({"متنزه", "منتزه"})
 
 
 # Written forms that normalisation folds into a locality noun: «إحياء» (reviving) is not
-# «أحياء» (districts) once the hamza is dropped.
-_NOT_NOUN = frozenset({"إحياء"})
+# «أحياء» (districts) once the hamza is dropped, nor «وأدى» (and he performed) «وادي».
+_NOT_NOUN = frozenset({"إحياء", "أدى"})  # «وأدى الصلاة»: he performed, not «وادي»
 
 
 # Kinds of place a locality can lie in: a city, or an area as small as a governorate (a

@@ -719,6 +719,8 @@ _NOT_PLACES = [
     "استمرار بشار.",
     # test46: "from my sleep" (Nome), the COX enzyme (Kukës), a player (Saint-Martin)
     "شكرا أيقظتني من نومي، وهي تثبط إنزيم (كوكس 2) فقط. وتدرب مع الفريق الروماني سان مارتن.",
+    # test45: harming, not the Nile; Wadi Degla, the Egyptian club, not the Tigris
+    "ولن يستطيعوا النيل من أمن الوطن، وفاز الفريق على وادي دجلة.",
 ]
 
 
@@ -797,3 +799,20 @@ def test_places_of_test43_and_test44(tagger: str) -> None:
     assert got.get("أشيقر") == "Ushaiqir" and got.get("شقراء") == "Shaqra", got
     assert got.get("بالخبر") == "Khobar", got  # the hotel's name ran on into "in Khobar"
     assert "بالخبر" not in dict(_named("وفور إعلانها بالخبر، قالت ريتشاردسون إنها سعيدة."))
+
+
+def test_places_of_test45_rivers_and_madinahs_sites(tagger: str) -> None:
+    got = dict(
+        _named(
+            "غرق مركب في النيل بالقاهرة، وعبرت القوات الجسر على نهر الفرات قرب الرمادي. وصلى "
+            "الزوار بمسجد قباء ثم بمسجد ميقات ذي الحليفة، وأقيمت المباراة على ملعب الملز، وقرب "
+            "قاعدة الحبانية الجوية، وفي جبال حمرين."
+        )
+    )
+    assert got.get("النيل") == "Nile" and got.get("نهر") == "Euphrates", got
+    assert got.get("قباء") == "Quba (Madinah)" and got.get("ذي") == "Dhu al-Hulayfah", got
+    assert got.get("الملز") == "Al-Malaz (Riyadh)", got
+    assert got.get("الحبانية") == "Habbaniyah" and got.get("جبال") == "Hamrin Mountains", got
+    # «وأدى» is "and he performed", not «وادي» before a district of the city nearby
+    got = _named("زار الوفد المسجد الكبير في جدة، وأدى الصلاة فيه.")
+    assert got == [("جدة", "Jeddah")], got
