@@ -211,11 +211,14 @@ def _add_governors(entries: dict[int, GeoEntry], names: PhraseIndex[int]) -> Non
     or a centre)."""
     cur = load_yaml("places.yaml")
     words = {normalize(w) for w in [*(cur.get("not_places") or []), *(cur.get("home_words") or [])]}
-    for key in list(names.phrases()):
+    phrases = list(names.phrases())
+    # «محافظ رياض الخبراء» is the governor of Riyadh al-Khabra, not «محافظ رياض» + a word
+    heads = {key[0] for key in phrases if len(key) > 1}
+    for key in phrases:
         if len(key) > 1 and key[0] == "محافظه" and not names.get(key[1:]):
             for gid in names.get(key):
                 names.add(("محافظ", *key[1:]), gid)
-        elif len(key) == 1 and key[0] in words:
+        elif len(key) == 1 and key[0] in words and key[0] not in heads:
             for gid in names.get(key):
                 e = entries.get(gid)
                 if e is not None and e.country == "SA" and e.kind == "city":

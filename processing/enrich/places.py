@@ -364,6 +364,13 @@ def candidates_in(
             contracted.append((h.start, h.end, key))
             continue
         if (
+            name in lx.home_words
+            and words[h.start].startswith("و")
+            and h.start not in place_ends
+            and not _after_prep(words, h)
+        ):
+            continue  # «. والخبر المنشور عن»: "and the news", though the tagger says LOC
+        if (
             name in lx.not_places
             and h.start in after_nisba
             and h.start not in after_trigger
@@ -377,7 +384,8 @@ def candidates_in(
         elif (
             name in lx.home_words
             and (_after_prep(words, h) or h.start in place_ends)
-            and h.end not in place_starts  # «لفرسان رنية»: Ranyah's knights
+            # «لفرسان رنية»: Ranyah's knights (not «والخبر والقطيف», a list)
+            and (h.end not in place_starts or words[h.end].startswith("و"))
         ):
             weak.append((h.start, h.end, key))  # «بالليث» in a story of Makkah's towns
     # A village name counts when the article is about that village's country

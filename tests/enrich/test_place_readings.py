@@ -721,6 +721,8 @@ _NOT_PLACES = [
     "شكرا أيقظتني من نومي، وهي تثبط إنزيم (كوكس 2) فقط. وتدرب مع الفريق الروماني سان مارتن.",
     # test45: harming, not the Nile; Wadi Degla, the Egyptian club, not the Tigris
     "ولن يستطيعوا النيل من أمن الوطن، وفاز الفريق على وادي دجلة.",
+    # test47/48: your heart (Lubbock), apart from (Donna), a singer (Rolla), kindergartens
+    "فكيف زين لك لبك؟ يحرصون على السياح دونا عن غيرهم، وغنت رولا سعد، وتوسعت رياض الأطفال.",
 ]
 
 
@@ -816,3 +818,13 @@ def test_places_of_test45_rivers_and_madinahs_sites(tagger: str) -> None:
     # «وأدى» is "and he performed", not «وادي» before a district of the city nearby
     got = _named("زار الوفد المسجد الكبير في جدة، وأدى الصلاة فيه.")
     assert got == [("جدة", "Jeddah")], got
+
+
+def test_news_and_khobar_and_jeddahs_briman(tagger: str) -> None:
+    got = _named(
+        "وأحرقت الحرائق تشليح بريمان بجدة. والخبر المنشور عن القضية نقلته الصحف في الرياض "
+        "ومكة. ووصل الوفد إلى الدمام والخبر والقطيف."
+    )
+    assert ("بريمان", "Briman (Jeddah)") in got, got
+    khobar = [t for t, n in got if n == "Khobar"]
+    assert khobar == ["والخبر"] and got.index(("والخبر", "Khobar")) > 3, got  # only the list's
