@@ -237,6 +237,24 @@ def candidates_in(
             # headline's «جدة» before the byline.
             continue
         if (
+            name in _KIN_WORDS
+            and written
+            and written[h.start].endswith("ه")  # «جدّه»: "his grandfather"
+            and words[h.start] == name
+            and not (
+                _after_prep(words, h)
+                or h.start in after_trigger
+                or h.start in place_ends
+                or h.end in place_starts
+                or (h.start - 1 in place_ends and words[h.start - 1] in _DASHES)
+                or prev_word(words, h.start) in _JEDDAH_HEADS
+            )
+        ):
+            # «وأورثه جده «هانيبال» ملامحه», «علاقة جده الأكبر»: 13 of 23 «جده» in
+            # 2015-07-21..26; the city written so stands after «في», «مدينة», «جامعة» or
+            # beside another place («ورطوبة جده والدمام»).
+            continue
+        if (
             h.start in dateline
             and _by_dash(words, h.start, h.end)
             and (
@@ -864,6 +882,9 @@ _ADVERBS = frozenset(
 
 # Place names that are also kinship nouns: «جدة» is "grandmother" before a person's name.
 _KIN_WORDS = frozenset({"جده"})
+_DASHES = frozenset({"-", "–", "—"})  # «طريق مكة – جده السريع»: a road between two places
+# Nouns whose genitive «جده» is the city, not "his grandfather": «جامعة جده», «مطار جده».
+_JEDDAH_HEADS = frozenset({"جامعه", "مطار", "ميناء", "محافظ", "امين", "امانه", "شرطه", "طريق"})
 _HEAD_OF_STATE = frozenset({"الرئيس", "الرئيسه"})
 
 

@@ -723,6 +723,9 @@ _NOT_PLACES = [
     "ولن يستطيعوا النيل من أمن الوطن، وفاز الفريق على وادي دجلة.",
     # test47/48: your heart (Lubbock), apart from (Donna), a singer (Rolla), kindergartens
     "فكيف زين لك لبك؟ يحرصون على السياح دونا عن غيرهم، وغنت رولا سعد، وتوسعت رياض الأطفال.",
+    # test49/50: his grandfather («جده» with «ه»), the Holy Spirit, the Tsardom, a shield
+    "وأورثه جده «هانيبال» ملامحه، وأوحت له علاقة جده الأكبر بالقيصر. والله والروح القدس، "
+    "وتأريخا للقيصرية الروسية، وسلم المهندس درعا تكريميا للزميل.",
 ]
 
 
@@ -828,3 +831,19 @@ def test_news_and_khobar_and_jeddahs_briman(tagger: str) -> None:
     assert ("بريمان", "Briman (Jeddah)") in got, got
     khobar = [t for t, n in got if n == "Khobar"]
     assert khobar == ["والخبر"] and got.index(("والخبر", "Khobar")) > 3, got  # only the list's
+
+
+def test_places_of_test49_and_test50(tagger: str) -> None:
+    got = dict(
+        _named(
+            "ارتفعت أسعار الذهب في المنطقة الغربية، وعقد المؤتمر في ضاحية البورجيه الباريسية. "
+            "وعاش الشعراء في المشرق العربي، وبكى العرب سقوط الأندلس، وأكد الاتحاد الروسي سيادته. "
+            "وزحمة طريق مكة – جده السريع."
+        )
+    )
+    assert got.get("المنطقة") == "Western Region (Saudi Arabia)", got
+    assert got.get("البورجيه") == "Le Bourget" and got.get("المشرق") == "Mashriq", got
+    assert got.get("الاتحاد") == "Russia", got
+    if tagger == "crf":  # a weak name: the tagger's LOC or a trigger word takes it
+        assert got.get("الأندلس") == "Andalusia", got
+    assert got.get("جده") == "Jeddah", got  # between two places: the city
