@@ -190,6 +190,8 @@ def candidates_in(
             continue  # «3.8 ملايين بوروندي», «160 ألف بوروندي»: Burundians, counted
         if _quoted(words, h.start, h.end) and words[h.start] == "السعوديه" and "الخطوط" in words:
             continue  # «حرص "السعودية" على زيادة رحلاتها»: the airline, Saudia
+        if words[h.start] == "السعوديه" and prev_word(words, h.start) in _AVIATION:
+            continue  # «شركة طيران السعودية الخاص»: Saudia's name, not the country
         if h.end - h.start == 1 and prev_word(words, h.start) in _KUNYA:
             continue  # «فندق أبو نيس», «أبو مالك»: part of a name, not Nice or Malaga
         club = (h.form or words[h.start], *words[h.start + 1 : h.end])
@@ -899,6 +901,8 @@ def _person_follows(words: Sequence[str], b: int, per_starts: set[int], titles: 
 # Tanween marks a word indefinite; a place's name is definite («ملاكاً» is "an angel").
 _TANWEEN = frozenset("\u064b\u064c\u064d")
 _PAPER_NOUNS = frozenset({"صحيفه", "جريده", "الصحيفه", "الجريده"})
+# «طيران السعودية»: the airline is called «السعودية» (not «طيران الإمارات», another name)
+_AVIATION = frozenset({"طيران", "وطيران", "لطيران", "بطيران"})
 # Counts of people: a nisba after them is the people («ملايين بوروندي»), even where the
 # word is also the country's name.
 _COUNT_NOUNS = frozenset({"ملايين", "مليون", "الاف", "الف", "مئات", "عشرات"})
