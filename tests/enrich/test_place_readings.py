@@ -861,3 +861,13 @@ def test_places_of_test51_and_test52(tagger: str) -> None:
     assert [t for t, n in got if n == "Saudi Arabia"] == ["السعودية"], got  # one: the second
     assert ("يثرب", "Madinah") in got and ("بالحوية", "Al-Hawiyah (Taif)") in got, got
     assert not any(n == "Chechnya" for _, n in got), got  # the Chechens
+
+
+def test_places_of_test53(tagger: str) -> None:
+    got = _named(
+        "تجهيز مرافق عيون السيح الواقعة غرب مدينة السيح بالخرج، وتراث تزخر به الحجاز. "
+        "وتأجيل الطعام لبعد المغرب أفضل للصائم."
+    )
+    names = [n for _, n in got]
+    assert names.count("As-Sih (Al-Kharj)") == 2 and "Hejaz" in names, got
+    assert "Morocco" not in names, got  # after the sunset prayer
