@@ -154,12 +154,9 @@ def candidates_in(
         if h.list == "demonym" and words[h.start].startswith("ال") and words[h.start][-1] == "ي"
     }
     place_ends = {h.end for h in named}
-    # ends of well-known names: «بين السعودية ولندن» lists two («والستر والبو جاسم» does not)
-    known_ends = {
-        h.end
-        for h in named
-        if (k := _key(gz, words[h.start : h.end])) is not None and _well_known(gz, k)
-    }
+    # where named hits end, for the well-known ones: «بين السعودية ولندن» lists two
+    # («والستر والبو جاسم» does not); keys looked up only when a person span asks
+    ends_named = {h.end: h for h in named}
     place_starts = {h.start for h in named}
     out: dict[tuple[int, int], tuple[str, ...]] = {}
     weak: list[tuple[int, int, tuple[str, ...]]] = []
@@ -316,10 +313,12 @@ def candidates_in(
                 # «بين السعودية ولندن ساعتان»: a big city after «و» and another well-known
                 # place is the next item of a list, though the tagger ran it into a name
                 and not (
-                    h.start in known_ends
-                    and words[h.start].startswith("و")
+                    words[h.start].startswith("و")
                     and h.form != words[h.start]
+                    and (prev := ends_named.get(h.start)) is not None
                     and _well_known(gz, key)
+                    and (pk := _key(gz, words[prev.start : prev.end])) is not None
+                    and _well_known(gz, pk)
                 )
                 and not _place_after_prep(gz, words, h, key, lx)
                 and not (name in trigger_named and name not in lx.not_places)
