@@ -415,6 +415,14 @@ def candidates_in(
         for c in {gz.entries[g].country for g in _ids(gz, lx, k)}
         if len({gz.entries[g].country for g in _ids(gz, lx, k)}) == 1
     )
+    # «المنطقة الغربية» is Saudi Arabia's Western Region in a Saudi story, Libya's west in
+    # the seed's: such a name needs another place of its country in the article (cheap:
+    # only when one is found).
+    if any(k in _NEEDS_ITS_COUNTRY for k in out.values()) and not any(
+        k not in _NEEDS_ITS_COUNTRY and {gz.entries[g].country for g in _ids(gz, lx, k)} == {"SA"}
+        for k in out.values()
+    ):
+        out = {span: k for span, k in out.items() if k not in _NEEDS_ITS_COUNTRY}
     # A village name followed by its country's adjective counts too: «سان مورتيز
     # السويسرية», «قرطاج التونسية».
     adjective_at = {
@@ -882,6 +890,8 @@ _ADVERBS = frozenset(
 
 
 # Place names that are also kinship nouns: «جدة» is "grandmother" before a person's name.
+# Saudi names of a direction's region (places.yaml regions): another country has its own.
+_NEEDS_ITS_COUNTRY = frozenset({("المنطقه", "الغربيه"), ("المنطقه", "الجنوبيه")})
 _KIN_WORDS = frozenset({"جده"})
 _DASHES = frozenset({"-", "–", "—"})  # «طريق مكة – جده السريع»: a road between two places
 # Nouns whose genitive «جده» is the city, not "his grandfather": «جامعة جده», «مطار جده».

@@ -873,3 +873,11 @@ def test_places_of_test53(tagger: str) -> None:
     names = [n for _, n in got]
     assert names.count("As-Sih (Al-Kharj)") == 2 and "Hejaz" in names, got
     assert "Morocco" not in names, got  # after the sunset prayer
+
+
+def test_a_saudi_regions_name_needs_a_saudi_story(tagger: str) -> None:
+    # the seed: Libya's western region, not Saudi Arabia's
+    got = _named("وأكد صالح لأهلنا في المنطقة الغربية بأن القوات المسلحة في طرابلس لا تستهدفهم.")
+    assert not any(n.startswith("Western Region") for _, n in got), got
+    got = _named("وزار قائد المنطقة الغربية المرابطين في جدة ومكة.")
+    assert any(n.startswith("Western Region") for _, n in got), got
