@@ -598,17 +598,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         needs_text = not set(names) <= STREAM_FEATURES
         e2e[label] = end_to_end(args.data, c, learned, needs_text, spec.gate)
-    out["end_to_end"] = {
+    out["end_to_end"] = _summaries(e2e, ("all", "dev", "test"))
+    return out
+
+
+def _summaries(reps: dict[str, dict[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
+    """What the report keeps of each end-to-end run: the labelled subsets ``keys``."""
+    return {
         label: {
-            "near": {k: rep["near_duplicates"][k] for k in ("all", "dev", "test")},
+            "near": {k: rep["near_duplicates"][k] for k in keys},
             "synthetic": rep["synthetic"]["all"],
             "verdicts": rep["corpus"]["verdicts"],
             "seconds": rep["seconds"],
             "model_cost": rep.get("model_cost"),
         }
-        for label, rep in e2e.items()
+        for label, rep in reps.items()
     }
-    return out
 
 
 def run_fresh2(args: argparse.Namespace) -> dict[str, Any]:
@@ -661,16 +666,7 @@ def run_fresh2(args: argparse.Namespace) -> dict[str, Any]:
         "rule": end_to_end(args.data, c, None, False, 0.0),
         "best": end_to_end(args.data, c, learned, False, spec.gate),
     }
-    out["end_to_end"] = {
-        label: {
-            "near": {k: rep["near_duplicates"][k] for k in ("all", "fresh", "fresh2")},
-            "synthetic": rep["synthetic"]["all"],
-            "verdicts": rep["corpus"]["verdicts"],
-            "seconds": rep["seconds"],
-            "model_cost": rep.get("model_cost"),
-        }
-        for label, rep in reps.items()
-    }
+    out["end_to_end"] = _summaries(reps, ("all", "fresh", "fresh2"))
     return out
 
 
