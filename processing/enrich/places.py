@@ -407,14 +407,6 @@ def candidates_in(
             and (h.end not in place_starts or words[h.end].startswith("و"))
         ):
             weak.append((h.start, h.end, key))  # «بالليث» in a story of Makkah's towns
-    # A village name counts when the article is about that village's country
-    # («والعزيزية» in a story full of Libyan places).
-    countries = Counter(
-        c
-        for k in out.values()
-        for c in {gz.entries[g].country for g in _ids(gz, lx, k)}
-        if len({gz.entries[g].country for g in _ids(gz, lx, k)}) == 1
-    )
     # «المنطقة الغربية» is Saudi Arabia's Western Region in a Saudi story, Libya's west in
     # the seed's: such a name needs another place of its country in the article (cheap:
     # only when one is found).
@@ -423,6 +415,14 @@ def candidates_in(
         for k in out.values()
     ):
         out = {span: k for span, k in out.items() if k not in _NEEDS_ITS_COUNTRY}
+    # A village name counts when the article is about that village's country
+    # («والعزيزية» in a story full of Libyan places).
+    countries = Counter(
+        c
+        for k in out.values()
+        for c in {gz.entries[g].country for g in _ids(gz, lx, k)}
+        if len({gz.entries[g].country for g in _ids(gz, lx, k)}) == 1
+    )
     # A village name followed by its country's adjective counts too: «سان مورتيز
     # السويسرية», «قرطاج التونسية».
     adjective_at = {
@@ -889,9 +889,9 @@ _ADVERBS = frozenset(
 )  # fmt: skip
 
 
-# Place names that are also kinship nouns: «جدة» is "grandmother" before a person's name.
 # Saudi names of a direction's region (places.yaml regions): another country has its own.
 _NEEDS_ITS_COUNTRY = frozenset({("المنطقه", "الغربيه"), ("المنطقه", "الجنوبيه")})
+# Place names that are also kinship nouns: «جدة» is "grandmother" before a person's name.
 _KIN_WORDS = frozenset({"جده"})
 _DASHES = frozenset({"-", "–", "—"})  # «طريق مكة – جده السريع»: a road between two places
 # Nouns whose genitive «جده» is the city, not "his grandfather": «جامعة جده», «مطار جده».
