@@ -49,6 +49,20 @@ def test_the_second_fresh_set_excludes_every_earlier_pair() -> None:
     assert FRESH_SETS["fresh2"].stat().st_size < 30_000
 
 
+def test_the_third_fresh_set_excludes_every_earlier_pair() -> None:
+    fresh3 = load_labels(FRESH_SETS["fresh3"])
+    paths = (LABELS_PATH, FRESH_SETS["fresh"], FRESH_SETS["fresh2"])
+    earlier = [p for path in paths for p in load_labels(path)["pairs"]]
+    old = {frozenset((p["a"], p["b"])) for p in earlier}
+    assert len(fresh3["pairs"]) == 165
+    assert sum(p["label"] == "D" for p in fresh3["pairs"]) == 77
+    for p in fresh3["pairs"]:
+        assert set(p) == {"a", "b", "stratum", "label", "votes"}
+        assert frozenset((p["a"], p["b"])) not in old
+        assert len(p["votes"]) in (2, 3) and p["votes"].count(p["label"]) >= 2
+    assert FRESH_SETS["fresh3"].stat().st_size < 30_000
+
+
 def test_eval_smoke_on_a_sample(saudinewsnet: Path) -> None:
     report = evaluate_dedup(saudinewsnet, limit=1200, n_synthetic=10)
     json.dumps(report)  # what `rasid eval dedup --json` prints
