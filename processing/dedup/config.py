@@ -36,6 +36,11 @@ class DedupConfig:
     # end on all 410 labelled pairs: the most recall at no less precision (docs/dedup.md).
     unigram_min_jaccard: float = 0.2
     unigram_containment: float = 0.8  # > 1: off
+    # a pair down to unigram_min_jaccard whose shared shingle runs cover >= both_coverage of
+    # both texts is a copy whatever its lead (not in the template branch): a reprint with a
+    # rewritten first paragraph. Chosen on eval_pairs.json + eval_pairs_fresh.json (per
+    # pair: 8 more D, no more false links); judged on eval_pairs_fresh3.json (docs/dedup.md).
+    both_coverage: float = 0.65  # > 1: off
     # templates: below template_max_jaccard, when >= template_share of the shared shingles
     # recur (in other candidates that are not copies) on >= template_days distinct days, the
     # pair is a copy only if its residual Jaccard without them is >= template_residual and,

@@ -123,7 +123,9 @@ def residual_jaccard(a: np.ndarray, b: np.ndarray, shared: np.ndarray, drop: np.
 def measure_floor(c: DedupConfig) -> float:
     """The Jaccard below which no pair is a copy (and none is measured further)."""
     floor = min(c.near_threshold, c.reword_min_jaccard)
-    return min(floor, c.unigram_min_jaccard) if c.unigram_containment <= 1 else floor
+    if c.unigram_containment <= 1 or c.both_coverage <= 1:
+        floor = min(floor, c.unigram_min_jaccard)
+    return floor
 
 
 def unigram_containment(a: np.ndarray | None, b: np.ndarray | None) -> float | None:
@@ -156,7 +158,13 @@ def is_copy(v: PairVerdict, c: DedupConfig) -> bool:
         and v.unigram is not None
         and v.unigram >= c.unigram_containment
     )
-    if v.jaccard < c.near_threshold and not (reworded or contained):
+    # A rewritten lead hides a reprint whose body is otherwise the other's almost whole.
+    covers_both = (
+        v.jaccard >= c.unigram_min_jaccard
+        and v.coverage >= c.both_coverage
+        and v.coverage_other >= c.both_coverage
+    )
+    if v.jaccard < c.near_threshold and not (reworded or contained or covers_both):
         return False
     if v.jaccard < c.template_max_jaccard and v.template_share >= c.template_share:
         # Most of the shared text is template wording, so J overstates how much of the two

@@ -148,7 +148,9 @@ def test_a_reworded_release_is_a_copy() -> None:
     assert match is not None and match.original_id == "release"
     assert match.similarity < DedupConfig().near_threshold
     # Coverage is what links it: without the re-word rule it is missed.
-    strict = _index(replace(DedupConfig(), reword_min_jaccard=1.0, unigram_containment=1.01))
+    strict = _index(
+        replace(DedupConfig(), reword_min_jaccard=1.0, unigram_containment=1.01, both_coverage=1.01)
+    )
     strict.add("release", strict.fingerprint(RELEASE), T0, None, "s-release")
     assert strict.query("reworded", REWORDED, at=T0 + timedelta(hours=3)) is None
 
@@ -218,9 +220,14 @@ def test_is_copy_thresholds() -> None:
     assert is_copy(high, c)  # above template_max_jaccard, Jaccard alone decides
     reword = PairVerdict(0.4, 0.8, 0.7, 0.9, 0.0, 0.4, False)
     assert is_copy(reword, c)
-    assert not is_copy(replace(reword, lead_coverage=0.3), c)  # the lead was rewritten
+    # the lead was rewritten and one text is covered less than both_coverage: a separate report
+    assert not is_copy(replace(reword, lead_coverage=0.3, coverage_other=0.6), c)
+    # ... but a rewritten lead over a body that covers both texts almost whole is a reprint
+    assert is_copy(replace(reword, lead_coverage=0.3), c)
+    assert not is_copy(replace(reword, lead_coverage=0.3), replace(c, both_coverage=1.01))
     assert not is_copy(replace(reword, coverage_other=0.3), c)  # a small part of the other
-    assert not is_copy(replace(reword, jaccard=0.2), c)
+    assert not is_copy(replace(reword, jaccard=0.2, coverage_other=0.6), c)
+    assert not is_copy(replace(reword, jaccard=0.19), c)  # below every path's floor
     template = replace(reword, template_share=0.9, residual=0.1)
     assert not is_copy(template, c)
     assert is_copy(replace(template, residual=0.5), c)  # the same subject beyond the template
@@ -266,8 +273,9 @@ def test_a_lightly_reworded_copy_below_the_reword_jaccard_is_linked_by_its_words
     assert v.unigram == 1.0 and v.copy
     match = index.query("padded", padded, at=at)
     assert match is not None and match.original_id == "release"
-    # Without the feature (containment off), the rule misses it.
-    off = _index(replace(c, unigram_containment=1.01))
+    # Without the feature (containment off, and both_coverage, which links it by its shingle
+    # runs alone), the rule misses it.
+    off = _index(replace(c, unigram_containment=1.01, both_coverage=1.01))
     off.add("release", off.fingerprint(RELEASE), T0, None, "s-release")
     assert off.query("padded", padded, at=at) is None
 
@@ -275,7 +283,8 @@ def test_a_lightly_reworded_copy_below_the_reword_jaccard_is_linked_by_its_words
 def test_an_entry_without_a_word_set_is_decided_by_the_rule_without_it() -> None:
     padded = _padded(RELEASE, 4)
     at = T0 + timedelta(hours=3)
-    index = _index()
+    # (both_coverage off: it would link this copy by its shingle runs alone)
+    index = _index(replace(DedupConfig(), both_coverage=1.01))
     fp = index.fingerprint(RELEASE)
     index.add("release", fp, T0, None, "s-release")
     # As stored before the word sets were kept (an old SQLite row or engine document).
@@ -300,3 +309,34 @@ def test_containment_needs_the_coverage_of_both_texts() -> None:
     assert not is_copy(replace(v, coverage_other=0.6, unigram=0.7), c)
     assert not is_copy(replace(v, coverage_other=0.6, lead_coverage=0.5), c)
     assert not is_copy(replace(v, coverage_other=0.6, jaccard=0.19), c)
+
+
+# Another outlet's first paragraph, written afresh, over the release's body.
+_NEW_LEAD = (
+    "قال مصدر مسؤول في المديرية العامة للشؤون الصحية بمنطقة الرياض لمراسل الصحيفة "
+    "مساء أمس إن الوزارة تتابع عن كثب قضية الجثة التي سلمت خطأ في محافظة الدوادمي "
+    "وإن النتائج ستعلن قريبا"
+)
+
+
+def test_a_reprint_under_a_rewritten_lead_is_a_copy_when_it_covers_both_texts() -> None:
+    """The lead test guards against a separate report that reuses background paragraphs;
+    when the shared runs cover both whole texts but the first paragraph, it is a reprint
+    (15 labelled D pairs of 905, one N: docs/dedup.md)."""
+    c = DedupConfig()
+    copy = _NEW_LEAD + " " + " ".join(RELEASE.split()[28:])
+    at = T0 + timedelta(hours=3)
+    index = _index()
+    index.add("release", index.fingerprint(RELEASE), T0, None, "s-release")
+    fp = index.fingerprint(copy)
+    doc = index.state.get_doc("release")
+    assert doc is not None
+    v = index.judge(fp, at, "release", doc, index.candidates("copy", fp))
+    assert c.reword_min_jaccard <= v.jaccard < c.near_threshold
+    assert v.lead_coverage < c.reword_lead_coverage  # the re-word rule alone says no
+    assert min(v.coverage, v.coverage_other) >= c.both_coverage and v.copy
+    match = index.query("copy", copy, at=at)
+    assert match is not None and match.original_id == "release"
+    off = _index(replace(c, both_coverage=1.01))
+    off.add("release", off.fingerprint(RELEASE), T0, None, "s-release")
+    assert off.query("copy", copy, at=at) is None
