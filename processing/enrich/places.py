@@ -453,6 +453,8 @@ def candidates_in(
             out[(a, b)] = key
     for a, key in _misspelt_states(gz, words, hits, out):
         out[(a, a + 1)] = key
+    for a, b, key in _listed_with_places(gz, lx, words, hits, out):
+        out[(a, b)] = key
     word_clubs: dict[tuple[int, int], int] = {}
     for (a, b), (key, gid) in _word_clubs(gz, words, hits).items():
         overlap = [s for s in out if s[0] < b and a < s[1]]
@@ -463,6 +465,87 @@ def candidates_in(
         out[(a, b)] = key
         word_clubs[(a, b)] = gid
     return [(a, b, k, word_clubs.get((a, b), 0)) for (a, b), k in sorted(out.items())]
+
+
+# Marks between the items of a list: «حقل، ضباء», «العين – لودر», and dots in a run
+# («حقل..ضباء..الوجه»; one dot ends a sentence).
+_LIST_MARKS = frozenset({"،", ",", "-", "–", "/"})
+_LIST_KM = 300.0  # how near a listed neighbour must be for a common word beside it to be a place
+
+
+def _listed_with_places(
+    gz: Gazetteer,
+    lx: Lexicon,
+    words: Sequence[str],
+    hits: Sequence[Hit],
+    found: dict[tuple[int, int], tuple[str, ...]],
+) -> list[tuple[int, int, tuple[str, ...]]]:
+    """A name that is also a common word («حقل» "field", «الوجه» "the face") as an item of a
+    list whose next or previous item is a place of its country within ``_LIST_KM``: that
+    place («شواطئ محافظات حقل، ضباء، الوجه وأملج»)."""
+    taken = {k for a, b in found for k in range(a, b)}
+    starts = {a: (a, b) for a, b in found}
+    ends = {b: (a, b) for a, b in found}
+    out = []
+    for h in hits:
+        if h.list not in _PLACE_LISTS or any(k in taken for k in range(h.start, h.end)):
+            continue
+        name = " ".join((h.form, *words[h.start + 1 : h.end]))
+        if name not in lx.not_places or name in lx.never_places:
+            continue
+        key = _key(gz, words[h.start : h.end])
+        if key is None:
+            continue
+        i = _item_before(words, h.start)
+        j = _item_after(words, h.end)
+        bare = not words[h.start].startswith("و")
+        # items are parted by a list mark or an «و»: «حقل ضباء» is no list
+        prev = ends.get(i) if i < h.start or not bare else None
+        after = (
+            starts.get(j) if j > h.end or (j < len(words) and words[j].startswith("و")) else None
+        )
+        # A word joined by «و» to one place is as often the next clause («إلى عدن ورصد ما
+        # يحدث», «صنعاء، ورصد»): it counts between two places, before a comma and a place,
+        # after a comma without «و», or after a list of two places («كبيسة وهيت والقائم»).
+        if not (
+            (prev and after)
+            or (after and j > h.end)
+            or (prev and i < h.start and bare)
+            or (prev and _item_before(words, prev[0]) in ends)
+        ):
+            continue
+        neighbours = [found[s] for s in (prev, after) if s]
+        near = [
+            g
+            for g in gz.names.get(key)
+            for k in neighbours
+            for n in _ids(gz, lx, k)
+            if gz.entries[g].country == gz.entries[n].country
+            and km(gz.entries[g], gz.entries[n]) <= _LIST_KM
+        ]
+        if near:
+            out.append((h.start, h.end, key))
+    return out
+
+
+def _item_before(words: Sequence[str], a: int) -> int:
+    """Where the list item before token a would end: a, less any list marks before it."""
+    while a > 0 and _list_mark(words, a - 1):
+        a -= 1
+    return a
+
+
+def _item_after(words: Sequence[str], b: int) -> int:
+    """Where the list item after token b would start: b, past any list marks."""
+    while b < len(words) and _list_mark(words, b):
+        b += 1
+    return b
+
+
+def _list_mark(words: Sequence[str], i: int) -> bool:
+    if words[i] == ".":
+        return (i > 0 and words[i - 1] == ".") or (i + 1 < len(words) and words[i + 1] == ".")
+    return words[i] in _LIST_MARKS
 
 
 # Nouns for a first-level division: what follows is a state's or province's name, however
