@@ -467,6 +467,9 @@ def candidates_in(
     return [(a, b, k, word_clubs.get((a, b), 0)) for (a, b), k in sorted(out.items())]
 
 
+# Duals of a kind of place: the second of the two after «و» is one («محافظتي الأنبار وصلاح
+# الدين»). Normalised.
+_PLACE_DUALS = frozenset({"محافظتي", "مدينتي", "منطقتي", "ولايتي", "دولتي", "بلدتي", "قريتي"})
 # Marks between the items of a list: «حقل، ضباء», «العين – لودر», and dots in a run
 # («حقل..ضباء..الوجه»; one dot ends a sentence).
 _LIST_MARKS = frozenset({"،", ",", "-", "–", "/"})
@@ -480,9 +483,10 @@ def _listed_with_places(
     hits: Sequence[Hit],
     found: dict[tuple[int, int], tuple[str, ...]],
 ) -> list[tuple[int, int, tuple[str, ...]]]:
-    """A name that is also a common word («حقل» "field", «الوجه» "the face") as an item of a
-    list whose next or previous item is a place of its country within ``_LIST_KM``: that
-    place («شواطئ محافظات حقل، ضباء، الوجه وأملج»)."""
+    """A name that is also a common word («حقل» "field", «الوجه» "the face") or a weak
+    region's («صلاح الدين», a man's name too) as an item of a list whose next or previous
+    item is a place of its country within ``_LIST_KM``: that place («شواطئ محافظات حقل،
+    ضباء، الوجه وأملج», «محافظات الأنبار ونينوى وصلاح الدين»)."""
     taken = {k for a, b in found for k in range(a, b)}
     starts = {a: (a, b) for a, b in found}
     ends = {b: (a, b) for a, b in found}
@@ -491,7 +495,7 @@ def _listed_with_places(
         if h.list not in _PLACE_LISTS or any(k in taken for k in range(h.start, h.end)):
             continue
         name = " ".join((h.form, *words[h.start + 1 : h.end]))
-        if name not in lx.not_places or name in lx.never_places:
+        if (name not in lx.not_places and name not in weak_regions()) or name in lx.never_places:
             continue
         key = _key(gz, words[h.start : h.end])
         if key is None:
@@ -506,12 +510,14 @@ def _listed_with_places(
         )
         # A word joined by «و» to one place is as often the next clause («إلى عدن ورصد ما
         # يحدث», «صنعاء، ورصد»): it counts between two places, before a comma and a place,
-        # after a comma without «و», or after a list of two places («كبيسة وهيت والقائم»).
+        # after a comma without «و», after a list of two places («كبيسة وهيت والقائم»), or
+        # as the second of a dual («محافظتي الأنبار وصلاح الدين»).
         if not (
             (prev and after)
             or (after and j > h.end)
             or (prev and i < h.start and bare)
             or (prev and _item_before(words, prev[0]) in ends)
+            or (prev and prev[0] > 0 and words[prev[0] - 1] in _PLACE_DUALS)
         ):
             continue
         neighbours = [found[s] for s in (prev, after) if s]
@@ -859,7 +865,7 @@ def _country_reading(
         # After «أن» or a word that governs a noun («أنحاء», «كل», «شمال»), a noun: «نجد
         # أن سورية مقسومة», «في كل أنحاء سورية».
         return True
-    if not definite and not prefix and _definite(prev):
+    if not definite and not prefix and (_definite(prev) or _homeland(prev)):
         # An adjective agrees in definiteness: after «الطقس الحاد» an indefinite «هايتي»
         # qualifies nothing, so it is the country (the object of «ضربت»).
         return True
@@ -885,6 +891,18 @@ _NOUN_NEXT = frozenset(
 
 def _definite(word: str) -> bool:
     return word.startswith(("ال", "وال", "بال", "فال", "كال", "لل", "ولل", "فلل", "وبال"))
+
+
+# «بوطنها سورية», «بلادهم سوريا»: "her homeland Syria". A noun with a possessive pronoun is
+# definite, so an indefinite name after it is no adjective of it (only these nouns: a final
+# «ه» is as often the folded «ة» of an indefinite noun).
+_HOMELANDS = frozenset(
+    f"{n}{s}" for n in ("وطن", "بلد", "بلاد") for s in ("ه", "ها", "هم", "هما", "نا", "كم")
+)
+
+
+def _homeland(word: str) -> bool:
+    return any(f in _HOMELANDS for f in match_forms(word))
 
 
 def _adjectival(key: tuple[str, ...]) -> bool:

@@ -929,3 +929,13 @@ def test_places_of_test56_to_test63(tagger: str) -> None:
         ),
     )  # fmt: skip
     assert "Yanbu" not in [n for _, n in _named("النيل الأزرق الذي ينبع من هضبة الحبشة")]
+
+
+def test_a_country_after_her_homeland_and_a_governorate_named_like_a_man(tagger: str) -> None:
+    got = _named(
+        "تحدثت عن القضايا الخاصة بوطنها سورية. ونزحوا من محافظات الأنبار ونينوى وصلاح الدين، "
+        "وقتل اثنان في محافظتي الأنبار وصلاح الدين. وقاد صلاح الدين الأيوبي الجيش."
+    )
+    names = [n for _, n in got]
+    assert "Syria" in names and names.count("Salah ad-Din") == 2, got
+    assert "Pīrmām" not in names, got
