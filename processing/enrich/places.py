@@ -221,6 +221,8 @@ def candidates_in(
         before = lx.not_after.get(name)
         if before and h.start > 0 and any(f in before for f in readings(words[h.start - 1])):
             continue  # «صلاة المغرب»: the sunset prayer, not Morocco
+        if h.start > 0 and words[h.start - 1] in _ACCUSATIVE_PEOPLE and _nisba_ya(gz, words, h):
+            continue  # «مقاتلا بريطانيا»: a British fighter (the adjective's «ـيًا»)
         if written and _spelt_as_place(lx, written[h.start], gz.names.get(key)):
             # «والضالع وإب وتعز»: the hamza under the alef writes Ibb, not «أب» (father)
             out[(h.start, h.end)] = key
@@ -887,6 +889,27 @@ _NOUN_NEXT = frozenset(
      "شمال", "جنوب", "شرق", "غرب", "وسط", "شمالي", "جنوبي", "شرقي", "غربي", "داخل", "خارج",
      "عاصمه"}
 )  # fmt: skip
+
+
+# Indefinite people in the accusative («ـًا»), after which a country name in «ـيا» is the
+# nisba adjective in the same case: «مقاتلا بريطانيا» (a British fighter), «مسؤولا ليبيا
+# رفيعا» (a senior Libyan official). Normalised.
+_ACCUSATIVE_PEOPLE = frozenset(
+    {"مقاتلا", "مسؤولا", "دبلوماسيا", "مواطنا", "صحفيا", "صحافيا", "جنديا", "ضابطا", "لاجئا",
+     "شابا", "رجلا", "طفلا", "سائحا", "مهاجرا", "طالبا", "وفدا", "مصدرا", "عسكريا", "وزيرا",
+     "سفيرا", "لاعبا", "مدربا", "ناشطا", "مستثمرا", "خبيرا", "باحثا", "طبيبا", "مهندسا"}
+)  # fmt: skip
+
+
+def _nisba_ya(gz: Gazetteer, words: Sequence[str], h: Hit) -> bool:
+    """Whether the hit is a bare one-word country name in «يا» («بريطانيا», «ليبيا»)."""
+    w = words[h.start]
+    return (
+        h.end == h.start + 1
+        and w == h.form
+        and w.endswith("يا")
+        and any(gz.entries[g].kind == "country" for g in gz.names.get((w,)))
+    )
 
 
 def _definite(word: str) -> bool:

@@ -752,6 +752,12 @@ _NOT_PLACES = [
     "ويقام السد على النهر الذي ينبع من الهضبة. لتسلم إخلاء الطرف والحصول على الوثائق. كانت "
     "أولى الأفكار التي خطرت ببالي، في جامعة جونز هوبكنز، بعد ماراثون طويل، والجبال والحصون "
     "المطلة.",
+    # test64-67: a boy (Sabya), all places (Beqaa), the settled folk (Hatra), cotton (Al-Qatn),
+    # he sailed (Obhur), operated (Siirt), and country names in «ـيا» as accusative
+    # adjectives of people («مقاتلا بريطانيا», «مسؤولا ليبيا»)
+    "الذي كان آنذاك صبيا، وتجذب المصورين من شتى البقاع، وسمعه أحد من البادية أو الحضر، فوق "
+    "كوفية من القطن. ثم أبحر إلى الشمال، وسيرت الخطوط 84 رحلة. وأشارت الصحيفة إلى أن "
+    "مقاتلا بريطانيا تعهد بالقتال، لكن مسؤولا ليبيا رفيعا قال إن جنديا تركيا قتل.",
 ]
 
 
@@ -939,3 +945,12 @@ def test_a_country_after_her_homeland_and_a_governorate_named_like_a_man(tagger:
     names = [n for _, n in got]
     assert "Syria" in names and names.count("Salah ad-Din") == 2, got
     assert "Pīrmām" not in names, got
+
+
+def test_places_of_test64_to_test67(tagger: str) -> None:
+    got = _with_places(
+        "خطفوا الاثنين في بلدة خان بني سعد بمحافظة ديالى، وقتل المسؤول في مدينة الشدادي بريف "
+        "الحسكة، وأرسلت الحكومة وفدا إلى بريطانيا.",
+        ("Khan Bani Saad", "Ash Shaddādah", "United Kingdom"),
+    )
+    assert got
