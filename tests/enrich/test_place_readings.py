@@ -758,6 +758,10 @@ _NOT_PLACES = [
     "الذي كان آنذاك صبيا، وتجذب المصورين من شتى البقاع، وسمعه أحد من البادية أو الحضر، فوق "
     "كوفية من القطن. ثم أبحر إلى الشمال، وسيرت الخطوط 84 رحلة. وأشارت الصحيفة إلى أن "
     "مقاتلا بريطانيا تعهد بالقتال، لكن مسؤولا ليبيا رفيعا قال إن جنديا تركيا قتل.",
+    # test68-71: the frontier's reward (Rabat), Assad's forces (Béchar), the calendar
+    # (Makkah), necks, ruin, housewives, "we refused", Wi-Fi, a UN official
+    "فلهم أجر الرباط، ويقاتلون قوات بشار، حسب تقويم أم القرى. والهيمنة على رقاب الناس "
+    "ونشر الفوضى والخراب، وربات البيوت، شئنا أم أبينا، ونقاط واي-فاي، وقالت فاليري آموس.",
 ]
 
 
@@ -954,3 +958,11 @@ def test_places_of_test64_to_test67(tagger: str) -> None:
         ("Khan Bani Saad", "Ash Shaddādah", "United Kingdom"),
     )
     assert got
+
+
+def test_places_of_test68_to_test71(tagger: str) -> None:
+    _with_places(
+        "جددت أمانة سوق عكاظ الدعوة للمنافسين، وقال رئيس وزراء لوكسمبرغ إن زلزال توهوكو "
+        "شرد الآلاف في مكسيكو سيتي وبورت أوبرنس.",
+        ("Souq Okaz", "Luxembourg", "Tohoku", "Port-au-Prince"),
+    )
