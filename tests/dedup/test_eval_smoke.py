@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from processing.dedup.evaluate import (
     FRESH_LABELS_PATH,
     FRESH_SETS,
@@ -36,31 +38,20 @@ def test_the_fresh_set_holds_only_ids_and_new_pairs() -> None:
     assert FRESH_LABELS_PATH.stat().st_size < 30_000
 
 
-def test_the_second_fresh_set_excludes_every_earlier_pair() -> None:
-    fresh2 = load_labels(FRESH_SETS["fresh2"])
-    earlier = load_labels()["pairs"] + load_labels(FRESH_LABELS_PATH)["pairs"]
-    old = {frozenset((p["a"], p["b"])) for p in earlier}
-    assert len(fresh2["pairs"]) == 165
-    assert sum(p["label"] == "D" for p in fresh2["pairs"]) == 78
-    for p in fresh2["pairs"]:
+@pytest.mark.parametrize(("name", "positives"), [("fresh2", 78), ("fresh3", 77)])
+def test_each_later_fresh_set_excludes_every_earlier_pair(name: str, positives: int) -> None:
+    """fresh2 and fresh3 were each drawn excluding every pair labelled before them."""
+    names = list(FRESH_SETS)
+    paths = (LABELS_PATH, *(FRESH_SETS[n] for n in names[: names.index(name)]))
+    old = {frozenset((p["a"], p["b"])) for path in paths for p in load_labels(path)["pairs"]}
+    fresh = load_labels(FRESH_SETS[name])
+    assert len(fresh["pairs"]) == 165
+    assert sum(p["label"] == "D" for p in fresh["pairs"]) == positives
+    for p in fresh["pairs"]:
         assert set(p) == {"a", "b", "stratum", "label", "votes"}
         assert frozenset((p["a"], p["b"])) not in old
         assert len(p["votes"]) in (2, 3) and p["votes"].count(p["label"]) >= 2
-    assert FRESH_SETS["fresh2"].stat().st_size < 30_000
-
-
-def test_the_third_fresh_set_excludes_every_earlier_pair() -> None:
-    fresh3 = load_labels(FRESH_SETS["fresh3"])
-    paths = (LABELS_PATH, FRESH_SETS["fresh"], FRESH_SETS["fresh2"])
-    earlier = [p for path in paths for p in load_labels(path)["pairs"]]
-    old = {frozenset((p["a"], p["b"])) for p in earlier}
-    assert len(fresh3["pairs"]) == 165
-    assert sum(p["label"] == "D" for p in fresh3["pairs"]) == 77
-    for p in fresh3["pairs"]:
-        assert set(p) == {"a", "b", "stratum", "label", "votes"}
-        assert frozenset((p["a"], p["b"])) not in old
-        assert len(p["votes"]) in (2, 3) and p["votes"].count(p["label"]) >= 2
-    assert FRESH_SETS["fresh3"].stat().st_size < 30_000
+    assert FRESH_SETS[name].stat().st_size < 30_000
 
 
 def test_eval_smoke_on_a_sample(saudinewsnet: Path) -> None:
