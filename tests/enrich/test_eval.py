@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 72))
+_SETS = tuple(f"test{n}" for n in range(2, 76))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -123,6 +123,10 @@ _GOLD_COUNTS = {
     "test69": 150,
     "test70": 150,
     "test71": 133,
+    "test72": 187,
+    "test73": 152,
+    "test74": 118,
+    "test75": 140,
 }
 
 
