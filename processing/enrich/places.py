@@ -210,6 +210,8 @@ def candidates_in(
         key = _key(gz, words[h.start : h.end], lx.not_places if listed else frozenset())
         if key is None:
             continue
+        if _prefix(words[h.start], h).endswith("لل"):
+            continue  # «للبنين» is «ل» + «البنين» (for the boys), never «لل» + Benin
         if h.start in demonym_at and not _country_reading(
             gz, words, h, key, place_ends, place_starts
         ):
@@ -860,6 +862,15 @@ def _country_reading(
     prev = prev_word(words, h.start)
     if prev in PREPS:
         return True
+    if (
+        prev is None
+        and key[0].startswith("ال")
+        and h.start >= 3
+        and words[h.start - 1] in QUOTES
+        and words[h.start - 3] in QUOTES  # the quote closes a quoted word (not «معرض «السعودية»)
+        and _definite(words[h.start - 2])
+    ):
+        return False  # «"العرضة" السعودية»: the Saudi ardah, a quoted noun and its adjective
     if prev is None:
         return not (h.end < len(words) and words[h.end].startswith("لل"))
     definite = key[0].startswith("ال")

@@ -762,6 +762,10 @@ _NOT_PLACES = [
     # (Makkah), necks, ruin, housewives, "we refused", Wi-Fi, a UN official
     "فلهم أجر الرباط، ويقاتلون قوات بشار، حسب تقويم أم القرى. والهيمنة على رقاب الناس "
     "ونشر الفوضى والخراب، وربات البيوت، شئنا أم أبينا، ونقاط واي-فاي، وقالت فاليري آموس.",
+    # test72-75: «للبنين» is «ل» + «البنين» (for the boys), never «لل» + Benin; a quoted noun
+    # and its adjective («"العرضة" السعودية»); a leash (Rabat); a poet (Perm)
+    'افتتحت كليات التميز للبنين والبنات، ثم بدأت "العرضة" السعودية بمشاركة الحضور. وفك '
+    "رباط الوحش، وصدرت مذكرات الشاعر بيرم التونسي.",
 ]
 
 
@@ -966,3 +970,12 @@ def test_places_of_test68_to_test71(tagger: str) -> None:
         "شرد الآلاف في مكسيكو سيتي وبورت أوبرنس.",
         ("Souq Okaz", "Luxembourg", "Tohoku", "Port-au-Prince"),
     )
+
+
+def test_places_of_test72_to_test75(tagger: str) -> None:
+    got = _with_places(
+        "ساحة «شهداء أحد» تكتظ بالزائرين في عيد الفطر، وقصفت القوات بيت عوان بجبل التركمان "
+        "ومطار الثعلة العسكري. وهبطت الطائرة في مطار روما الدولي، ومعرض مشكاة «السعودية 2050».",
+        ("Mount Uhud", "Turkmen Mountain (Latakia)", "Tha'la airbase (Suwayda)", "Rome"),
+    )
+    assert ("السعودية", "Saudi Arabia") in got, got  # an opening quote: the name, quoted
