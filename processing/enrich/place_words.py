@@ -19,10 +19,15 @@ PREPS = frozenset(
 PREP_CLITICS = ("ب", "ل", "وب", "ول", "فب", "فل")
 QUOTES = frozenset("\"«»'“”")
 SEPARATORS = frozenset({"،", ","})
-# A city's full name, and the short one that is also an ordinary word: «المدينة المنورة» and
-# «المدينة» ("the city"). The short one is the city only in an article about its country
-# (places.py) or after the full name (localities.py).
-SHORT_NAMES = {("المدينه", "المنوره"): "المدينه", ("المدينه", "النبويه"): "المدينه"}
+# A place's full name, and the short one that is also an ordinary word: «المدينة المنورة» and
+# «المدينة» ("the city"), «الضفة الغربية» and «الضفة» ("the bank"). The short one is the
+# place only in an article about its country (places.py, «المدينة») or after the full name
+# (localities.py).
+SHORT_NAMES = {
+    ("المدينه", "المنوره"): "المدينه",
+    ("المدينه", "النبويه"): "المدينه",
+    ("الضفه", "الغربيه"): "الضفه",  # «الضفة» alone: the West Bank, in a story that names it
+}
 
 
 @cache

@@ -507,6 +507,8 @@ def _listed_with_places(
         i = _item_before(words, h.start)
         j = _item_after(words, h.end)
         bare = not words[h.start].startswith("و")
+        if bare and h.start in ends:
+            continue  # «اليمن الشقيق وعسير»: right after a place, an adjective of it
         # items are parted by a list mark or an «و»: «حقل ضباء» is no list
         prev = ends.get(i) if i < h.start or not bare else None
         after = (
@@ -514,13 +516,15 @@ def _listed_with_places(
         )
         # A word joined by «و» to one place is as often the next clause («إلى عدن ورصد ما
         # يحدث», «صنعاء، ورصد»): it counts between two places, before a comma and a place,
-        # after a comma without «و», after a list of two places («كبيسة وهيت والقائم»), or
-        # as the second of a dual («محافظتي الأنبار وصلاح الدين»).
+        # after a comma without «و», after or before a list of two places («كبيسة وهيت
+        # والقائم», «إلى الضالع ولحج وتعز»), or as the second of a dual («محافظتي الأنبار
+        # وصلاح الدين»).
         if not (
             (prev and after)
             or (after and j > h.end)
             or (prev and i < h.start and bare)
             or (prev and _item_before(words, prev[0]) in ends)
+            or (after and _next_item(words, after[1], starts))
             or (prev and prev[0] > 0 and words[prev[0] - 1] in _PLACE_DUALS)
         ):
             continue
@@ -550,6 +554,12 @@ def _item_after(words: Sequence[str], b: int) -> int:
     while b < len(words) and _list_mark(words, b):
         b += 1
     return b
+
+
+def _next_item(words: Sequence[str], b: int, starts: dict[int, tuple[int, int]]) -> bool:
+    """Whether another place follows the place ending at token b as the next list item."""
+    j = _item_after(words, b)
+    return j in starts and (j > b or words[j].startswith("و"))
 
 
 def _list_mark(words: Sequence[str], i: int) -> bool:

@@ -979,3 +979,18 @@ def test_places_of_test72_to_test75(tagger: str) -> None:
         ("Mount Uhud", "Turkmen Mountain (Latakia)", "Tha'la airbase (Suwayda)", "Rome"),
     )
     assert ("السعودية", "Saudi Arabia") in got, got  # an opening quote: the name, quoted
+
+
+def test_places_of_test76_to_test79(tagger: str) -> None:
+    """«الضفة» after «الضفة الغربية» is the West Bank (not «الضفة الشرقية للقناة»); «سان جرمان»
+    is PSG's Paris; a common word before a list of two places is its first item, but not an
+    adjective right after a place («اليمن الشقيق وعسير»)."""
+    got = _named(
+        "أصيب مستوطنون جنوب نابلس شمال الضفة الغربية، وقالت إنها تخطط لعمليات في الضفة، وعلى "
+        "الضفة الشرقية للقناة. وبانتظار أن يحافظ سان جرمان على تقليده، زار السياح مدائن صالح. "
+        "واستعادت المقاومة محافظات البيضاء وتعز ولحج، بما فيها اليمن الشقيق وعسير والباحة."
+    )
+    names = [n for _, n in got]
+    assert names.count("West Bank") == 2 and "Paris" in names, got
+    assert "Hegra (Mada'in Salih)" in names and ("البيضاء", "Al Bayda") in got, got
+    assert "Ash-Shaqīq" not in names, got
