@@ -994,6 +994,8 @@ def _placelike(words: Sequence[str], h: Hit, place_starts: set[int]) -> bool:
     if _prefix(words[h.start], h):
         return True
     prev = prev_word(words, h.start)
+    if prev in PREPS:
+        return True  # «إلى الضالع»: «إلى» normalises to «الي», which only looks definite
     if prev is not None:
         # «الأرباح المجمعة»: a definite word after a definite one is its adjective.
         return not (words[h.start].startswith("ال") and _definite(prev))

@@ -994,3 +994,10 @@ def test_places_of_test76_to_test79(tagger: str) -> None:
     assert names.count("West Bank") == 2 and "Paris" in names, got
     assert "Hegra (Mada'in Salih)" in names and ("البيضاء", "Al Bayda") in got, got
     assert "Ash-Shaqīq" not in names, got
+
+
+def test_a_village_after_ila_is_a_noun(tagger: str) -> None:
+    """«إلى» normalises to «الي», which looked like a definite word, so «إلى الضالع» read as
+    an adjective after it and the town was lost (test77)."""
+    got = _named("وهو الطريق المؤدي إلى الضالع ولحج وتعز وعدن.")
+    assert ("الضالع", "Aḑ Ḑāli‘") in got, got
