@@ -766,6 +766,9 @@ _NOT_PLACES = [
     # and its adjective («"العرضة" السعودية»); a leash (Rabat); a poet (Perm)
     'افتتحت كليات التميز للبنين والبنات، ثم بدأت "العرضة" السعودية بمشاركة الحضور. وفك '
     "رباط الوحش، وصدرت مذكرات الشاعر بيرم التونسي.",
+    # test80-83: Minecraft's Pocket Edition (Phuket), tenderness (Raqqa), a lunar mansion
+    "وتصدرت لعبة «ماينكرافت: بوكيت إيديشين» القائمة. والورد من معانيه الرقة واللطف، وتتوافق "
+    "هذه الأيام مع بقية أيام المنزلة المعروفة بالهنعة.",
 ]
 
 
@@ -1001,3 +1004,11 @@ def test_a_village_after_ila_is_a_noun(tagger: str) -> None:
     an adjective after it and the town was lost (test77)."""
     got = _named("وهو الطريق المؤدي إلى الضالع ولحج وتعز وعدن.")
     assert ("الضالع", "Aḑ Ḑāli‘") in got, got
+
+
+def test_places_of_test80_to_test83(tagger: str) -> None:
+    _with_places(
+        "أدان الحادث الذي استهدف المصلين بقرية الدالوه وببلدة القديح بمحافظة القطيف. وبدأت "
+        "بواكير نخيل مزارع ثرمداء بالنضوج، وتوجهت الطائرة إلى سيئول.",
+        ("Al-Dalwah (Al-Ahsa)", "Al-Qudaih (Qatif)", "Tharmada (Al-Washm)", "Seoul"),
+    )
