@@ -54,7 +54,7 @@ _COUNTRYSIDE = frozenset({"القريه", "الريف", "الباديه"})
 # Nouns that introduce a locality inside a city or a region («حي النشوة», «منطقتي أبوشيبة
 # والهيرة», «مخططات شوران»). Normalised. The dual and plural ones introduce a list.
 _LOCAL_ONE = frozenset(
-    {"حي", "منطقه", "بلده", "قريه", "مخطط", "وادي", "مخيم", "بلديه", "متنزه", "منتزه"}
+    {"حي", "منطقه", "بلده", "قريه", "مخطط", "وادي", "مخيم", "بلديه", "متنزه", "منتزه", "ناحيه"}
 )
 
 
@@ -127,11 +127,13 @@ def localities(
     listed = {h.start for h in hits if h.list in ("country", "continent", "demonym", "title")}
     # span -> whether a strong locality noun («حي», «قرية») introduced it
     spans: dict[tuple[int, int], bool] = dict.fromkeys(foreign, False)
+    nahia: set[tuple[int, int]] = set()  # spans after «ناحية»: Iraq's or Syria's districts
     n = len(words)
 
-    def name_at(j: int, weak: bool, conj: bool = False) -> int | None:
+    def name_at(j: int, weak: bool, conj: bool = False, bare_ok: bool = False) -> int | None:
         """The end of the name starting at token j, or None if no name starts there.
-        ``conj``: a later item of a list, whose «و» may be attached («والمنسك»)."""
+        ``conj``: a later item of a list, whose «و» may be attached («والمنسك»).
+        ``bare_ok``: an indefinite name is a name too («وناحية كنعان»)."""
         quoted = j > 0 and words[j - 1] in QUOTES
         m = mention_at.get(j)
         if j >= n or not words[j].isalpha() or j in listed:
@@ -139,7 +141,7 @@ def localities(
         w = words[j][1:] if conj and words[j].startswith("و") and len(words[j]) > 3 else words[j]
         if weak and m is not None and m.type != "LOC":
             m = None  # «منطقة جميلة تكسوها الخضرة» tagged MISC is still a description
-        if m is None and not quoted and (weak or not w.startswith("ال")):
+        if m is None and not quoted and (weak or not (w.startswith("ال") or bare_ok)):
             # «منطقة صحراوية», «قرية هادئة»: a description. Names after these nouns are
             # definite («حي الشقة») unless the tagger or quotes say otherwise.
             return None
@@ -158,6 +160,13 @@ def localities(
             continue
         if w == "وحي" and i > 0 and words[i - 1] == "من":
             continue  # «من وحي الجواهر»: inspired by, not «و+حي»
+        if noun == "ناحيه" and not _district_nahia(words, i):
+            continue
+        # After a clitic or a noun of people («وناحية كنعان», «أبناء ناحية»), «ناحية» is
+        # only the district, whose names are often indefinite; after «في» it can be a side.
+        bare_ok = noun == "ناحيه" and (
+            w != "ناحيه" or (i > 0 and words[i - 1] in _NAHIA_BEFORE - {"في"})
+        )
         j = i + 1
         items: list[tuple[int, int]] = []
         for k in range(_MAX_LIST if noun in _LOCAL_MANY else 1):
@@ -169,7 +178,7 @@ def localities(
                 j += 1
                 while j < n and words[j] in QUOTES:
                     j += 1
-            end = name_at(j, noun in _WEAK, conj=k > 0)
+            end = name_at(j, noun in _WEAK, conj=k > 0, bare_ok=bare_ok)
             if end is None:
                 break
             m = mention_at.get(j)
@@ -181,6 +190,8 @@ def localities(
             continue  # «في قريتي الصغيرة النائية»: "my village" and adjectives
         for span in items:
             spans[span] = noun not in _WEAK
+            if noun == "ناحيه":
+                nahia.add(span)
     for span in _list_items(words, cities, mention_at):
         spans.setdefault(span, False)
     out: list[PlaceMention] = []
@@ -206,12 +217,31 @@ def localities(
             or not bare.isalpha()
         ):
             continue
-        anchor = _nearest(cities, a)
+        anchor = _nearest(
+            [p for p in cities if p.entry.country in _NAHIA_COUNTRIES]
+            if (a, b) in nahia
+            else cities,
+            a,
+        )
         if anchor is None:
             continue
         out.append(PlaceMention(a, b, tuple(name.split()), anchor.entry, local=True))
         taken.update(range(a, b))
     return out + _repeats(words, out, taken, lx)
+
+
+# Words before «ناحية» that make it Iraq's district, not "towards" or "in terms of" («يميل
+# ناحية الاستقلال», «من ناحية التصميم»).
+_NAHIA_BEFORE = frozenset({"في", "ابناء", "اهالي", "سكان", "مدير", "مركز", "قائممقام"})
+
+
+# «ناحية» names a district in Iraq and Syria; elsewhere it is "regarding" («لناحية الأداء»).
+_NAHIA_COUNTRIES = frozenset({"IQ", "SY"})
+
+
+def _district_nahia(words: Sequence[str], i: int) -> bool:
+    """«في ناحية البغدادي», «بناحية كفري», «أبناء ناحية البغدادي»: the district."""
+    return words[i] != "ناحيه" or (i > 0 and words[i - 1] in _NAHIA_BEFORE)
 
 
 def _second_item(words: Sequence[str], a: int, b: int) -> bool:

@@ -39,7 +39,19 @@ def readings(word: str) -> tuple[str, ...]:
     """The word, then its clitic-free readings, least stripped first («وباريس» is «باريس»
     before it is «اريس»)."""
     forms = match_forms(word)
-    return (forms[0], *sorted(forms[1:], key=len, reverse=True))
+    short = word[:-2] in _SHORT_CLITICS and word.endswith(_SHORT_HEAD)
+    return (forms[0], *sorted(forms[1:], key=len, reverse=True), *((_SHORT_HEAD,) if short else ()))
+
+
+# «بأم الدوم», «وأم قصر»: a clitic on «أم» leaves a two-letter stem, too short to be read
+# off a word on its own (match_forms), but the head of a name of two words or more.
+_SHORT_HEAD = "ام"
+_SHORT_CLITICS = frozenset({"و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل"})
+
+
+def _long_only(form: str, stripped: bool, lengths: tuple[int, ...]) -> tuple[int, ...]:
+    """The name lengths a reading may start: a short stem only starts names of two words."""
+    return tuple(n for n in lengths if n) if stripped and form == _SHORT_HEAD else lengths
 
 
 def key_of(phrase: str) -> tuple[str, ...]:
@@ -103,7 +115,7 @@ class PhraseIndex(Generic[V]):
         for k, form in enumerate(readings(word) if strip else (word,)):
             slot = self._heads.get(form)
             if slot is not None:
-                out.append(_Start(k > 0, form, slot, self._lengths[form]))
+                out.append(_Start(k > 0, form, slot, _long_only(form, k > 0, self._lengths[form])))
         found = tuple(out)
         if strip:
             if len(self._starts) >= _STARTS_MAX:  # bound memory on endless streams
@@ -158,7 +170,7 @@ class PhraseIndex(Generic[V]):
                 slot = heads.get(form)
                 if slot is None:
                     continue
-                for length in lengths[form]:
+                for length in _long_only(form, k > 0, lengths[form]):
                     if i + 1 + length > n or (best is not None and length + 1 <= best.end - i):
                         continue
                     rest = tuple(words[i + 1 : i + 1 + length])

@@ -473,7 +473,9 @@ def candidates_in(
 
 # Duals of a kind of place: the second of the two after «و» is one («محافظتي الأنبار وصلاح
 # الدين»). Normalised.
-_PLACE_DUALS = frozenset({"محافظتي", "مدينتي", "منطقتي", "ولايتي", "دولتي", "بلدتي", "قريتي"})
+_PLACE_DUALS = frozenset(
+    {"محافظتي", "مدينتي", "منطقتي", "ولايتي", "دولتي", "بلدتي", "قريتي", "مشعري"}
+)
 # Marks between the items of a list: «حقل، ضباء», «العين – لودر», and dots in a run
 # («حقل..ضباء..الوجه»; one dot ends a sentence).
 _LIST_MARKS = frozenset({"،", ",", "-", "–", "/"})
@@ -499,7 +501,7 @@ def _listed_with_places(
         if h.list not in _PLACE_LISTS or any(k in taken for k in range(h.start, h.end)):
             continue
         name = " ".join((h.form, *words[h.start + 1 : h.end]))
-        if (name not in lx.not_places and name not in weak_regions()) or name in lx.never_places:
+        if name in lx.never_places:
             continue
         key = _key(gz, words[h.start : h.end])
         if key is None:
@@ -526,6 +528,7 @@ def _listed_with_places(
             or (prev and _item_before(words, prev[0]) in ends)
             or (after and _next_item(words, after[1], starts))
             or (prev and prev[0] > 0 and words[prev[0] - 1] in _PLACE_DUALS)
+            or (prev and words[prev[0]] in _PLACE_DUALS)  # «مشعري منى وعرفات»: a dual in the name
         ):
             continue
         neighbours = [found[s] for s in (prev, after) if s]
@@ -733,7 +736,9 @@ def _comma_club_list(
 _PLACE_LISTS = PLACE_LISTS
 # «دندي يونايتد», «برادفورد سيتي»: a club named after its town names the town, like a
 # club of clubs.yaml (normalised).
-_CLUB_SUFFIXES = frozenset({"يونايتد", "سيتي", "تاون", "روفرز", "رفرز", "واندررز"})
+_CLUB_SUFFIXES = frozenset(
+    {"يونايتد", "سيتي", "تاون", "روفرز", "رفرز", "واندررز", "سبور", "سبورت"}  # «كونيا سبور»
+)
 # Titles that only a person's name follows (normalised).
 _HONORIFICS = frozenset({"السيد", "السيده", "الانسه", "مستر", "مسز", "مدام"})
 # Nouns a company's name follows; a village's name there is the brand («شركة فورد»).
@@ -1227,6 +1232,14 @@ def resolve(
             out.append(PlaceMention(a, b, key, best, club=True))
             continue
         best = max(cs, key=lambda c: _score(c, cs, countries, via_city, anchors))
+        if best.kind == "country" and not countries.get(best.country):
+            # «بالصحراء الغربية» in a story of Egypt's oil blocks is its Western Desert, not
+            # Western Sahara: an area of a country the article names twice wins over a
+            # country the article does not otherwise name.
+            best = next(
+                (c for c in cs if c.kind in ("region", "area") and context[c.country] >= 2),
+                best,
+            )
         if (
             dominant
             and dominant[1] >= 3

@@ -1012,3 +1012,40 @@ def test_places_of_test80_to_test83(tagger: str) -> None:
         "بواكير نخيل مزارع ثرمداء بالنضوج، وتوجهت الطائرة إلى سيئول.",
         ("Al-Dalwah (Al-Ahsa)", "Al-Qudaih (Qatif)", "Tharmada (Al-Washm)", "Seoul"),
     )
+
+
+def test_places_of_test84_to_test87(tagger: str) -> None:
+    """Turkish clubs named «X سبور», Lille as a club, the holy sites after «مشعري», Egypt's
+    Western Desert in a story of Egypt, and names no list had."""
+    _with_places(
+        "يواجه الهلال غازينتاب سبور التركي ثم أخيسار سبور، وتعاقد فريق ليل الفرنسي مع المدرب. "
+        "وبدأت تهيئة المخيمات في مشعري منى وعرفات بمكة. وزار متحفا بأم الدوم، وتوجه إلى هارت "
+        "أيلاند في نيويورك، ثم إلى سربرينيتشا ولاعب كوتبوس.",
+        ("Gaziantep", "Akhisar", "Lille", "Mina", "Mount Arafat", "Umm ad-Dawm (Al-Muwayh)",
+         "Hart Island", "Srebrenica", "Cottbus"),
+    )  # fmt: skip
+    egypt = _named(
+        "وقعت مصر اتفاقية التزام منطقة خالدة بالصحراء الغربية، وتقع الحقول قرب السويس "
+        "وبورسعيد في مصر."
+    )
+    assert ("بالصحراء", "Western Desert (Egypt)") in egypt, egypt
+    sahara = _named("قالت جبهة البوليساريو في الصحراء الغربية إن المغرب رفض.")
+    assert ("الصحراء", "Western Sahara") in sahara, sahara
+
+
+def test_nahia_is_a_district_only_in_iraq_or_syria(tagger: str) -> None:
+    """«ناحية» introduces an Iraqi or Syrian district, indefinite names too («وناحية كنعان»),
+    and is placed at a city of those countries; «من ناحية التصميم», «يميل ناحية الاستقلال»
+    and the Lebanese «لناحية الأداء» ("regarding") are no districts."""
+    got = _named(
+        "قتل مسلحان في قضاء المقدادية وناحية كنعان في بعقوبة، وانضم متطوعون من أبناء ناحية "
+        "البغدادي في محافظة الأنبار."
+    )
+    assert ("وناحية", "Al Miqdādīyah") not in got and ("كنعان", "Al Miqdādīyah") in got, got
+    assert ("البغدادي", "Ramadi") in got or any(t == "البغدادي" for t, _ in got), got
+    for text in (
+        "الفندق جميل من ناحية التصميم في دبي.",
+        "وقال في برلين إن الحزب يميل ناحية الاستقلال.",
+        "عرض الفيلم في برلين وتميز لناحية الأداء التمثيلي.",
+    ):
+        assert _named(text) in ([("دبي", "Dubai")], [("برلين", "Berlin")]), _named(text)
