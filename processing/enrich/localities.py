@@ -17,6 +17,7 @@ from processing.enrich.place_words import (
     SEPARATORS,
     SHORT_NAMES,
     bare_written,
+    general_hospitals,
     prev_word,
     weak_regions,
 )
@@ -124,19 +125,23 @@ def localities(
     lx = lexicon()
     taken = {k for p in resolved for k in range(p.start, p.end)}
     mention_at = {m.start: m for m in mentions if m.type != "ORG"}
-    listed = {h.start for h in hits if h.list in ("country", "continent", "demonym", "title")}
+    listed = {h.start for h in hits if h.list in ("country", "continent", "demonym")}
+    titles = {h.start for h in hits if h.list == "title"}
     # span -> whether a strong locality noun («حي», «قرية») introduced it
     spans: dict[tuple[int, int], bool] = dict.fromkeys(foreign, False)
     nahia: set[tuple[int, int]] = set()  # spans after «ناحية»: Iraq's or Syria's districts
     n = len(words)
 
-    def name_at(j: int, weak: bool, conj: bool = False, bare_ok: bool = False) -> int | None:
+    def name_at(
+        j: int, weak: bool, conj: bool = False, bare_ok: bool = False, titled: bool = False
+    ) -> int | None:
         """The end of the name starting at token j, or None if no name starts there.
         ``conj``: a later item of a list, whose «و» may be attached («والمنسك»).
-        ``bare_ok``: an indefinite name is a name too («وناحية كنعان»)."""
+        ``bare_ok``: an indefinite name is a name too («وناحية كنعان»).
+        ``titled``: a name may start with a title («حي الشيخ رضوان», «حي الملك فهد»)."""
         quoted = j > 0 and words[j - 1] in QUOTES
         m = mention_at.get(j)
-        if j >= n or not words[j].isalpha() or j in listed:
+        if j >= n or not words[j].isalpha() or j in listed or (j in titles and not titled):
             return None
         w = words[j][1:] if conj and words[j].startswith("و") and len(words[j]) > 3 else words[j]
         if weak and m is not None and m.type != "LOC":
@@ -146,6 +151,8 @@ def localities(
             # definite («حي الشقة») unless the tagger or quotes say otherwise.
             return None
         end = m.end if m is not None and m.end - j <= 3 else j + 1
+        if j in titles and j + 1 < n and words[j + 1].isalpha():
+            end = j + 2  # the title and the name after it
         if quoted and m is None:  # «منطقة "دار سعد"»: the name runs to the closing quote
             close = next((k for k in range(j + 1, min(n, j + 4)) if words[k] in QUOTES), None)
             if close is not None and all(words[k].isalpha() for k in range(j, close)):
@@ -178,7 +185,7 @@ def localities(
                 j += 1
                 while j < n and words[j] in QUOTES:
                     j += 1
-            end = name_at(j, noun in _WEAK, conj=k > 0, bare_ok=bare_ok)
+            end = name_at(j, noun in _WEAK, conj=k > 0, bare_ok=bare_ok, titled=noun == "حي")
             if end is None:
                 break
             m = mention_at.get(j)
@@ -193,6 +200,8 @@ def localities(
             if noun == "ناحيه":
                 nahia.add(span)
     for span in _list_items(words, cities, mention_at):
+        spans.setdefault(span, False)
+    for span in general_hospitals(words):  # «مستشفى السعيرة العام»
         spans.setdefault(span, False)
     out: list[PlaceMention] = []
     for (a, b), strong in sorted(spans.items()):

@@ -52,3 +52,33 @@ def prev_word(words: Sequence[str], a: int) -> str | None:
     if a == 0 or not words[a - 1].isalpha():
         return None
     return words[a - 1]
+
+
+# «مستشفى السعيرة العام»: a general hospital is named after its town.
+_HOSPITAL = frozenset(p + "مستشفي" for p in ("", "و", "ب", "ل", "وب", "ول", "فب", "فل"))
+_GENERAL = "العام"
+_TITLE_WORDS = frozenset({"الملك", "الامير", "الاميره", "الشيخ", "الدكتور", "الامام"})
+
+
+def general_hospital(words: Sequence[str], a: int, b: int) -> bool:
+    """Whether words[a:b] (one to three words) stand between «مستشفى» and «العام», and do not
+    start with a title («مستشفى الملك خالد العام» is named after a king)."""
+    return (
+        0 < a < b <= a + 3
+        and b < len(words)
+        and words[a - 1] in _HOSPITAL
+        and words[b] == _GENERAL
+        and words[a] not in _TITLE_WORDS
+        and all(w.isalpha() for w in words[a:b])
+    )
+
+
+def general_hospitals(words: Sequence[str]) -> list[tuple[int, int]]:
+    """Every span that names a general hospital's town."""
+    return [
+        (i + 1, j)
+        for i, w in enumerate(words)
+        if w in _HOSPITAL
+        for j in range(i + 2, min(i + 5, len(words)))
+        if general_hospital(words, i + 1, j)
+    ]

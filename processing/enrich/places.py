@@ -37,6 +37,7 @@ from processing.enrich.place_words import (
     SEPARATORS,
     SHORT_NAMES,
     bare_written,
+    general_hospital,
     prev_word,
     weak_regions,
 )
@@ -271,6 +272,11 @@ def candidates_in(
             out[(h.start, h.end)] = key
             continue
         weak_region = name in weak_regions()
+        if general_hospital(words, h.start, h.end) and name not in lx.never_places:
+            # «مستشفى تربة العام», «مستشفى الليث العام»: a town's general hospital is named
+            # after the town, though its name be a word ("soil", "the lion").
+            out[(h.start, h.end)] = key
+            continue
         if (
             _after_venue(words, h.start)
             # a person span that takes in the venue noun is the tagger misreading the

@@ -1049,3 +1049,24 @@ def test_nahia_is_a_district_only_in_iraq_or_syria(tagger: str) -> None:
         "عرض الفيلم في برلين وتميز لناحية الأداء التمثيلي.",
     ):
         assert _named(text) in ([("دبي", "Dubai")], [("برلين", "Berlin")]), _named(text)
+
+
+def test_places_of_test88_to_test91(tagger: str) -> None:
+    """A town's general hospital names the town («مستشفى السعيرة العام»: unlisted, so at the
+    nearest city; «مستشفى الليث العام»: the word "the lion"), a district may be named after
+    a person («حي الشيخ رضوان»), Flamengo is Rio's club only as a club, and names no list had."""
+    got = _named(
+        "نقل المصابون إلى مستشفى السعيرة العام في حفر الباطن، ثم إلى مستشفى الليث العام "
+        "بمنطقة مكة المكرمة. ووقعت انفجارات في حي الشيخ رضوان شمال مدينة غزة. وفي قضاء بعاج "
+        "غرب الموصل في العراق "
+        "قتل عشرة، وزار دبلوماسيون قرية سوسيا، وتوجت ببطولة ويمبلدون، وعاد اللاعب قادما من "
+        "فلامنجو البرازيلي. ونقلت الجثة إلى ثلاجة المعيصم."
+    )
+    assert ("السعيرة", "Hafar Al-Batin") in got and ("الليث", "Al Līth") in got, got
+    assert ("الشيخ", "Gaza") in got and ("بعاج", "Al Ba‘āj") in got, got
+    names = [n for _, n in got]
+    for place in ("Suseya", "Wimbledon", "Rio de Janeiro", "Al-Mu'aisem (Makkah)"):
+        assert place in names, got
+    assert not _named("تشتهر البحيرة بأنها مهد لطيور الفلامنغو، ودرس في جامعة هارفارد.")
+    assert not [n for _, n in _named("نقل إلى مستشفى الملك خالد العام في حفر الباطن.")
+                if n != "Hafar Al-Batin"]  # fmt: skip
