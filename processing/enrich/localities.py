@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from processing.enrich.gazetteer import gazetteer
 from processing.enrich.lexicon.lists import Hit, Lexicon, lexicon
 from processing.enrich.ner import Mention
 from processing.enrich.phrases import readings
@@ -130,15 +131,23 @@ def localities(
     # span -> whether a strong locality noun («حي», «قرية») introduced it
     spans: dict[tuple[int, int], bool] = dict.fromkeys(foreign, False)
     nahia: set[tuple[int, int]] = set()  # spans after «ناحية»: Iraq's or Syria's districts
+    country_of: dict[tuple[int, int], str] = {}  # «بلدة سرمدا السورية»: in Syria
     n = len(words)
 
     def name_at(
-        j: int, weak: bool, conj: bool = False, bare_ok: bool = False, titled: bool = False
+        j: int,
+        weak: bool,
+        conj: bool = False,
+        bare_ok: bool = False,
+        titled: bool = False,
+        village: bool = False,
     ) -> int | None:
         """The end of the name starting at token j, or None if no name starts there.
         ``conj``: a later item of a list, whose «و» may be attached («والمنسك»).
         ``bare_ok``: an indefinite name is a name too («وناحية كنعان»).
-        ``titled``: a name may start with a title («حي الشيخ رضوان», «حي الملك فهد»)."""
+        ``titled``: a name may start with a title («حي الشيخ رضوان», «حي الملك فهد»).
+        ``village``: after «قرية» or «بلدة», an indefinite word that cannot be an adjective
+        agreeing with them is a name."""
         quoted = j > 0 and words[j - 1] in QUOTES
         m = mention_at.get(j)
         if j >= n or not words[j].isalpha() or j in listed or (j in titles and not titled):
@@ -146,11 +155,23 @@ def localities(
         w = words[j][1:] if conj and words[j].startswith("و") and len(words[j]) > 3 else words[j]
         if weak and m is not None and m.type != "LOC":
             m = None  # «منطقة جميلة تكسوها الخضرة» tagged MISC is still a description
+        village_name = (
+            m is None
+            and not quoted
+            and village
+            and not weak
+            and _village_name(w)
+            and (conj or not words[j].startswith("و"))  # «بلدات وأعدم»: the next clause
+        )
+        if village_name:
+            bare_ok = True  # «بلدة كفريا», «قرية مديرا»: no adjective agrees in that form
         if m is None and not quoted and (weak or not (w.startswith("ال") or bare_ok)):
             # «منطقة صحراوية», «قرية هادئة»: a description. Names after these nouns are
             # definite («حي الشقة») unless the tagger or quotes say otherwise.
             return None
         end = m.end if m is not None and m.end - j <= 3 else j + 1
+        if village_name and w in _NAME_HEADS and j + 1 < n and words[j + 1].isalpha():
+            end = j + 2  # «قرية ابن نومة», «بلدة بيت سوى»
         if j in titles and j + 1 < n and words[j + 1].isalpha():
             end = j + 2  # the title and the name after it
         if quoted and m is None:  # «منطقة "دار سعد"»: the name runs to the closing quote
@@ -169,6 +190,7 @@ def localities(
             continue  # «من وحي الجواهر»: inspired by, not «و+حي»
         if noun == "ناحيه" and not _district_nahia(words, i):
             continue
+        village = noun in _VILLAGE_NOUNS and _one_village(words, written, i)
         # After a clitic or a noun of people («وناحية كنعان», «أبناء ناحية»), «ناحية» is
         # only the district, whose names are often indefinite; after «في» it can be a side.
         bare_ok = noun == "ناحيه" and (
@@ -185,7 +207,14 @@ def localities(
                 j += 1
                 while j < n and words[j] in QUOTES:
                     j += 1
-            end = name_at(j, noun in _WEAK, conj=k > 0, bare_ok=bare_ok, titled=noun == "حي")
+            end = name_at(
+                j,
+                noun in _WEAK,
+                conj=k > 0,
+                bare_ok=bare_ok,
+                titled=noun == "حي",
+                village=village,
+            )
             if end is None:
                 break
             m = mention_at.get(j)
@@ -197,6 +226,8 @@ def localities(
             continue  # «في قريتي الصغيرة النائية»: "my village" and adjectives
         for span in items:
             spans[span] = noun not in _WEAK
+            if village and (iso := _demonym_after(words, span[1])):
+                country_of[span] = iso
             if noun == "ناحيه":
                 nahia.add(span)
     for span in _list_items(words, cities, mention_at):
@@ -226,12 +257,13 @@ def localities(
             or not bare.isalpha()
         ):
             continue
-        anchor = _nearest(
-            [p for p in cities if p.entry.country in _NAHIA_COUNTRIES]
-            if (a, b) in nahia
-            else cities,
-            a,
-        )
+        if (a, b) in nahia:
+            anchors = [p for p in cities if p.entry.country in _NAHIA_COUNTRIES]
+        elif (a, b) in country_of:
+            anchors = [p for p in cities if p.entry.country == country_of[(a, b)]]
+        else:
+            anchors = cities
+        anchor = _nearest(anchors, a)
         if anchor is None:
             continue
         out.append(PlaceMention(a, b, tuple(name.split()), anchor.entry, local=True))
@@ -251,6 +283,61 @@ _NAHIA_COUNTRIES = frozenset({"IQ", "SY"})
 def _district_nahia(words: Sequence[str], i: int) -> bool:
     """«في ناحية البغدادي», «بناحية كفري», «أبناء ناحية البغدادي»: the district."""
     return words[i] != "ناحيه" or (i > 0 and words[i - 1] in _NAHIA_BEFORE)
+
+
+# Feminine nouns for a settlement: an adjective after them ends in «ة» («قرية نائية») or
+# «ى» («قرية أخرى»); a name need not («بلدة كفريا», «قرية شنف»).
+_VILLAGE_NOUNS = frozenset({"قريه", "بلده", "قريتي", "بلدتي", "قري", "بلدات"})
+# Words that follow such a noun and are no names: particles, pronoun forms, numbers, verbs of
+# location and of the story («قرية تقع», «بلدة يقطنها», «قرية فيها»).
+_AFTER_VILLAGE = frozenset(
+    {"من", "عن", "مع", "في", "علي", "الي", "حيث", "كان", "كانت", "وكانت", "منها", "فيها",
+     "بها", "لها", "عليها", "اليها", "عنها", "تقع", "يقع", "تبعد", "يقطنها", "يسكنها", "تضم",
+     "بين", "قرب", "بالقرب", "شمال", "جنوب", "شرق", "غرب", "وسط", "داخل", "خارج", "نحو",
+     "واحد", "اثنين", "ثلاث", "خمس", "عشر", "تدعي", "تسمي", "اسمها", "يقال", "غير", "كل",
+     "مثل", "او", "ثم", "لكن", "بل", "قد", "لم", "لن", "اذ", "اذا", "ان", "انه", "انها", "الا",
+     "فقط", "ايضا", "جديد", "جديده", "تاريخيه", "تراثيه", "كامل", "كامله", "باكملها",
+     "معظم", "اغلب", "قبل", "بعد", "وفق", "بريف", "بمحيط", "بمنطقه", "بمحافظه", "موائد"}
+)  # fmt: skip
+
+
+# First words of two-word village names («ابن نومة», «بيت سوى», «تل شعير»).
+_NAME_HEADS = frozenset(
+    {"ابن", "ابو", "بني", "ام", "عين", "بئر", "تل", "جبل", "دير", "بيت", "كفر", "خربه", "خربة",
+     "راس", "سوق", "وادي", "عرب", "قصر", "بير", "كوم", "منيه", "خان"}
+)  # fmt: skip
+
+
+# Before «قرية»/«بلدة», these make it any village, not a named one («لكل قرية وفق»).
+_ANY = frozenset({"كل", "لكل", "بكل", "وكل", "اي", "بضع", "عده", "بعض"})
+
+
+def _one_village(words: Sequence[str], written: Sequence[str], i: int) -> bool:
+    """Whether the village noun at i may introduce a name: not after «كل» or «بضع», and not
+    «بلده» with a pronoun ("his country", «لبلده قبل خمسة أشهر»)."""
+    if i > 0 and words[i - 1] in _ANY:
+        return False
+    return not (written and written[i].endswith("ه"))
+
+
+def _demonym_after(words: Sequence[str], b: int) -> str | None:
+    """The country of a nationality adjective right after a name («سرمدا السورية»)."""
+    if b >= len(words) or not words[b].startswith("ال"):
+        return None
+    gz = gazetteer()
+    return next((gz.demonyms[f] for f in readings(words[b]) if f in gz.demonyms), None)
+
+
+def _village_name(w: str) -> bool:
+    """Whether an indefinite word after «قرية»/«بلدة» reads as its name: three letters or
+    more, no adjective ending, no particle or verb («تقع», «يقطنها»), no digits."""
+    return (
+        len(w) >= 3
+        and w.isalpha()
+        and not w.endswith(("ه", "ي", "ين", "ون", "ات"))
+        and w not in _AFTER_VILLAGE
+        and not w.startswith(("ي", "ت"))  # imperfect verbs («يعيش», «تعرضت»)
+    )
 
 
 def _second_item(words: Sequence[str], a: int, b: int) -> bool:

@@ -763,7 +763,7 @@ _CONSTRUCT = frozenset(
 # «استاد السويس», «شاطئ نصف القمر»). The name needs no tagger LOC. So is an airline's
 # («إير فرانس», «أير تشاينا»), which the tagger reads as a person.
 _VENUE_NOUNS = frozenset(
-    {"ملعب", "استاد", "ستاد", "مدرجات", "شاطئ", "شواطئ", "كورنيش", "خليج", "اير"}
+    {"ملعب", "استاد", "ستاد", "مدرجات", "شاطئ", "شواطئ", "كورنيش", "خليج", "اير", "تلفريك"}
 )  # fmt: skip
 
 

@@ -1070,3 +1070,32 @@ def test_places_of_test88_to_test91(tagger: str) -> None:
     assert not _named("تشتهر البحيرة بأنها مهد لطيور الفلامنغو، ودرس في جامعة هارفارد.")
     assert not [n for _, n in _named("نقل إلى مستشفى الملك خالد العام في حفر الباطن.")
                 if n != "Hafar Al-Batin"]  # fmt: skip
+
+
+def test_an_indefinite_village_name(tagger: str) -> None:
+    """After «قرية»/«بلدة» an indefinite word that no adjective agreeing with them could be is
+    the village's name («بلدة رميلان», «قرية ابن نومة»), placed at the nearest city, or at
+    one of the country its adjective names («بلدة سرمدا السورية»: none there, so nothing);
+    adjectives, «كل قرية» and «لبلده» ("his country") are no names."""
+    got = _named(
+        "هز انفجار بلدة رميلان شرقي مدينة القامشلي، وأقام رئيس قرية ابن نومة حفلا بالرياض."
+    )
+    assert ("رميلان", "Al Qāmishlī") in got and ("ابن", "Riyadh") in got, got
+    for text in (
+        "قتل في واشنطن مقاتل قرب بلدة سرمدا السورية.",
+        "يعيش في قرية صغيرة قرب الرياض، ولكل قرية وفق إمكانات البلدية في جدة.",
+        "غادر الرياض لبلده قبل خمسة أشهر، وسيطر على بضع بلدات وأعدم أجانب في الموصل.",
+    ):
+        assert all(n in ("Washington", "Riyadh", "Jeddah", "Mosul") for _, n in _named(text)), (
+            _named(text)
+        )
+
+
+def test_places_of_test92_to_test94(tagger: str) -> None:
+    _with_places(
+        "فاز في مدينة وينستن سيلم بولاية نورث كارولينا، واستقدمت العمالة من بنجلادش. وزار "
+        "تلفريك الهدا السياحي في الطائف، ونظم الفريق معسكره في مدينة هورست الهولندية.",
+        ("Winston-Salem", "Bangladesh", "Al Hadā", "Horst"),
+    )
+    assert not _named("ينتشر كثير من بسطات الحلويات، وقال السفير غلام موشي إن ممفيس ديباي "
+                      "عضته الأفعى ذات الجرس، وهي ذكرى لا تنسى.")  # fmt: skip
