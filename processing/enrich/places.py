@@ -272,6 +272,19 @@ def candidates_in(
             out[(h.start, h.end)] = key
             continue
         weak_region = name in weak_regions()
+        if (
+            h.start > 0
+            and name in lx.not_places
+            and name not in lx.never_places
+            and _after_direction(words, h.start)
+            and key[0].startswith("ال")
+            and key[0] not in _GENERIC_PLACES
+            and "PER" not in span_owner
+        ):
+            # «شرقي الرمادي», «غرب الوجه»: a point of the compass is followed by a place;
+            # «الرمادي» ("grey") and «الوجه» ("the face") are words elsewhere.
+            out[(h.start, h.end)] = key
+            continue
         if general_hospital(words, h.start, h.end) and name not in lx.never_places:
             # «مستشفى تربة العام», «مستشفى الليث العام»: a town's general hospital is named
             # after the town, though its name be a word ("soil", "the lion").
@@ -913,13 +926,28 @@ def _country_reading(
     return definite and not prefix and not _definite(prev) and not nxt.startswith("لل")
 
 
+# Points of the compass before a place («شرقي الرمادي»); not «وسط» ("amid"), nor the
+# adjectives «الشمالي», «الغرب» («الكورنيش الشمالي بطول»). Normalised.
+_DIRECTIONS = frozenset({"شمال", "جنوب", "شرق", "غرب", "شمالي", "جنوبي", "شرقي", "غربي"})
+# Generic nouns after a direction: «جنوبي المدينة» is south of the town.
+_GENERIC_PLACES = frozenset({"المدينه", "المنطقه", "البلاد", "المملكه", "الجبل", "الجزيره"})
+
+
+def _after_direction(words: Sequence[str], a: int) -> bool:
+    prev = words[a - 1]
+    return prev in _DIRECTIONS or (prev[:1] == "و" and prev[1:] in _DIRECTIONS)
+
+
 # Words after which a noun stands, never an adjective: particles («أن سورية») and words
 # that govern the next noun («أنحاء سورية», «كل سورية», «شمال سورية»). Not «مدن» or
 # «حدود»: «مدن سورية» is as often "Syrian cities". Normalised.
 _NOUN_NEXT = frozenset(
     {"ان", "لان", "بان", "فان", "وان", "لكن", "ولكن", "انحاء", "كل", "جميع", "ارجاء",
      "شمال", "جنوب", "شرق", "غرب", "وسط", "شمالي", "جنوبي", "شرقي", "غربي", "داخل", "خارج",
-     "عاصمه"}
+     "عاصمه",
+     # prepositions and adverbs that take a noun («بحق سورية», «فوق سورية», «ثم سورية»);
+     # the tagger's LOC is no guide here: it marks «عائلة سورية» and «جنسيات سورية» too
+     "بحق", "فوق", "تحت", "بشان", "حول", "ثم", "منها", "بينها"}
 )  # fmt: skip
 
 
