@@ -170,7 +170,12 @@ class PhraseIndex(Generic[V]):
                 slot = heads.get(form)
                 if slot is None:
                     continue
-                for length in _long_only(form, k > 0, lengths[form]):
+                lens = (
+                    lengths[form]
+                    if k == 0 or form != _SHORT_HEAD
+                    else _long_only(form, True, lengths[form])
+                )
+                for length in lens:
                     if i + 1 + length > n or (best is not None and length + 1 <= best.end - i):
                         continue
                     rest = tuple(words[i + 1 : i + 1 + length])
