@@ -1104,17 +1104,14 @@ def test_places_of_test92_to_test94(tagger: str) -> None:
 def test_places_of_test95_to_test98(tagger: str) -> None:
     """«سورية» after a word that takes a noun is the country («بحق سورية», «فوق سورية»), a
     common-word name after a point of the compass is a place («شرقي الرمادي»), and names
-    no list had."""
-    got = _named(
+    no list had; «عائلة سورية» stays an adjective."""
+    got = _with_places(
         "عليهم أن يعتذروا عما اقترفوه بحق سورية، وحلقت الطائرات فوق سورية. ووقعت اشتباكات "
         "شرقي الرمادي في محافظة الأنبار قرب الفلوجة. ويقع برج ناين إلمز في لندن قرب مايفير، "
-        "وهربت البقرة من مزرعة في زلوتي ستوك غربي بولندا."
+        "وهربت البقرة من مزرعة في زلوتي ستوك غربي بولندا.",
+        ("Ramadi", "Nine Elms", "Mayfair"),
     )
-    names = [n for _, n in got]
-    assert names.count("Syria") == 2 and "Ramadi" in names, got
-    for place in ("Nine Elms", "Mayfair"):
-        assert place in names, got
-    assert "Stoke-on-Trent" not in names, got  # the rule-only tagger leaves Złoty Stok out
-    assert not _named("دخلت عائلة سورية إلى الأردن، ولم تنسَ جنسيات سورية.") or all(
-        n == "Jordan" for _, n in _named("دخلت عائلة سورية إلى الأردن، ولم تنسَ جنسيات سورية.")
-    )
+    syria = [n for _, n in got].count("Syria")
+    assert syria == 2 and ("ستوك", "Stoke-on-Trent") not in got, got  # rules: no Złoty Stok
+    family = _named("دخلت عائلة سورية إلى الأردن، ولم تنسَ جنسيات سورية.")
+    assert "Syria" not in [n for _, n in family], family
