@@ -17,6 +17,7 @@ from processing.enrich.place_words import (
     QUOTES,
     SEPARATORS,
     SHORT_NAMES,
+    TITLES,
     bare_written,
     general_hospitals,
     prev_word,
@@ -83,9 +84,6 @@ _NOT_NOUN = frozenset({"إحياء", "أدى"})  # «وأدى الصلاة»: he
 # Kinds of place a locality can lie in: a city, or an area as small as a governorate (a
 # first-level region's centre may be hundreds of km off).
 _ANCHOR_KINDS = frozenset({"city", "area"})
-
-
-_TITLES = frozenset({"الملك", "الامير", "الاميره", "الشيخ", "الرئيس", "الامام"})
 
 
 # After these, a name needs the tagger's word for it or quotes: they are followed by a
@@ -193,9 +191,7 @@ def localities(
         village = noun in _VILLAGE_NOUNS and _one_village(words, written, i)
         # After a clitic or a noun of people («وناحية كنعان», «أبناء ناحية»), «ناحية» is
         # only the district, whose names are often indefinite; after «في» it can be a side.
-        bare_ok = noun == "ناحيه" and (
-            w != "ناحيه" or (i > 0 and words[i - 1] in _NAHIA_BEFORE - {"في"})
-        )
+        bare_ok = noun == "ناحيه" and (w != "ناحيه" or (i > 0 and words[i - 1] in _NAHIA_PEOPLE))
         j = i + 1
         items: list[tuple[int, int]] = []
         for k in range(_MAX_LIST if noun in _LOCAL_MANY else 1):
@@ -218,7 +214,7 @@ def localities(
             if end is None:
                 break
             m = mention_at.get(j)
-            if noun in _PARKS and (words[j] in _TITLES or (m is not None and m.type == "PER")):
+            if noun in _PARKS and (words[j] in TITLES or (m is not None and m.type == "PER")):
                 break  # «متنزه الملك عبدالعزيز»: named after a person
             items.append((j, end))
             j = end
@@ -273,7 +269,8 @@ def localities(
 
 # Words before «ناحية» that make it Iraq's district, not "towards" or "in terms of" («يميل
 # ناحية الاستقلال», «من ناحية التصميم»).
-_NAHIA_BEFORE = frozenset({"في", "ابناء", "اهالي", "سكان", "مدير", "مركز", "قائممقام"})
+_NAHIA_PEOPLE = frozenset({"ابناء", "اهالي", "سكان", "مدير", "مركز", "قائممقام"})
+_NAHIA_BEFORE = _NAHIA_PEOPLE | {"في"}
 
 
 # «ناحية» names a district in Iraq and Syria; elsewhere it is "regarding" («لناحية الأداء»).
@@ -303,7 +300,7 @@ _AFTER_VILLAGE = frozenset(
 
 # First words of two-word village names («ابن نومة», «بيت سوى», «تل شعير»).
 _NAME_HEADS = frozenset(
-    {"ابن", "ابو", "بني", "ام", "عين", "بئر", "تل", "جبل", "دير", "بيت", "كفر", "خربه", "خربة",
+    {"ابن", "ابو", "بني", "ام", "عين", "بئر", "تل", "جبل", "دير", "بيت", "كفر", "خربه",
      "راس", "سوق", "وادي", "عرب", "قصر", "بير", "كوم", "منيه", "خان"}
 )  # fmt: skip
 

@@ -49,9 +49,11 @@ _SHORT_HEAD = "ام"
 _SHORT_CLITICS = frozenset({"و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل"})
 
 
-def _long_only(form: str, stripped: bool, lengths: tuple[int, ...]) -> tuple[int, ...]:
+def _lengths_of(form: str, stripped: bool, lengths: tuple[int, ...]) -> tuple[int, ...]:
     """The name lengths a reading may start: a short stem only starts names of two words."""
-    return tuple(n for n in lengths if n) if stripped and form == _SHORT_HEAD else lengths
+    if stripped and form == _SHORT_HEAD:
+        return tuple(n for n in lengths if n)
+    return lengths
 
 
 def key_of(phrase: str) -> tuple[str, ...]:
@@ -115,7 +117,7 @@ class PhraseIndex(Generic[V]):
         for k, form in enumerate(readings(word) if strip else (word,)):
             slot = self._heads.get(form)
             if slot is not None:
-                out.append(_Start(k > 0, form, slot, _long_only(form, k > 0, self._lengths[form])))
+                out.append(_Start(k > 0, form, slot, _lengths_of(form, k > 0, self._lengths[form])))
         found = tuple(out)
         if strip:
             if len(self._starts) >= _STARTS_MAX:  # bound memory on endless streams
@@ -170,12 +172,7 @@ class PhraseIndex(Generic[V]):
                 slot = heads.get(form)
                 if slot is None:
                     continue
-                lens = (
-                    lengths[form]
-                    if k == 0 or form != _SHORT_HEAD
-                    else _long_only(form, True, lengths[form])
-                )
-                for length in lens:
+                for length in _lengths_of(form, k > 0, lengths[form]):
                     if i + 1 + length > n or (best is not None and length + 1 <= best.end - i):
                         continue
                     rest = tuple(words[i + 1 : i + 1 + length])

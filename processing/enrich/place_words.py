@@ -57,7 +57,8 @@ def prev_word(words: Sequence[str], a: int) -> str | None:
 # «مستشفى السعيرة العام»: a general hospital is named after its town.
 _HOSPITAL = frozenset(p + "مستشفي" for p in ("", "و", "ب", "ل", "وب", "ول", "فب", "فل"))
 _GENERAL = "العام"
-_TITLE_WORDS = frozenset({"الملك", "الامير", "الاميره", "الشيخ", "الدكتور", "الامام"})
+# Titles that open a person's name, after which a park or hospital is named for a person.
+TITLES = frozenset({"الملك", "الامير", "الاميره", "الشيخ", "الرئيس", "الدكتور", "الامام"})
 
 
 def general_hospital(words: Sequence[str], a: int, b: int) -> bool:
@@ -68,7 +69,7 @@ def general_hospital(words: Sequence[str], a: int, b: int) -> bool:
         and b < len(words)
         and words[a - 1] in _HOSPITAL
         and words[b] == _GENERAL
-        and words[a] not in _TITLE_WORDS
+        and words[a] not in TITLES
         and all(w.isalpha() for w in words[a:b])
     )
 
