@@ -10,7 +10,7 @@ from processing.enrich.gazetteer import gazetteer
 from processing.enrich.lexicon.lists import Hit, Lexicon, lexicon
 from processing.enrich.ner import Mention
 from processing.enrich.phrases import readings
-from processing.enrich.place_mention import PlaceMention
+from processing.enrich.place_mention import PlaceMention, haversine
 from processing.enrich.place_words import (
     PREP_CLITICS,
     PREPS,
@@ -57,18 +57,20 @@ _COUNTRYSIDE = frozenset({"القريه", "الريف", "الباديه"})
 # Nouns that introduce a locality inside a city or a region («حي النشوة», «منطقتي أبوشيبة
 # والهيرة», «مخططات شوران»). Normalised. The dual and plural ones introduce a list.
 _LOCAL_ONE = frozenset(
-    {"حي", "منطقه", "بلده", "قريه", "مخطط", "وادي", "مخيم", "بلديه", "متنزه", "منتزه", "ناحيه"}
-)
+    {"حي", "منطقه", "بلده", "قريه", "مخطط", "وادي", "مخيم", "بلديه", "متنزه", "منتزه", "ناحيه",
+     "مديريه", "حاره"}
+)  # fmt: skip
 
 
 _LOCAL_MANY = frozenset(
-    {"منطقتي", "احياء", "مخططات", "بلدات", "قري", "مخيمات", "قريتي", "بلدتي", "حيي", "بلديات"}
-)
+    {"منطقتي", "احياء", "مخططات", "بلدات", "قري", "مخيمات", "قريتي", "بلدتي", "حيي", "بلديات",
+     "مديريات", "مديريتي"}
+)  # fmt: skip
 
 
 # Duals name two places («قريتي نبل والزهراء»); with one word after them they are the noun
 # with "my" («قريتي الوديعة»: my gentle village).
-_DUALS = frozenset({"منطقتي", "قريتي", "بلدتي", "حيي"})
+_DUALS = frozenset({"منطقتي", "قريتي", "بلدتي", "حيي", "مديريتي"})
 
 
 # Parks are named after places («متنزه السودة») and after people («متنزه الملك عبدالعزيز»):
@@ -124,11 +126,13 @@ def localities(
     lx = lexicon()
     taken = {k for p in resolved for k in range(p.start, p.end)}
     mention_at = {m.start: m for m in mentions if m.type != "ORG"}
-    listed = {h.start for h in hits if h.list in ("country", "continent", "demonym")}
+    listed = {h.start for h in hits if h.list in ("country", "continent")}
+    demonym_at = {h.start for h in hits if h.list == "demonym"}
     titles = {h.start for h in hits if h.list == "title"}
     # span -> whether a strong locality noun («حي», «قرية») introduced it
     spans: dict[tuple[int, int], bool] = dict.fromkeys(foreign, False)
-    nahia: set[tuple[int, int]] = set()  # spans after «ناحية»: Iraq's or Syria's districts
+    # spans after «ناحية» or «مديرية»: districts of the countries that call them so
+    district_in: dict[tuple[int, int], frozenset[str]] = {}
     country_of: dict[tuple[int, int], str] = {}  # «بلدة سرمدا السورية»: in Syria
     n = len(words)
 
@@ -143,14 +147,21 @@ def localities(
         """The end of the name starting at token j, or None if no name starts there.
         ``conj``: a later item of a list, whose «و» may be attached («والمنسك»).
         ``bare_ok``: an indefinite name is a name too («وناحية كنعان»).
-        ``titled``: a name may start with a title («حي الشيخ رضوان», «حي الملك فهد»).
+        ``titled``: a name may start with a title («حي الشيخ رضوان», «حي الملك فهد»), or be
+        a nationality's word («حي السويدي»: the indefinite «حي» has no definite adjective).
         ``village``: after «قرية» or «بلدة», an indefinite word that cannot be an adjective
         agreeing with them is a name."""
         quoted = j > 0 and words[j - 1] in QUOTES
         m = mention_at.get(j)
-        if j >= n or not words[j].isalpha() or j in listed or (j in titles and not titled):
+        if (
+            j >= n
+            or not words[j].isalpha()
+            or j in listed
+            or (j in titles and not titled)
+            or (j in demonym_at and not titled)
+        ):
             return None
-        w = words[j][1:] if conj and words[j].startswith("و") and len(words[j]) > 3 else words[j]
+        w = _bare(words[j], conj)
         if weak and m is not None and m.type != "LOC":
             m = None  # «منطقة جميلة تكسوها الخضرة» tagged MISC is still a description
         village_name = (
@@ -158,7 +169,7 @@ def localities(
             and not quoted
             and village
             and not weak
-            and _village_name(w)
+            and (_village_name(w) or (w in _NAME_HEADS and j + 1 < n and words[j + 1].isalpha()))
             and (conj or not words[j].startswith("و"))  # «بلدات وأعدم»: the next clause
         )
         if village_name:
@@ -188,7 +199,7 @@ def localities(
             continue  # «من وحي الجواهر»: inspired by, not «و+حي»
         if noun == "ناحيه" and not _district_nahia(words, i):
             continue
-        village = noun in _VILLAGE_NOUNS and _one_village(words, written, i)
+        village = noun in _VILLAGE_NOUNS | _DIRECTORATES and _one_village(words, written, i)
         # After a clitic or a noun of people («وناحية كنعان», «أبناء ناحية»), «ناحية» is
         # only the district, whose names are often indefinite; after «في» it can be a side.
         bare_ok = noun == "ناحيه" and (w != "ناحيه" or (i > 0 and words[i - 1] in _NAHIA_PEOPLE))
@@ -216,6 +227,8 @@ def localities(
             m = mention_at.get(j)
             if noun in _PARKS and (words[j] in TITLES or (m is not None and m.type == "PER")):
                 break  # «متنزه الملك عبدالعزيز»: named after a person
+            if noun in _DIRECTORATES and _bare(words[j], k > 0) in _OFFICES:
+                break  # «مديرية أمن القاهرة», «مديرية الشؤون الصحية»: an office
             items.append((j, end))
             j = end
         if noun in _DUALS and len(items) == 1 and not _second_item(words, *items[0]):
@@ -224,8 +237,8 @@ def localities(
             spans[span] = noun not in _WEAK
             if village and (iso := _demonym_after(words, span[1])):
                 country_of[span] = iso
-            if noun == "ناحيه":
-                nahia.add(span)
+            if noun in _DISTRICT_COUNTRIES:
+                district_in[span] = _DISTRICT_COUNTRIES[noun]
     for span in _list_items(words, cities, mention_at):
         spans.setdefault(span, False)
     for span in general_hospitals(words):  # «مستشفى السعيرة العام»
@@ -253,13 +266,13 @@ def localities(
             or not bare.isalpha()
         ):
             continue
-        if (a, b) in nahia:
-            anchors = [p for p in cities if p.entry.country in _NAHIA_COUNTRIES]
+        if (a, b) in district_in:
+            anchors = [p for p in cities if p.entry.country in district_in[(a, b)]]
         elif (a, b) in country_of:
             anchors = [p for p in cities if p.entry.country == country_of[(a, b)]]
         else:
             anchors = cities
-        anchor = _nearest(anchors, a)
+        anchor = _in_container(words, resolved, anchors, a, b) or _nearest(anchors, a)
         if anchor is None:
             continue
         out.append(PlaceMention(a, b, tuple(name.split()), anchor.entry, local=True))
@@ -274,7 +287,23 @@ _NAHIA_BEFORE = _NAHIA_PEOPLE | {"في"}
 
 
 # «ناحية» names a district in Iraq and Syria; elsewhere it is "regarding" («لناحية الأداء»).
-_NAHIA_COUNTRIES = frozenset({"IQ", "SY"})
+# «مديرية» is a district in Yemen («مديرية خولان», «مديريات نهم وبني حشيش»); elsewhere a
+# directorate («مديرية أمن الجيزة», «مديرية الشؤون الصحية بجازان»).
+_DIRECTORATES = frozenset({"مديريه", "مديريات", "مديريتي"})
+_DISTRICT_COUNTRIES = {"ناحيه": frozenset({"IQ", "SY"})} | dict.fromkeys(
+    _DIRECTORATES, frozenset({"YE"})
+)
+# Words after «مديرية» that name an office, not a district, even in a Yemeni story.
+_OFFICES = frozenset(
+    {"امن", "الامن", "حرس", "شرطه", "الشرطه", "الشؤون", "الصحه", "التربيه", "الزراعه",
+     "المرور", "الدفاع", "الاوقاف", "المياه", "الكهرباء", "الاشغال", "السياحه", "العامه",
+     "عام", "الاحوال", "الجوازات", "السجون", "الاعلام", "المالية", "الماليه", "الضرائب"}
+)  # fmt: skip
+
+
+def _bare(word: str, conj: bool) -> str:
+    """The word without the «و» of a later list item («وبني»)."""
+    return word[1:] if conj and word.startswith("و") and len(word) > 3 else word
 
 
 def _district_nahia(words: Sequence[str], i: int) -> bool:
@@ -301,7 +330,7 @@ _AFTER_VILLAGE = frozenset(
 # First words of two-word village names («ابن نومة», «بيت سوى», «تل شعير»).
 _NAME_HEADS = frozenset(
     {"ابن", "ابو", "بني", "ام", "عين", "بئر", "تل", "جبل", "دير", "بيت", "كفر", "خربه",
-     "راس", "سوق", "وادي", "عرب", "قصر", "بير", "كوم", "منيه", "خان"}
+     "راس", "سوق", "وادي", "عرب", "قصر", "بير", "كوم", "منيه", "خان", "دار"}
 )  # fmt: skip
 
 
@@ -468,6 +497,49 @@ def _not_noun(written: str) -> bool:
     normalisation made a locality noun («لإحياء»)."""
     w = bare_written(written)
     return any(w[k:] in _NOT_NOUN for k in range(3))
+
+
+# Words between a locality and the place the text puts it in («مديرية شقرة بمحافظة أبين»,
+# «قرية الحبالة التابعة لمنطقة عسير»).
+_CONTAINER_WORDS = frozenset(
+    {"محافظه", "بمحافظه", "لمحافظه", "التابعه", "منطقه", "بمنطقه", "لمنطقه", "في", "ولايه",
+     "بولايه", "لولايه"}
+)  # fmt: skip
+_CONTAINER_KM = 100.0  # a named city this close to a container region's point lies in it
+
+
+def _in_container(
+    words: Sequence[str],
+    resolved: Sequence[PlaceMention],
+    anchors: Sequence[PlaceMention],
+    a: int,
+    b: int,
+) -> PlaceMention | None:
+    """The place the text names right after a locality as the one it lies in, when there is
+    one: a city or an area itself; for a region (a governorate), the nearest named city
+    within ``_CONTAINER_KM`` of it, else the region. The nearest city of the article may be
+    in another governorate hundreds of km away («شقرة» of Abyan, near a Hajjah story)."""
+    countries = {p.entry.country for p in anchors}
+    box = next(
+        (
+            p
+            for p in resolved
+            if b <= p.start <= b + 3
+            and p.entry.kind in ("city", "area", "region")
+            and p.entry.country in countries
+            and not p.club
+            and all(w in _CONTAINER_WORDS or w in QUOTES for w in words[b : p.start])
+            and (p.start > b or (words[p.start][:1] in ("ب", "ل") and words[p.start] != p.key[0]))
+        ),
+        None,
+    )
+    if box is None or box.entry.kind != "region":
+        return box
+    e = box.entry
+    near = [
+        p for p in anchors if haversine(e.lat, e.lon, p.entry.lat, p.entry.lon) <= _CONTAINER_KM
+    ]
+    return _nearest(near, a) or box
 
 
 def _nearest(cities: Sequence[PlaceMention], at: int) -> PlaceMention | None:

@@ -123,7 +123,7 @@ def candidates_in(
         _past_quote(words, h.end)
         for h in hits
         if h.list == "loctrigger" and not _definite_reading(words[h.start], h)
-    }
+    } | _after_governor(words)
     after_trigger = {
         h.end
         for h in hits
@@ -352,6 +352,7 @@ def candidates_in(
                     (
                         h.start in org_starts
                         and not _whole_name(words, h, org_spans)
+                        and not _curated_title(gz, h, key, named_spans)
                         and not (h.end < len(words) and words[h.end] in _CLUB_SUFFIXES)
                         and not (
                             # «لفندق بلاس فيجاس»: an organisation's name starts with no «ب»
@@ -793,6 +794,16 @@ def _whole_name(words: Sequence[str], h: Hit, org_spans: set[tuple[int, int]]) -
     return (h.start, h.end) in org_spans and not _prefix(words[h.start], h).startswith(("ف", "ك"))
 
 
+def _curated_title(
+    gz: Gazetteer, h: Hit, key: tuple[str, ...], spans: set[tuple[int, int]]
+) -> bool:
+    """A name of several words that only the project's list of areas has («شهداء أحد» for
+    Mount Uhud), which the tagger calls a title or an event: no film is named so, and the
+    place is what the phrase means."""
+    ids = gz.names.get(key) if len(key) > 1 and (h.start, h.end) in spans else None
+    return bool(ids) and all(g < 0 for g in ids)
+
+
 def _demonym_iso(gz: Gazetteer, word: str) -> str | None:
     return next((gz.demonyms[f] for f in match_forms(word) if f in gz.demonyms), None)
 
@@ -931,6 +942,15 @@ def _country_reading(
 _DIRECTIONS = frozenset({"شمال", "جنوب", "شرق", "غرب", "شمالي", "جنوبي", "شرقي", "غربي"})
 # Generic nouns after a direction: «جنوبي المدينة» is south of the town.
 _GENERIC_PLACES = frozenset({"المدينه", "المنطقه", "البلاد", "المملكه", "الجبل", "الجزيره"})
+
+
+# «محافظ حقل», «ومحافظ أضم»: the governor's title names his governorate, even by an ordinary
+# word («حقل» "field"). Not a trigger of the tagger's lists: the title is a person's.
+_GOVERNOR = frozenset({"محافظ", "ومحافظ", "لمحافظ", "بمحافظ", "ولمحافظ"})
+
+
+def _after_governor(words: Sequence[str]) -> set[int]:
+    return {i + 1 for i, w in enumerate(words) if w in _GOVERNOR}
 
 
 def _after_direction(words: Sequence[str], a: int) -> bool:
@@ -1245,7 +1265,7 @@ def resolve(
     out: list[PlaceMention] = []
     foreign: list[tuple[int, int]] = []
     demonyms = {h.start for h in hits if h.list == "demonym" and not _self_named(gz, h)}
-    after_trigger = {h.end for h in hits if h.list == "loctrigger"}
+    after_trigger = {h.end for h in hits if h.list == "loctrigger"} | _after_governor(words)
     districts = _district_names(words, spans, cands, countries, via_city, anchors, own)
     for (a, b, key, club), cs in zip(spans, cands, strict=True):
         if _without_article(key) in districts:
