@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 103))
+_SETS = tuple(f"test{n}" for n in range(2, 107))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -154,6 +154,10 @@ _GOLD_COUNTS = {
     "test100": 128,
     "test101": 143,
     "test102": 72,
+    "test103": 225,
+    "test104": 178,
+    "test105": 188,
+    "test106": 132,
 }
 
 
