@@ -295,9 +295,10 @@ def _apply_curated(
 
 
 # Formal state names: «المملكة الأردنية», «الجمهورية التونسية», «الجمهورية العربية السورية»,
-# «الجمهورية الإسلامية الإيرانية»: a state noun and the country's feminine adjective.
+# «الجمهورية الإسلامية الإيرانية»: a state noun and the country's feminine adjective. Not
+# «الدولة المصرية» ("the Egyptian state"): a description, which no set labels.
 _STATE_NOUNS = (("المملكه",), ("الجمهوريه",), ("المملكه", "العربيه"), ("الجمهوريه", "العربيه"),
-                ("الجمهوريه", "الاسلاميه"), ("الدوله",))  # fmt: skip
+                ("الجمهوريه", "الاسلاميه"))  # fmt: skip
 
 
 def _add_formal_names(

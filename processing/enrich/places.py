@@ -51,6 +51,9 @@ _COUNTRY_BONUS = 3.0  # the country is named («لبنان») or its adjective u
 _CITY_COUNTRY_BONUS = 1.5  # only a place in that country is named
 _NEAR_BONUS = 2.0
 _NEAR_KM = 400.0
+# Places small enough for nearness to mean something: cities and the curated areas
+# (a governorate, an oasis: «العيون» beside «الأحساء» is Al-Uyun, not Laayoune).
+_NEAR_KINDS = frozenset({"city", "area"})
 _STRONG = frozenset({"country", "continent", "bigcity"})
 # A named country only chooses between places of comparable size: Tripoli, Lebanon is
 # 1/5.7 of Tripoli, Libya, and wins when Lebanon is named. A town a tenth the size or
@@ -1252,7 +1255,7 @@ def resolve(
                 countries[iso] += 1
             else:
                 via_city[iso] += 1
-        if len(cs) == 1 and cs[0].kind == "city":
+        if len(cs) == 1 and cs[0].kind in _NEAR_KINDS:
             anchors.append(cs[0])
     for h in hits:
         if h.list == "demonym":
@@ -1427,6 +1430,6 @@ def _score(
                 s += _CITY_COUNTRY_BONUS
         # Nearness to a place the article names is specific evidence, whatever the size:
         # «المنصورة» beside «عدن» is Aden's district, not the Egyptian city.
-        if c.kind == "city" and any(a is not c and km(a, c) <= _NEAR_KM for a in anchors):
+        if c.kind in _NEAR_KINDS and any(a is not c and km(a, c) <= _NEAR_KM for a in anchors):
             s += _NEAR_BONUS
     return s, c.population

@@ -1152,3 +1152,21 @@ def test_places_of_test99_to_test102(tagger: str) -> None:
         "حذر من اندلاع حرب باردة جديدة، وانتظار دعم مالي، وكان الطرف الآخر فيها الشاحنات، "
         "وقدم المفطح وبخاري والسليق، وعلى رأسهم آشتون كارتر."
     )
+
+
+def test_places_of_test103_to_test106(tagger: str) -> None:
+    """Country spellings of a yellow-fever list, Al-Uyun beside Al-Ahsa (not Laayoune), and
+    what the annotators never label: «الدولة المصرية» ("the Egyptian state", a description)
+    and «بايرن» alone; «الموصل العصبي» is a neurotransmitter, «مآرب شخصية» ends."""
+    got = _with_places(
+        "الدول الموبوءة: أنجولا وبورندي والكنغو وتوجو وسيراليوان وقازاخستان وبنغلادش. وشارك "
+        "أهالي مدينة العيون بالأحساء في العرضة السعودية. وسيطرت المقاومة على منطقة رأس عيسى "
+        "شمال الحديدة، وقال مشايخ مأرب إن الدور السعودي محوري.",
+        ("Angola", "Burundi", "Togo", "Sierra Leone", "Kazakhstan", "Bangladesh",
+         "Al-Uyun (Al-Ahsa)", "Ras Isa", "Ma'rib"),
+    )  # fmt: skip
+    assert "Laayoune" not in [n for _, n in got], got
+    assert not _named(
+        "أعلن التنظيم تحريرها من قبضة الدولة المصرية، واتفق يوفنتوس وبايرن على انتقال فيدال. "
+        "ويعطل المرض إطلاق الموصل العصبي، ولهم مآرب شخصية."
+    )
