@@ -418,7 +418,9 @@ _GENERIC = frozenset(
      # abroad; not «الشاطئ», «الكورنيش», «الساحل»: districts, a camp, a region are so named
      "كورنيش", "شاطئ", "شواطئ", "ساحل",
      # directions and a festival («بلدية الجنوب», «قرية المهرجان»): no names
-     "الجنوب", "الشمال", "الشرق", "الغرب", "الوسط", "المهرجان"}
+     "الجنوب", "الشمال", "الشرق", "الغرب", "الوسط", "المهرجان",
+     # «مخيمات الأمم المتحدة»: the organisation's camps
+     "الامم"}
 )  # fmt: skip
 
 # Institutions in a list of them («وجامعة الباحة، والجامعة الإسلامية، وجامعة طيبة»); after

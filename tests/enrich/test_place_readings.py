@@ -1170,3 +1170,20 @@ def test_places_of_test103_to_test106(tagger: str) -> None:
         "أعلن التنظيم تحريرها من قبضة الدولة المصرية، واتفق يوفنتوس وبايرن على انتقال فيدال. "
         "ويعطل المرض إطلاق الموصل العصبي، ولهم مآرب شخصية."
     )
+
+
+def test_places_of_test107_and_test108(tagger: str) -> None:
+    """Athens is Greece's even beside «كوبا أمريكا», names no list had, and phrases that are
+    no places: «بعقوبة تصل للإعدام» (a penalty), «مخيمات الأمم المتحدة», «حماة إلا»."""
+    got = _with_places(
+        "حلت وصيفة في كوبا أمريكا، وأحرز ذهبية الألعاب الأولمبية في أثينا عام 2004. وفي إقليم "
+        "بابوا بأقصى شرق إندونيسيا، وفي ولاية جونقلي، وفي جوهانسبورغ وشبه جزيرة بيلوبونيز.",
+        ("Papua (province)", "Jonglei", "Johannesburg", "Peloponnese"),
+    )
+    athens = _entries("حلت وصيفة في كوبا أمريكا، وأحرز ذهبية الألعاب الأولمبية في أثينا.")
+    assert ("أثينا", "Athens") in got and athens["أثينا"].country == "GR", athens
+    assert not _named(
+        "يجرم القانون ازدراء الأديان بعقوبة تصل للإعدام. وقال: لن يكون للوطن حماة إلا أبناؤه."
+    )
+    camps = _named("وتأوي مخيمات الامم المتحدة في جوبا نحو 166 ألف لاجئ.")
+    assert [n for _, n in camps] == ["Juba"], camps
