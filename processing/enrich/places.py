@@ -91,12 +91,14 @@ def candidates_in(
     mentions: Sequence[Mention],
     dateline: range = range(0),
     written: Sequence[str] = (),
+    governed: set[int] | None = None,
 ) -> list[tuple[int, int, tuple[str, ...], int]]:
     """Spans to resolve: gazetteer names inside LOC mentions; well-known names (countries,
     continents, cities over 100k) anywhere not claimed by a person or organisation; village
     names only when the tagger or a trigger word («مدينة», «بلدة») says it is a place; clubs
     named by an ordinary word in a sports context («فريق العين»). Each span comes with the
-    GeoNames id of such a club's home city, else 0."""
+    GeoNames id of such a club's home city, else 0. ``governed``: the tokens after a
+    governor's title, when the caller has them already."""
     gz = gazetteer()
     lx = lexicon()
     owner: dict[int, str] = {}
@@ -126,7 +128,7 @@ def candidates_in(
         _past_quote(words, h.end)
         for h in hits
         if h.list == "loctrigger" and not _definite_reading(words[h.start], h)
-    } | _after_governor(words)
+    } | (_after_governor(words) if governed is None else governed)
     after_trigger = {
         h.end
         for h in hits
@@ -1234,7 +1236,8 @@ def resolve(
     vowel marks may pick a reading («عُمان» is Oman)."""
     gz = gazetteer()
     dateline = range(body_start, body_start + _DATELINE_TOKENS)
-    spans = candidates_in(words, hits, mentions, dateline, written)
+    governed = _after_governor(words)
+    spans = candidates_in(words, hits, mentions, dateline, written, governed)
     lx = lexicon()
     cands = [
         [gz.entries[club]] if club else [gz.entries[g] for g in _ids(gz, lx, k)]
@@ -1268,7 +1271,7 @@ def resolve(
     out: list[PlaceMention] = []
     foreign: list[tuple[int, int]] = []
     demonyms = {h.start for h in hits if h.list == "demonym" and not _self_named(gz, h)}
-    after_trigger = {h.end for h in hits if h.list == "loctrigger"} | _after_governor(words)
+    after_trigger = {h.end for h in hits if h.list == "loctrigger"} | governed
     districts = _district_names(words, spans, cands, countries, via_city, anchors, own)
     for (a, b, key, club), cs in zip(spans, cands, strict=True):
         if _without_article(key) in districts:
