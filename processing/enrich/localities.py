@@ -417,8 +417,9 @@ _GENERIC = frozenset(
      # shore words before a city's name («وكورنيش الخبر»), which GeoNames gives to villages
      # abroad; not «الشاطئ», «الكورنيش», «الساحل»: districts, a camp, a region are so named
      "كورنيش", "شاطئ", "شواطئ", "ساحل",
-     # directions and a festival («بلدية الجنوب», «قرية المهرجان»): no names
-     "الجنوب", "الشمال", "الشرق", "الغرب", "الوسط", "المهرجان",
+     # directions and a festival's grounds («بلدية الجنوب», «قرية المهرجان», «قرية الطفل»,
+     # the children's village of the Eid festivals): no names
+     "الجنوب", "الشمال", "الشرق", "الغرب", "الوسط", "المهرجان", "الطفل",
      # «مخيمات الأمم المتحدة»: the organisation's camps
      "الامم"}
 )  # fmt: skip

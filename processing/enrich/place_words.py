@@ -17,7 +17,8 @@ PREPS = frozenset(
 )  # fmt: skip
 # Proclitics that are prepositions: «بالسعودية», «للشرقية», «وبسورية».
 PREP_CLITICS = ("ب", "ل", "وب", "ول", "فب", "فل")
-QUOTES = frozenset("\"«»'“”")
+# Braces too: Asharq Al-Awsat's headlines quote the paper so («طاهي الرئيس لـ {الشرق الأوسط}»).
+QUOTES = frozenset("\"«»'“”{}")
 SEPARATORS = frozenset({"،", ","})
 # A place's full name, and the short one that is also an ordinary word: «المدينة المنورة» and
 # «المدينة» ("the city"), «الضفة الغربية» and «الضفة» ("the bank"). The short one is the

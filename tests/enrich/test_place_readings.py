@@ -1187,3 +1187,21 @@ def test_places_of_test107_and_test108(tagger: str) -> None:
     )
     camps = _named("وتأوي مخيمات الامم المتحدة في جوبا نحو 166 ألف لاجئ.")
     assert [n for _, n in camps] == ["Juba"], camps
+
+
+def test_places_of_test109_to_test112(tagger: str) -> None:
+    """The long articles' classes: seas, regions and spellings no list had; a club of London
+    by its full name; the paper quoted in braces and a festival's children's village are no
+    places; «سامنتا باور» is a surname, not «ب» + a town."""
+    _with_places(
+        "تطل ألبانيا على البحر الأدرياتيكي وعلى البحر الأيوني، ومثل مدينة أشقودرة. وتعيش "
+        "فبلدان أوروبا الجنوبية أزمات. وشهدت مناطق سورية والبوكمال بالريف الشرقي لدير الزور. "
+        "وفي منطقة الشوف. ولاجئ في دولة ضمن اتفاقية شنغن.",
+        ("Adriatic Sea", "Ionian Sea", "Southern Europe", "Chouf", "Deir ez-Zor"),
+    )
+    ps = _entries("وقع لنادي كوينز بارك رينجرز الإنجليزي. وبين كوباني (عين عرب) ومدينة أشقودرة.")
+    assert ps["كوينز"].geonameid == 2643743, ps  # London
+    assert ps["عين"].geonameid == 172256 and ps["أشقودرة"].geonameid == 3184081, ps
+    assert not _named("طاهي الرئيس الفرنسي لـ {الشرق الأوسط}: أطباق الرؤساء")
+    assert not _named("وتستقبل قرية الطفل بالواجهة البحرية زوارها.")
+    assert [t for t, _ in _named("وقالت سفيرة واشنطن سامنتا باور إن الاتفاق جيد")] == ["واشنطن"]
