@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 113))
+_SETS = tuple(f"test{n}" for n in range(2, 117))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -164,6 +164,10 @@ _GOLD_COUNTS = {
     "test110": 225,
     "test111": 165,
     "test112": 102,
+    "test113": 75,
+    "test114": 113,
+    "test115": 114,
+    "test116": 70,
 }
 
 
