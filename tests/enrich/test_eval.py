@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 117))
+_SETS = tuple(f"test{n}" for n in range(2, 121))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -168,6 +168,10 @@ _GOLD_COUNTS = {
     "test114": 113,
     "test115": 114,
     "test116": 70,
+    "test117": 91,
+    "test118": 84,
+    "test119": 117,
+    "test120": 96,
 }
 
 
