@@ -1222,3 +1222,15 @@ def test_places_of_test113_to_test116(tagger: str) -> None:
         ("Azal", "Monterrey", "Mexico City", "The Americas", "Gitega", "Khān Yūnis", "Ghasla"),
     )
     assert not _named("هل لأن الرباط الأخوي غير حقيقي؟ حرصوا على الستر. ولازال يعاني.")
+
+
+def test_places_of_test117_to_test120(tagger: str) -> None:
+    """«يقولون» ("they say") is no French village, the police of a Swiss canton no Canton,
+    «هيو جين تاو» no Huế, a law firm no town; Birmingham's and Annecy's spellings."""
+    assert not _named("معظم الناس يقولون إنهم لم يفعلوا شيئا. وبعض الناس يقولون العكس.")
+    assert [n for _, n in _named("قررت شرطة كانتون زيوريخ عدم شرائه.")] == ["Zürich"]
+    assert not _named("الرئيسان جيانغ تسه مين وهيو جين تاو. وشركة بيكر اند ماكينزي للمحاماة.")
+    _with_places(
+        "ألقى خطابه في مدينة برمنغام. ومتحف بيرمنجهام. والمهرجان في مدينة أنيسي الفرنسية.",
+        ("Birmingham", "Annecy"),
+    )
