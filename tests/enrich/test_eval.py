@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 121))
+_SETS = tuple(f"test{n}" for n in range(2, 125))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -172,6 +172,10 @@ _GOLD_COUNTS = {
     "test118": 84,
     "test119": 117,
     "test120": 96,
+    "test121": 100,
+    "test122": 62,
+    "test123": 67,
+    "test124": 105,
 }
 
 
