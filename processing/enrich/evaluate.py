@@ -23,6 +23,7 @@ __all__ = [
     "evaluate_places_both",
     "format_places_table",
     "format_table",
+    "label_agreement",
     "score_spans",
     "train",
 ]
@@ -232,6 +233,57 @@ def evaluate_places(
         else 0.0,
         "tagger": tagger_name(),
         "errors": errors,
+    }
+
+
+def _agrees(g: dict[str, Any], o: dict[str, Any]) -> bool:
+    """The rule a system mention is held to: same GeoNames id, or within 161 km."""
+    from processing.enrich.place_mention import haversine
+
+    if g.get("geonameid") and g["geonameid"] == o.get("geonameid"):
+        return True
+    return haversine(g["lat"], g["lon"], o["lat"], o["lon"]) <= MAX_KM
+
+
+def label_agreement(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """How far two annotations of the same documents agree, scored by the rule a system is
+    scored by (`evaluate_places`), with ``second`` in the system's place: recall is the share
+    of ``first``'s mentions that ``second`` also labels (overlapping span) within 161 km or
+    with the same id; precision the converse. ``mentions`` lists, per mention of ``first``,
+    whether ``second`` agrees (for scoring a system on the mentions both agree on)."""
+    by_key = {(d["file"], d["index"]): d for d in second["documents"]}
+    n_a = n_b = a_ok = b_ok = a_found = b_found = 0
+    agreed: list[tuple[str, int, int, int, bool]] = []
+    missing: list[tuple[str, int]] = []
+    for d in first["documents"]:
+        o = by_key.get((d["file"], d["index"]))
+        if o is None:
+            missing.append((d["file"], d["index"]))
+            continue
+        a, b = d["mentions"], o["mentions"]
+        for g in a:
+            over = [m for m in b if m["start"] < g["end"] and g["start"] < m["end"]]
+            ok = any(_agrees(g, m) for m in over)
+            n_a += 1
+            a_found += bool(over)
+            a_ok += ok
+            agreed.append((d["file"], d["index"], g["start"], g["end"], ok))
+        for m in b:
+            over = [g for g in a if m["start"] < g["end"] and g["start"] < m["end"]]
+            n_b += 1
+            b_found += bool(over)
+            b_ok += any(_agrees(g, m) for g in over)
+    return {
+        "documents": len(first["documents"]) - len(missing),
+        "missing_documents": missing,
+        "first_mentions": n_a,
+        "second_mentions": n_b,
+        # the second annotator scored as a system against the first
+        "recall": round(a_ok / n_a, 4) if n_a else 0.0,
+        "precision": round(b_ok / n_b, 4) if n_b else 0.0,
+        "first_spans_found": round(a_found / n_a, 4) if n_a else 0.0,
+        "second_spans_found": round(b_found / n_b, 4) if n_b else 0.0,
+        "mentions": agreed,
     }
 
 

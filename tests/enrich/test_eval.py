@@ -191,3 +191,30 @@ def test_rasid_eval_places_scores_every_set() -> None:
     assert gold == _GOLD_COUNTS
     names = ["development", "held-out", "test", *_SETS]
     assert [line.split()[0] for line in table.splitlines()[1:]] == names
+
+
+def test_label_agreement_scores_a_second_annotator_as_a_system() -> None:
+    from processing.enrich.evaluate import label_agreement
+
+    def doc(index: int, *mentions: tuple[int, int, int | None, float, float]) -> dict:
+        return {"file": "d.zip", "index": index, "mentions": [
+            {"start": a, "end": b, "geonameid": g, "lat": lat, "lon": lon}
+            for a, b, g, lat, lon in mentions
+        ]}  # fmt: skip
+
+    first = {"documents": [
+        doc(1, (0, 5, 2210247, 32.9, 13.2), (10, 16, None, 24.7, 46.7), (20, 25, 1, 0.0, 0.0)),
+        doc(2, (3, 8, 276781, 34.4, 35.8)),
+    ]}  # fmt: skip
+    second = {"documents": [
+        # Tripoli, Libya by id; Riyadh's district 30 km off; a span the first did not label
+        doc(1, (0, 5, 2210247, 0.0, 0.0), (12, 16, None, 24.9, 46.6), (30, 34, 5, 1.0, 1.0)),
+        # Tripoli, Lebanon read as Tripoli, Libya: more than 161 km away
+        doc(2, (3, 8, 2210247, 32.9, 13.2)),
+    ]}  # fmt: skip
+    ab = label_agreement(first, second)
+    assert (ab["first_mentions"], ab["second_mentions"]) == (4, 4)
+    assert ab["recall"] == 0.5 and ab["precision"] == 0.5
+    assert ab["first_spans_found"] == 0.75
+    assert [m[4] for m in ab["mentions"]] == [True, True, False, False]
+    assert label_agreement(first, first)["recall"] == 1.0
