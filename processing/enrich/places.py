@@ -498,8 +498,11 @@ def candidates_in(
 
 # Duals of a kind of place: the second of the two after «و» is one («محافظتي الأنبار وصلاح
 # الدين»). Normalised.
+# «قضائي الفلوجة والكرمة»: the dual of «قضاء» (Iraq's districts), also "judicial", which
+# never stands right before a list of two places.
 _PLACE_DUALS = frozenset(
     {"محافظتي", "مدينتي", "منطقتي", "ولايتي", "دولتي", "بلدتي", "قريتي", "مشعري"}
+    | {"قضائي", "ناحيتي", "مديريتي"}
 )
 # Marks between the items of a list: «حقل، ضباء», «العين – لودر», and dots in a run
 # («حقل..ضباء..الوجه»; one dot ends a sentence).

@@ -1246,3 +1246,22 @@ def test_places_of_test121_to_test124(tagger: str) -> None:
         "يركز على صورة الأمريكي العادي في وسط الغرب. وفي جبل القارة شرق الأحساء.",
         ("US Midwest", "Jabal al-Qarah (Al-Ahsa)"),
     )
+
+
+def test_places_of_test125_to_test128(tagger: str) -> None:
+    """«بروسيا» is «ب» + Russia (ANERcorp's «بروسيا», Borussia, no longer hides it), but not
+    before Dortmund; the political «السلط», the Marshall Plan and «في منامه» (in his sleep)
+    are no places; a dual «قضائي» lists districts; Cairo's districts and «كايرو»."""
+    got = _named("خلال سحب قرعة نهائيات كأس العالم 2018 بروسيا والمقررة السبت المقبل.")
+    assert [n for _, n in got] == ["Russia"], got
+    got = _named("وفاز بروسيا دورتموند على ضيفه، فيما حل بروسيا مونشنغلادباخ ثالثا.")
+    assert "Russia" not in [n for _, n in got], got
+    assert not _named("قادر على تجاوز كل السلط السياسية. وآلية إعمار أوروبا بقانون مارشال.")[1:]
+    assert not _named("الشخص هنا دائما ما كان يرى محبوبته في منامه، ولكن هذه المرة يراها.")
+    got = _named("مجلس شيوخ عشائر قضائي الفلوجة والكرمة يوم 4-6-2015.")
+    assert [w for w, _ in got] == ["الفلوجة", "والكرمة"], got
+    _with_places(
+        "خيمة على النافورة في بورتو كايرو بالتجمع الخامس على أطراف القاهرة، وأخرى بالمقطم.",
+        ("Cairo", "New Cairo (Fifth Settlement)", "Mokattam (Cairo)"),
+    )
+    assert not _named("وتصاعدت الاتهامات المعادي للسامية في أوروبا.")[1:]

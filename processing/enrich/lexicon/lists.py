@@ -77,6 +77,11 @@ class Lexicon:
                 bare = keep + word[len(prefix) :]
                 if any(n in PLACE_LISTS for n, _ in self.index.get((bare,))):
                     return True
+        # A clitic on a country's name: ANERGazet's organisations have «بروسيا» (Borussia),
+        # which would hide «بروسيا» "in Russia" («كأس العالم 2018 بروسيا»). Only countries:
+        # «كريم», «باراك», «فيينا» also read as a clitic and a town, and are names.
+        if word[:1] in _SINGLE_CLITICS and len(word) > 3:
+            return any(n == "country" for n, _ in self.index.get((word[1:],)))
         return False
 
     def scan(self, words: Sequence[str]) -> list[Hit]:
@@ -94,6 +99,7 @@ class Lexicon:
 # A preposition (with «و») and the article, and what is left of the article: «بالخرج» is
 # «ب» + «الخرج», «للخرج» is «ل» + «الخرج».
 _PREP_ARTICLE = (("وبال", "ال"), ("بال", "ال"), ("وال", "ال"), ("ولل", "ال"), ("لل", "ال"))
+_SINGLE_CLITICS = frozenset("وفبلك")
 # The lists that name places (a region's list is named by its kind).
 PLACE_LISTS = frozenset({"country", "continent", "bigcity", "city"})
 
