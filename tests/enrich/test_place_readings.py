@@ -1265,3 +1265,18 @@ def test_places_of_test125_to_test128(tagger: str) -> None:
         ("Cairo", "New Cairo (Fifth Settlement)", "Mokattam (Cairo)"),
     )
     assert not _named("وتصاعدت الاتهامات المعادي للسامية في أوروبا.")[1:]
+
+
+def test_words_read_as_small_towns_abroad_are_not_places(tagger: str) -> None:
+    """From a scan of every town under 100k outside the Arab world in 2015-07-23..25: the
+    publisher Pearson, Turkish warplanes, Iran's «شبه ديمقراطي», Wall Street, River Plate,
+    «بين ألف وألفين», the Delta rocket, «إبادة الإرهاب»; the places beside them stay."""
+    got = _named("أعلنت دار النشر البريطانية «بيرسون» بيع «فايننشال تايمز» في لندن.")
+    assert [n for _, n in got] == ["London"], got
+    got = _named("قصفت ثلاث طائرات حربية تركية مواقع داعش في سوريا.")
+    assert [n for _, n in got] == ["Syria"], got
+    got = _named("ويرى أن إيران لديها نظام شبه ديمقراطي، وتستمر طهران في إبادة الإرهاب.")
+    assert [n for _, n in got] == ["Iran", "Tehran"], got
+    got = _named("ارتفعت الأسهم في بورصة وول ستريت، ولعب في ريفر بليت وبلنسية.")
+    assert "Wall" not in [n for _, n in got] and "Bled" not in [n for _, n in got], got
+    assert not _named("قدر عدد المقاتلين بما بين ألف وألفين، وأطلق الصاروخ دلتا 4 بنجاح.")
