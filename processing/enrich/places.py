@@ -179,6 +179,13 @@ def candidates_in(
             continue  # «تلقت "الرياض" نسخة»: the paper (not «العاصمة "الرياض"»)
         if " ".join(words[h.start : h.end]) in lx.never_places:
             continue  # «وكالات» as written, whatever reading («و+ك+الات») found a place
+        if (
+            h.end - h.start == 1
+            and (h.form or words[h.start]) in _NAME_HEAD_NOUNS
+            and h.end < len(words)
+            and words[h.end][:1].isalpha()
+        ):
+            continue  # «منطقة وادي الألعاب», «منطقة جبل المعاشيق»: the head of a name
         if written and _TANWEEN & set(written[h.end - 1]):
             continue  # «ملاكاً حارساً»: an indefinite noun ("an angel"), not Malacca
         if (prev := prev_word(words, h.start)) is not None and any(
@@ -312,7 +319,7 @@ def candidates_in(
             and (
                 (h.start, h.end) in named_spans
                 # not after «حي»: «حي السيدة زينب وسط القاهرة» is Cairo's district
-                or (h.end - h.start > 1 and "حي" not in readings(words[h.start - 1]))
+                or (h.end - h.start > 1 and words[h.start - 1] not in _HAYY)
             )
             and name not in lx.never_places
         ):
@@ -1373,18 +1380,42 @@ def _district_names(
     the article says nothing else of, while it names places of another: districts of a city
     the article names. The name's other mentions in the article are that district too."""
     context = countries + via_city
+    # A big city counts for its country though its name is ambiguous («الرياض» is also a
+    # village in Egypt, Iraq and Sudan): «بحي الخالدية في الرياض» is Riyadh's district, not
+    # Al-Khalidiyah, Jordan.
+    big = {
+        (a, top.country)
+        for (a, _b, _k, _c), cs in zip(spans, cands, strict=True)
+        if cs and (top := max(cs, key=_population)).population >= _BIG_CITY
+    }
     out: set[tuple[str, ...]] = set()
     for (a, _b, key, club), cs in zip(spans, cands, strict=True):
-        if club or a == 0 or "حي" not in readings(words[a - 1]):
+        if club or a == 0 or words[a - 1] not in _HAYY:
             continue
         best = max(cs, key=lambda c: _score(c, cs, countries, via_city, anchors))
         if (
             best.kind == "city"
             and context.get(best.country, 0) == own.get((best.country, key), 0)
-            and any(n for iso, n in context.items() if iso != best.country)
+            and (
+                any(n for iso, n in context.items() if iso != best.country)
+                or any(iso != best.country for k, iso in big if k != a)
+            )
         ):
             out.add(_without_article(key))
     return out
+
+
+# A valley or a mountain before its name: GeoNames gives El Oued, Algeria «وادي» and a
+# Bulgarian village «جبل», which the names of the valleys and mountains would then hang on.
+_NAME_HEAD_NOUNS = frozenset({"وادي", "جبل"})
+# «حي» with the clitics it takes («بحي النزهة», «وحي البركة»): two letters, too short for
+# the clitic readings of other words.
+_HAYY = frozenset(p + "حي" for p in ("", "و", "ب", "ف", "ل", "وب", "فب", "ول"))
+_BIG_CITY = 100_000
+
+
+def _population(c: GeoEntry) -> int:
+    return c.population
 
 
 def _without_article(key: tuple[str, ...]) -> tuple[str, ...]:

@@ -1280,3 +1280,15 @@ def test_words_read_as_small_towns_abroad_are_not_places(tagger: str) -> None:
     got = _named("ارتفعت الأسهم في بورصة وول ستريت، ولعب في ريفر بليت وبلنسية.")
     assert "Wall" not in [n for _, n in got] and "Bled" not in [n for _, n in got], got
     assert not _named("قدر عدد المقاتلين بما بين ألف وألفين، وأطلق الصاروخ دلتا 4 بنجاح.")
+
+
+def test_a_district_after_bihayy_of_a_big_city_and_name_heads(tagger: str) -> None:
+    """«بحي الخالدية في الرياض» is Riyadh's district (Riyadh's name is a village's in three
+    other countries too, and «بحي» is «حي»), not Al-Khalidiyah, Jordan; «وادي» and «جبل»
+    before a name are its head, not El Oued or a village abroad; «بالرأس» is "in the head"."""
+    ps = _places("", "حالة اختناق إثر حريق عمارة سكنية بحي الخالدية في الرياض.")
+    assert ps["الخالدية"].country == "SA" and ps["الخالدية"].kind == "locality", ps
+    got = _named("وخصصت الأمانة منطقة وادي الألعاب في المنتزه بالطائف، وقتل في منطقة جبل المعاشيق.")
+    assert "El Oued" not in [n for _, n in got], got
+    assert not [w for w, _ in got if w in ("وادي", "جبل")], got
+    assert not _named("وسجل محمد جحفلي هدفا بالرأس في الدقيقة الأخيرة.")
