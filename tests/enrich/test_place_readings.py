@@ -1292,3 +1292,11 @@ def test_a_district_after_bihayy_of_a_big_city_and_name_heads(tagger: str) -> No
     assert "El Oued" not in [n for _, n in got], got
     assert not [w for w, _ in got if w in ("وادي", "جبل")], got
     assert not _named("وسجل محمد جحفلي هدفا بالرأس في الدقيقة الأخيرة.")
+
+
+def test_idioms_of_hard_labour_and_chickpeas(tagger: str) -> None:
+    """«بمخاض عسير» is a hard labour, not Asir; «خرج من المولد بلا حمص» (no chickpeas from
+    the fair) is not Homs; Damascus and Homs listed stay, and Asir's governor's region."""
+    assert not _named("ومباراة السوبر مرت الأسابيع الماضية بمخاض عسير. وخرج من المولد بلا حمص.")
+    got = _named("يركز النظام على الدفاع عن دمشق وحمص. ووصل أمير عسير إلى أبها.")
+    assert len(got) == 4, got
