@@ -1405,8 +1405,8 @@ def _district_names(
     return out
 
 
-# A valley or a mountain before its name: GeoNames gives El Oued, Algeria «وادي» and a
-# Bulgarian village «جبل», which the names of the valleys and mountains would then hang on.
+# A valley or a mountain before its name: GeoNames gives El Oued, Algeria «وادي» and villages
+# in Germany and Bulgaria «جبل», and the localities after them were hung on those.
 _NAME_HEAD_NOUNS = frozenset({"وادي", "جبل"})
 # «حي» with the clitics it takes («بحي النزهة», «وحي البركة»): two letters, too short for
 # the clitic readings of other words.
