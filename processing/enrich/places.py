@@ -273,6 +273,11 @@ def candidates_in(
         if (
             h.start in dateline
             and _by_dash(words, h.start, h.end)
+            # «لجين الأحمدي – عين اليوم», «ماجد الرفاعي- سبق- ينبع»: the reporter's byline,
+            # a surname the tagger reads inside a person's name, not the dateline's place
+            and not (
+                owner.get(h.start) == "PER" and h.start > 0 and owner.get(h.start - 1) == "PER"
+            )
             and (
                 name not in lx.not_places
                 or _opens_dateline(gz, words, h.start, h.end, key, dateline)

@@ -1300,3 +1300,18 @@ def test_idioms_of_hard_labour_and_chickpeas(tagger: str) -> None:
     assert not _named("ومباراة السوبر مرت الأسابيع الماضية بمخاض عسير. وخرج من المولد بلا حمص.")
     got = _named("يركز النظام على الدفاع عن دمشق وحمص. ووصل أمير عسير إلى أبها.")
     assert len(got) == 4, got
+
+
+def test_a_reporters_byline_is_not_the_dateline(tagger: str) -> None:
+    """«لجين الأحمدي – عين اليوم» and «ماجد الرفاعي- سبق- جدة»: a surname beside the
+    dash of a byline (Al Ahmadi, Kuwait; Ar Rifa'i, Iraq) is the reporter's; the dateline's
+    place after the outlet stays, and so does «الرياض - واس». (The byline needs the tagger
+    to read the reporter's name as a person: rules alone know no «لجين».)"""
+    got = _named("الرياض - واس\nأعلنت وزارة الصحة اليوم عن إصابة جديدة.")
+    assert [w for w, _ in got] == ["الرياض"], got
+    if tagger != "crf":
+        return
+    an = analyse("", "لجين الأحمدي – عين اليوم\nأكد مصدر في شركة تأمين أن كثرة الحوادث وراء ذلك.")
+    assert not an.places, an.places
+    got = _named("ماجد الرفاعي- سبق- جدة: أعلنت وزارة الصحة اليوم عن إصابة جديدة.")
+    assert [w for w, _ in got] == ["جدة"], got
