@@ -192,7 +192,7 @@ def localities(
         return end
 
     for i, w in enumerate(words):
-        noun = _locality_noun(w)
+        noun = locality_noun(w)
         if noun is None or (written and _not_noun(written[i])):
             continue
         if w == "وحي" and i > 0 and words[i - 1] == "من":
@@ -491,7 +491,8 @@ _NOUN_OF = {
 }
 
 
-def _locality_noun(word: str) -> str | None:
+def locality_noun(word: str) -> str | None:
+    """The locality noun a word is, with its clitics («بحي» -> «حي»), else None."""
     return _NOUN_OF.get(word)
 
 

@@ -26,7 +26,7 @@ from processing.enrich.gazetteer import ARAB_COUNTRIES as _ARAB
 from processing.enrich.gazetteer import Gazetteer, GeoEntry, gazetteer
 from processing.enrich.lexicon import load_yaml
 from processing.enrich.lexicon.lists import BIG_CITY, PLACE_LISTS, Hit, Lexicon, lexicon, longest
-from processing.enrich.localities import localities, short_names
+from processing.enrich.localities import localities, locality_noun, short_names
 from processing.enrich.ner import Mention
 from processing.enrich.phrases import readings
 from processing.enrich.place_mention import PlaceMention, haversine, km
@@ -324,7 +324,7 @@ def candidates_in(
             and (
                 (h.start, h.end) in named_spans
                 # not after «حي»: «حي السيدة زينب وسط القاهرة» is Cairo's district
-                or (h.end - h.start > 1 and words[h.start - 1] not in _HAYY)
+                or (h.end - h.start > 1 and locality_noun(words[h.start - 1]) != "حي")
             )
             and name not in lx.never_places
         ):
@@ -1391,11 +1391,11 @@ def _district_names(
     big = {
         (a, top.country)
         for (a, _b, _k, _c), cs in zip(spans, cands, strict=True)
-        if cs and (top := max(cs, key=_population)).population >= _BIG_CITY
+        if cs and (top := max(cs, key=_population)).population >= BIG_CITY
     }
     out: set[tuple[str, ...]] = set()
     for (a, _b, key, club), cs in zip(spans, cands, strict=True):
-        if club or a == 0 or words[a - 1] not in _HAYY:
+        if club or a == 0 or locality_noun(words[a - 1]) != "حي":
             continue
         best = max(cs, key=lambda c: _score(c, cs, countries, via_city, anchors))
         if (
@@ -1413,10 +1413,6 @@ def _district_names(
 # A valley or a mountain before its name: GeoNames gives El Oued, Algeria «وادي» and villages
 # in Germany and Bulgaria «جبل», and the localities after them were hung on those.
 _NAME_HEAD_NOUNS = frozenset({"وادي", "جبل"})
-# «حي» with the clitics it takes («بحي النزهة», «وحي البركة»): two letters, too short for
-# the clitic readings of other words.
-_HAYY = frozenset(p + "حي" for p in ("", "و", "ب", "ف", "ل", "وب", "فب", "ول"))
-_BIG_CITY = 100_000
 
 
 def _population(c: GeoEntry) -> int:
