@@ -10,6 +10,7 @@ positions where «O» wins by a wide margin.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,16 +21,19 @@ import numpy as np
 from processing.enrich.cache import default_model_path, load_pickle, save_pickle
 from processing.enrich.features import (
     OFFSETS,
+    WORD_KINDS,
     context_features,
-    feature_block,
+    kind_offsets,
     sentence_features,
     set_clusters,
+    word_values,
 )
 from processing.enrich.lexicon.lists import Hit, lexicon
 
 _FORMAT = "rasid-crf-1"
 PRUNE_MARGIN = 8.0
 _FIXED_ROWS = 3  # rows of the decoding table that are not word rows (see CRFModel)
+_WORD_ATTR = re.compile(r"(-?\d)([a-z]+\d?)=(.*)", re.DOTALL)  # "-1x3=ية": offset, kind, value
 
 
 @dataclass(slots=True)
@@ -48,10 +52,12 @@ class CRFModel:
     _n_rows: int = 0
     _o: int = 0
     _bias: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
-    _wz: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
-    _wz_row: dict[str, int] = field(default_factory=dict)
     _ctx_cache: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
     _fill: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # Per word-feature kind, value -> block of _blocks: that pair's weights at every offset
+    # (row-major (offset, label)); block 0 is zero.
+    _kind_blocks: dict[str, dict[str, int]] = field(default_factory=dict)
+    _blocks: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
     def __post_init__(self) -> None:
         self.activate()
@@ -65,11 +71,30 @@ class CRFModel:
         self._fill = np.array([1 if off == -1 else 2 if off == 1 else 0 for off in OFFSETS])
         self._o = self.labels.index("O")
         self._bias = self._vector(["b"])
-        # A zero row, then the weights, for segment sums of attributes: an attribute's row
-        # here is its index + 1, so that filter(None, ...) drops unknown attributes (None)
-        # without a Python-level test per feature.
-        self._wz = np.vstack([np.zeros((1, n_labels), np.float32), self.weights])
-        self._wz_row = {a: j + 1 for a, j in self.attr_index.items()}
+        self._index_word_attrs()
+
+    def _index_word_attrs(self) -> None:
+        n_labels = len(self.labels)
+        blocks: list[np.ndarray] = [np.zeros((len(OFFSETS), n_labels), np.float32)]
+        kinds: dict[str, dict[str, int]] = {}
+        for attr, j in self.attr_index.items():
+            m = _WORD_ATTR.fullmatch(attr)
+            if m is None:
+                continue  # bias, boundaries, lexicon context
+            off, kind, value = int(m[1]), m[2], m[3]
+            try:
+                if off not in kind_offsets(kind):
+                    continue
+            except KeyError:
+                continue
+            by_value = kinds.setdefault(kind, {})
+            k = by_value.get(value)
+            if k is None:
+                k = by_value[value] = len(blocks)
+                blocks.append(np.zeros((len(OFFSETS), n_labels), np.float32))
+            blocks[k][OFFSETS.index(off)] = self.weights[j]
+        self._kind_blocks = kinds
+        self._blocks = np.stack(blocks).reshape(len(blocks), len(OFFSETS) * n_labels)
 
     def activate(self) -> None:
         """Install this model's clusters and extra word lists (the feature space it was
@@ -133,20 +158,24 @@ class CRFModel:
             table = np.zeros((size, len(self.labels)), np.float32)
             table[: self._n_rows] = self._table[: self._n_rows]
             self._table = table
-        get = self._wz_row.get
+        kinds = self._kind_blocks
+        empty: dict[str, int] = {}
+        getters = [kinds.get(kind, empty).get for kind in WORD_KINDS]
         idx: list[int] = []
         starts: list[int] = []
         for word in words:
-            for feats in feature_block(word):
-                starts.append(len(idx))
-                idx.append(0)  # the zero row keeps every segment non-empty for reduceat
-                idx.extend(filter(None, map(get, feats)))
+            values, extra = word_values(word)
+            starts.append(len(idx))
+            idx.append(0)  # the zero block keeps every segment non-empty for reduceat
+            idx.extend(k for g, v in zip(getters, values, strict=True) if (k := g(v)))
+            idx.extend(k for kind, v in extra if (k := kinds.get(kind, empty).get(v)))
         base = self._n_rows
         if starts:
-            self._table[base : base + len(starts)] = np.add.reduceat(self._wz[idx], starts, axis=0)
+            sums = np.add.reduceat(self._blocks[idx], starts, axis=0)
+            self._table[base : base + n_off * len(words)] = sums.reshape(-1, len(self.labels))
         for k, word in enumerate(words):
             self._rows[word] = base + k * n_off
-        self._n_rows = base + len(starts)
+        self._n_rows = base + n_off * len(words)
 
     def _word_rows(self, word: str) -> tuple[int, ...]:
         """Rows of the cached table holding this word's summed weights at each offset."""

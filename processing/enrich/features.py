@@ -91,6 +91,55 @@ def feature_block(w: str) -> tuple[tuple[str, ...], ...]:
     )
 
 
+# The same word features as (kind, value) pairs, for the decoder: it keeps, per pair, the
+# weights of the kind's strings at every offset summed into one block, so a new word costs
+# about twenty short lookups instead of fifty feature strings built and hashed (the stream's
+# new words were a seventh of enrichment time). Which offsets each kind is used at:
+_ALL_OFFSETS = OFFSETS
+_NEAR_OFFSETS = (-1, 0, 1)
+_CENTRE = (0,)
+KIND_OFFSETS: dict[str, tuple[int, ...]] = {
+    "w": _ALL_OFFSETS, "c": _ALL_OFFSETS,
+    "p2": _NEAR_OFFSETS, "x2": _NEAR_OFFSETS, "x3": _NEAR_OFFSETS, "sh": _NEAR_OFFSETS,
+    "p1": _CENTRE, "p3": _CENTRE, "p4": _CENTRE, "x1": _CENTRE, "x4": _CENTRE,
+    "cx2": _CENTRE, "cx3": _CENTRE, "cp2": _CENTRE, "cp3": _CENTRE, "len": _CENTRE,
+    "cl": _CENTRE,
+}  # fmt: skip
+CLUSTER_OFFSETS = _NEAR_OFFSETS  # kinds "k" (value "none") and "k0", "k1", …
+
+
+def kind_offsets(kind: str) -> tuple[int, ...]:
+    return CLUSTER_OFFSETS if kind[:1] == "k" else KIND_OFFSETS[kind]
+
+
+# The kinds every word has, in the order of word_values.
+WORD_KINDS = (
+    "w", "c", "sh", "p1", "p2", "p3", "p4", "x1", "x2", "x3", "x4", "cx2", "cx3", "cp2", "cp3",
+    "len",
+)  # fmt: skip
+
+
+def word_values(w: str) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
+    """The features of :func:`feature_block` as (kind, value) pairs: at each offset of
+    ``kind_offsets(kind)``, a pair is the string f"{offset}{kind}={value}". The kinds every
+    word has come as values in the order of WORD_KINDS (no pair built: this runs for every
+    new word of a stream); the word clusters and the clitic come as pairs."""
+    forms = match_forms(w)
+    core = forms[-1]
+    values = (
+        w, core, _shape(w), w[:1], w[:2], w[:3], w[:4], w[-1:], w[-2:], w[-3:], w[-4:],
+        core[-2:], core[-3:], core[:2], core[:3], _LEN[min(len(core), 8)],
+    )  # fmt: skip
+    ids = _CLUSTERS.get(w) or _CLUSTERS.get(core)
+    extra = [("k", "none")] if ids is None else [(f"k{n}", str(c)) for n, c in enumerate(ids)]
+    if len(forms) > 1:
+        extra.append(("cl", w[: len(w) - len(core)]))
+    return values, extra
+
+
+_LEN = [str(n) for n in range(9)]
+
+
 _NOT_FEATURES = frozenset({"cue"})  # cue verbs serve the claim rules only
 
 

@@ -10,7 +10,15 @@ import numpy as np
 
 from processing.enrich import ner
 from processing.enrich.crf import CRFModel
-from processing.enrich.features import feature_block, sentence_features, word_feature_block
+from processing.enrich.features import (
+    OFFSETS,
+    WORD_KINDS,
+    feature_block,
+    kind_offsets,
+    sentence_features,
+    word_feature_block,
+    word_values,
+)
 from processing.enrich.lexicon.lists import Hit, lexicon
 from processing.enrich.phrases import PhraseIndex
 from processing.enrich.text import Token, norm_token, tokenize
@@ -93,6 +101,19 @@ def test_feature_block_is_the_cached_one() -> None:
     for w in ("وطرابلس", "للأمم", "حفتر", "2019", ".", "UN", "و"):
         w = norm_token(w)
         assert feature_block(w) == word_feature_block(w)
+
+
+def test_word_values_are_the_feature_block() -> None:
+    """The decoder sums weights per (kind, value) pair over the kind's offsets: the strings
+    those pairs stand for are exactly feature_block's, at every offset."""
+    for w in ("وطرابلس", "للأمم", "حفتر", "2019", ".", "=", "UN", "و", "بالرياض", "x"):
+        w = norm_token(w)
+        values, extra = word_values(w)
+        pairs = [*zip(WORD_KINDS, values, strict=True), *extra]
+        for i, off in enumerate(OFFSETS):
+            expected = sorted(feature_block(w)[i])
+            got = sorted(f"{off}{k}={v}" for k, v in pairs if off in kind_offsets(k))
+            assert got == expected, (w, off)
 
 
 def test_scan_finds_lists_added_after_a_scan() -> None:
