@@ -39,6 +39,11 @@ _PROCLITICS: tuple[str, ...] = (
     "ال", "وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك",
 )  # fmt: skip
 _MIN_STEM = 3
+# By first letter: a word can only start with the proclitics that start with its letter (each
+# new word of a stream is read here; most need no test at all).
+_PROCLITICS_BY_LETTER: dict[str, tuple[str, ...]] = {
+    c: tuple(p for p in _PROCLITICS if p[0] == c) for c in {p[0] for p in _PROCLITICS}
+}
 
 
 def normalize(text: str) -> str:
@@ -64,7 +69,7 @@ def match_forms(token: str) -> tuple[str, ...]:
     different word. ``لل`` also restores the article it swallowed («للحكومة» → «الحكومة»).
     """
     forms = [token]
-    for prefix in _PROCLITICS:
+    for prefix in _PROCLITICS_BY_LETTER.get(token[:1], ()):
         if token.startswith(prefix) and len(token) - len(prefix) >= _MIN_STEM:
             rest = token[len(prefix) :]
             if prefix.endswith("لل"):

@@ -14,6 +14,7 @@ import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import call
 from pathlib import Path
 
 import numpy as np
@@ -167,7 +168,7 @@ class CRFModel:
             values, extra = word_values(word)
             starts.append(len(idx))
             idx.append(0)  # the zero block keeps every segment non-empty for reduceat
-            idx.extend(k for g, v in zip(getters, values, strict=True) if (k := g(v)))
+            idx.extend(filter(None, map(call, getters, values)))  # a missing pair is None
             idx.extend(k for kind, v in extra if (k := kinds.get(kind, empty).get(v)))
         base = self._n_rows
         if starts:
@@ -278,9 +279,8 @@ class CRFModel:
         of the batch: most stretches are one to three words long, and later steps work on a
         few rows only."""
         em, sents = self.segments(em, [(a, b) for a, b in sents if b > a])
-        out = [self._o] * len(em)
         if not sents:
-            return out
+            return [self._o] * len(em)
         sents = sorted(sents, key=lambda s: s[0] - s[1])  # longest first, stable
         lens = [b - a for a, b in sents]
         width = lens[0]
@@ -291,24 +291,29 @@ class CRFModel:
         for step in range(width - 2, -1, -1):
             running[step] += running[step + 1]
         starts = np.array([a for a, _ in sents])
-        pos = np.minimum(starts[:, None] + np.arange(width), len(em) - 1)
-        scores = em[pos]  # (stretches, width, labels)
+        at = starts[:, None] + np.arange(width)  # (stretches, width): positions
+        scores = em[np.minimum(at, len(em) - 1)]  # (stretches, width, labels)
         t = self.trans[None, :, :]
         delta = scores[:, 0].copy()
-        back: list[list[list[int]]] = []
+        back: list[np.ndarray] = []
         for step in range(1, width):
             m = running[step]
             s = delta[:m, :, None] + t
-            back.append(s.argmax(axis=1).tolist())
+            back.append(s.argmax(axis=1))
             delta[:m] = s.max(axis=1) + scores[:m, step]
-        ends = delta.argmax(axis=1).tolist()
-        for k, (a, b) in enumerate(sents):
-            cur = ends[k]
-            out[b - 1] = cur
-            for step in range(b - a - 1, 0, -1):
-                cur = back[step - 1][k][cur]
-                out[a + step - 1] = cur
-        return out
+        # Backtrack batched the same way: a stretch's label at its last position is its
+        # best end, and each step back reads its back-pointer row.
+        cur = delta.argmax(axis=1)
+        path = np.empty((len(sents), width), np.int64)
+        for step in range(width - 1, 0, -1):
+            m = running[step]
+            path[:m, step] = cur[:m]
+            cur[:m] = back[step - 1][np.arange(m), cur[:m]]
+        path[:, 0] = cur
+        valid = np.arange(width) < np.array(lens)[:, None]
+        out = np.full(len(em), self._o, np.int64)
+        out[at[valid]] = path[valid]
+        return out.tolist()
 
     def tag_sentences(
         self, words: Sequence[str], sents: Sequence[tuple[int, int]], hits: Sequence[Hit]
