@@ -187,7 +187,7 @@ class CRFModel:
         return tuple(range(first, first + len(OFFSETS)))
 
     def emissions(
-        self, words: Sequence[str], sents: Sequence[tuple[int, int]], ctx: Sequence[Sequence[str]]
+        self, words: Sequence[str], sents: Sequence[tuple[int, int]], ctx: Sequence[tuple[str, ...]]
     ) -> np.ndarray:
         """Per-position label scores for a whole article; features never cross sentences.
 
@@ -216,17 +216,13 @@ class CRFModel:
         em = self._bias + picked[:, 0]
         for k in range(1, len(OFFSETS)):
             em += picked[:, k]
-        at: list[int] = []
-        vecs: list[np.ndarray] = []
-        ctx_cache = self._ctx_cache
-        for i, feats in enumerate(ctx):
-            if feats:
-                key = tuple(feats)
-                v = ctx_cache.get(key)
+        at = [i for i, feats in enumerate(ctx) if feats]
+        keys = [ctx[i] for i in at]
+        vecs = list(map(self._ctx_cache.get, keys))
+        if any(v is None for v in vecs):
+            for k, v in enumerate(vecs):
                 if v is None:
-                    v = ctx_cache[key] = self._vector(feats)
-                at.append(i)
-                vecs.append(v)
+                    vecs[k] = self._ctx_cache[keys[k]] = self._vector(keys[k])
         if at:  # one position per row: the same single addition as a loop over rows
             em[at] += vecs
         return em

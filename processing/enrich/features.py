@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from processing.enrich.lexicon.lists import Hit, lexicon
 from processing.normalize import match_forms
@@ -156,17 +156,23 @@ def context_features(
         name = h.list
         if name in _NOT_FEATURES or h.end > n or sid[h.start] != sid[h.end - 1]:
             continue
-        rows[h.start].append(f"g{name}B")
+        first, inner, follows, precedes = _context_names(name)
+        rows[h.start].append(first)
         for k in range(h.start + 1, h.end):
-            rows[k].append(f"g{name}I")
+            rows[k].append(inner)
         if h.end < n and sid[h.end] == sid[h.start]:
-            rows[h.end].append(f"g{name}>")  # follows a match (a name after a title)
+            rows[h.end].append(follows)  # follows a match (a name after a title)
         if h.start > 0 and sid[h.start - 1] == sid[h.start]:
-            rows[h.start - 1].append(f"g{name}<")
+            rows[h.start - 1].append(precedes)
     out: list[tuple[str, ...]] = [()] * n
     for i, row in rows.items():
         out[i] = tuple(sorted(set(row))) if len(row) > 1 else tuple(row)
     return out
+
+
+@cache
+def _context_names(name: str) -> tuple[str, str, str, str]:
+    return f"g{name}B", f"g{name}I", f"g{name}>", f"g{name}<"
 
 
 def sentence_features(words: Sequence[str], hits: Sequence[Hit] | None = None) -> list[list[str]]:

@@ -8,6 +8,7 @@ and organisations are added.
 from __future__ import annotations
 
 import os
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
@@ -49,18 +50,28 @@ def tagger_name() -> str:
 
 def sentences(tokens: Sequence[Token], text: str) -> list[tuple[int, int]]:
     """Token ranges of sentences: end punctuation or a line break closes one."""
+    n = len(tokens)
+    cuts = {i + 1 for i, norm in enumerate(map(_norm, tokens)) if norm in _END_PUNCT}
+    # A token never holds a line break, so a break at p falls between the token before p
+    # and the first token after it.
+    starts = list(map(_start, tokens))
+    p = text.find("\n")
+    while p != -1:
+        cuts.add(bisect_right(starts, p))
+        p = text.find("\n", p + 1)
     out: list[tuple[int, int]] = []
     start = 0
-    for i, tok in enumerate(tokens):
-        if i > start and "\n" in text[tokens[i - 1].end : tok.start]:
-            out.append((start, i))
-            start = i
-        if tok.norm in _END_PUNCT:
-            out.append((start, i + 1))
-            start = i + 1
-    if start < len(tokens):
-        out.append((start, len(tokens)))
+    for cut in sorted(cuts):
+        if start < cut < n:
+            out.append((start, cut))
+            start = cut
+    if start < n:
+        out.append((start, n))
     return out
+
+
+_norm = itemgetter(1)  # Token.norm
+_start = itemgetter(2)  # Token.start
 
 
 def bio_spans(tags: Sequence[str], offset: int = 0) -> list[tuple[int, int, str]]:
