@@ -34,6 +34,7 @@ from processing.enrich.lexicon.lists import Hit, lexicon
 _FORMAT = "rasid-crf-1"
 PRUNE_MARGIN = 8.0
 _FIXED_ROWS = 3  # rows of the decoding table that are not word rows (see CRFModel)
+_MAX_TABLE_ROWS = 1_000_000  # about 36 MB of cached word rows
 _WORD_ATTR = re.compile(r"(-?\d)([a-z]+\d?)=(.*)", re.DOTALL)  # "-1x3=ية": offset, kind, value
 
 
@@ -53,7 +54,8 @@ class CRFModel:
     _n_rows: int = 0
     _o: int = 0
     _bias: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
-    _ctx_cache: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+    _ctx_rows: dict[tuple[str, ...], int] = field(default_factory=dict)  # -> _ctx_table row
+    _ctx_table: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     _fill: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     # Per word-feature kind, value -> block of _blocks: that pair's weights at every offset
     # (row-major (offset, label)); block 0 is zero.
@@ -64,6 +66,7 @@ class CRFModel:
         self.activate()
         n_labels = len(self.labels)
         self._table = np.zeros((4096, n_labels), np.float32)
+        self._ctx_table = np.zeros((64, n_labels), np.float32)
         # Fixed rows of the table: 0 is zero (a neighbour outside the sentence), 1 and 2 hold
         # the sentence-boundary weights, which replace the missing neighbour at -1 and +1.
         self._table[1] = self._vector(["-1bound"])
@@ -143,14 +146,17 @@ class CRFModel:
             v += self.weights[idx].sum(axis=0)
         return v
 
-    def _add_words(self, words: Sequence[str]) -> None:
+    def _add_words(self, words: Sequence[str]) -> bool:
         """Cache rows for new words, all in one gather and one segment sum (new words are
-        the slow path of decoding: a news stream keeps bringing them)."""
+        the slow path of decoding: a news stream keeps bringing them). True when the cache
+        was emptied first, to bound memory."""
+        reset = False
         n_off = len(OFFSETS)
         need = self._n_rows + n_off * len(words)
         if need > len(self._table):
-            if need > 1_000_000:  # bound memory on endless streams: start afresh
+            if need > _MAX_TABLE_ROWS:  # bound memory on endless streams: start afresh
                 self._rows.clear()
+                reset = True
                 self._n_rows = _FIXED_ROWS
                 need = _FIXED_ROWS + n_off * len(words)
             size = len(self._table)
@@ -174,9 +180,9 @@ class CRFModel:
         if starts:
             sums = np.add.reduceat(self._blocks[idx], starts, axis=0)
             self._table[base : base + n_off * len(words)] = sums.reshape(-1, len(self.labels))
-        for k, word in enumerate(words):
-            self._rows[word] = base + k * n_off
+        self._rows.update(zip(words, range(base, base + n_off * len(words), n_off), strict=True))
         self._n_rows = base + n_off * len(words)
+        return reset
 
     def _word_rows(self, word: str) -> tuple[int, ...]:
         """Rows of the cached table holding this word's summed weights at each offset."""
@@ -196,12 +202,9 @@ class CRFModel:
         outside the sentence gives the zero row, or the boundary row at -1 and +1."""
         n = len(words)
         cache = self._rows
-        new = [w for w in dict.fromkeys(words) if w not in cache]
-        if new:
-            self._add_words(new)
-            lost = [w for w in dict.fromkeys(words) if w not in cache]
-            if lost:  # the cache was reset to bound memory while adding
-                self._add_words(lost)
+        new = list(set(words).difference(cache))  # a set minus a dict's keys: in C
+        if new and self._add_words(new):  # the cache was reset to bound memory: refill
+            self._add_words([w for w in set(words) if w not in cache])
         first = np.fromiter(map(cache.__getitem__, words), np.int64, n)
         sid = np.empty(n, np.int64)
         for k, (a, b) in enumerate(sents):
@@ -217,15 +220,29 @@ class CRFModel:
         for k in range(1, len(OFFSETS)):
             em += picked[:, k]
         at = [i for i, feats in enumerate(ctx) if feats]
-        keys = [ctx[i] for i in at]
-        vecs = list(map(self._ctx_cache.get, keys))
-        if any(v is None for v in vecs):
-            for k, v in enumerate(vecs):
-                if v is None:
-                    vecs[k] = self._ctx_cache[keys[k]] = self._vector(keys[k])
-        if at:  # one position per row: the same single addition as a loop over rows
-            em[at] += vecs
+        if at:
+            keys = [ctx[i] for i in at]
+            ctx_rows = list(map(self._ctx_rows.get, keys))
+            if None in ctx_rows:
+                for k, row in enumerate(ctx_rows):
+                    if row is None:
+                        ctx_rows[k] = self._add_context(keys[k])
+            # one position per row: the same single addition as a loop over rows
+            em[at] += self._ctx_table[ctx_rows]
         return em
+
+    def _add_context(self, feats: tuple[str, ...]) -> int:
+        """Row of the context table holding these list features' summed weights."""
+        row = self._ctx_rows.get(feats)
+        if row is None:
+            row = len(self._ctx_rows)
+            if row == len(self._ctx_table):
+                grown = np.zeros((2 * row, len(self.labels)), np.float32)
+                grown[:row] = self._ctx_table[:row]
+                self._ctx_table = grown
+            self._ctx_table[row] = self._vector(feats)
+            self._ctx_rows[feats] = row
+        return row
 
     def segments(
         self, em: np.ndarray, sents: Sequence[tuple[int, int]]

@@ -97,6 +97,35 @@ def test_decoder_matches_textbook_viterbi() -> None:
         ner.reset_model()  # a test model replaced the word clusters: reload the real one
 
 
+def test_decoder_matches_textbook_viterbi_when_its_cache_is_reset(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A stream's word cache is emptied when it would outgrow its bound, here while an
+    article's one new word is added: the article's other words, cached before, are added
+    again."""
+    import processing.enrich.crf as crf
+
+    words, sents, hits = _article()
+    try:
+        model = _random_model(words, hits, set())
+        model.tag_sentences(words, sents, hits)
+        free = len(model._table) - model._n_rows
+        model._add_words([f"كلمة{i}" for i in range(free // len(crf.OFFSETS))])  # table full
+        monkeypatch.setattr(crf, "_MAX_TABLE_ROWS", len(model._table))
+        words2 = [*words[:-1], "كلمةجديدة"]
+        hits2 = lexicon().scan(words2)
+        reset = []
+        add = crf.CRFModel._add_words
+        monkeypatch.setattr(
+            crf.CRFModel, "_add_words", lambda self, ws: reset.append(add(self, ws)) or reset[-1]
+        )
+        assert model.tag_sentences(words2, sents, hits2) == _textbook_tags(
+            model, words2, sents, hits2
+        )
+        assert reset[0] is True  # the reset did happen while tagging
+        assert words[0] in model._rows  # and the article's cached words came back
+    finally:
+        ner.reset_model()
+
+
 def test_feature_block_is_the_cached_one() -> None:
     for w in ("وطرابلس", "للأمم", "حفتر", "2019", ".", "UN", "و"):
         w = norm_token(w)
