@@ -358,12 +358,12 @@ def propagate(mentions: list[Mention], words: Sequence[str]) -> list[Mention]:
         for k in range(m.start, m.end):
             taken[k] = True
     out = list(mentions)
-    # Where each multi-word name's first word occurs, so that a name is looked for there
-    # only, not at every word.
-    heads = {key[0] for key in seqs}
+    # Where each multi-word name's first word and each single-word name occur, so that a
+    # name is looked for there only, not at every word.
+    wanted = {key[0] for key in seqs} | lex.keys()
     at: dict[str, list[int]] = {}
     for i, core in enumerate(cores):
-        if core in heads:
+        if core in wanted:
             at.setdefault(core, []).append(i)
     # Multi-word names first («البنك التجاري» found once is found again), longest first.
     for key, types in sorted(seqs.items(), key=lambda kv: -len(kv[0])):
@@ -377,12 +377,10 @@ def propagate(mentions: list[Mention], words: Sequence[str]) -> list[Mention]:
                 out.append(Mention(next(iter(types)), i, i + n, "propagated"))
                 for k in range(i, i + n):
                     taken[k] = True
-    for i, core in enumerate(cores):
-        if taken[i]:
-            continue
-        types = lex.get(core)
-        if types and len(types) == 1 and len(core) >= 3 and core not in _STOP:
-            out.append(Mention(next(iter(types)), i, i + 1, "propagated"))
+    for core, types in lex.items():
+        if len(types) == 1 and len(core) >= 3 and core not in _STOP:
+            typ = next(iter(types))
+            out.extend(Mention(typ, i, i + 1, "propagated") for i in at[core] if not taken[i])
     return out
 
 

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from processing.enrich.gazetteer import ARAB_COUNTRIES as _ARAB
 from processing.enrich.gazetteer import Gazetteer, GeoEntry, gazetteer
@@ -458,12 +458,11 @@ def candidates_in(
         out = {span: k for span, k in out.items() if k not in _NEEDS_ITS_COUNTRY}
     # A village name counts when the article is about that village's country
     # («والعزيزية» in a story full of Libyan places).
-    countries = Counter(
-        c
-        for k in out.values()
-        for c in {gz.entries[g].country for g in _ids(gz, lx, k)}
-        if len({gz.entries[g].country for g in _ids(gz, lx, k)}) == 1
-    )
+    countries: Counter[str] = Counter()
+    for k in out.values():
+        isos = {gz.entries[g].country for g in _ids(gz, lx, k)}
+        if len(isos) == 1:
+            countries.update(isos)
     # A village name followed by its country's adjective counts too: «سان مورتيز
     # السويسرية», «قرطاج التونسية».
     adjective_at = {
@@ -543,9 +542,6 @@ def _listed_with_places(
         name = " ".join((h.form, *words[h.start + 1 : h.end]))
         if name in lx.never_places:
             continue
-        key = _key(gz, words[h.start : h.end])
-        if key is None:
-            continue
         i = _item_before(words, h.start)
         j = _item_after(words, h.end)
         bare = not words[h.start].startswith("و")
@@ -570,6 +566,9 @@ def _listed_with_places(
             or (prev and prev[0] > 0 and words[prev[0] - 1] in _PLACE_DUALS)
             or (prev and words[prev[0]] in _PLACE_DUALS)  # «مشعري منى وعرفات»: a dual in the name
         ):
+            continue
+        key = _key(gz, words[h.start : h.end])  # after the list tests: they are cheaper
+        if key is None:
             continue
         neighbours = [found[s] for s in (prev, after) if s]
         near = [
@@ -1092,10 +1091,17 @@ def _spelt_as_place(lx: Lexicon, written: str, ids: Sequence[int]) -> bool:
     """The word as written, after at most a clitic, is a `vocalised` spelling of one of the
     name's places («وإب», «بعُمان»): the writer's marks name the place."""
     word = written.replace("\u0640", "")
+    if not word.endswith(_forms_of(lx.vocalised)):
+        return False  # nearly every word: one test in C
     return any(
         gid in ids and word.endswith(form) and word[: len(word) - len(form)] in _WRITTEN_CLITICS
         for form, gid in lx.vocalised
     )
+
+
+@lru_cache(maxsize=4)
+def _forms_of(vocalised: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
+    return tuple(form for form, _ in vocalised)
 
 
 def _self_named(gz: Gazetteer, h: Hit) -> bool:
