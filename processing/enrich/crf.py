@@ -23,6 +23,7 @@ from processing.enrich.cache import default_model_path, load_pickle, save_pickle
 from processing.enrich.features import (
     OFFSETS,
     WORD_KINDS,
+    canonical_context,
     context_features,
     kind_offsets,
     sentence_features,
@@ -240,7 +241,7 @@ class CRFModel:
                 grown = np.zeros((2 * row, len(self.labels)), np.float32)
                 grown[:row] = self._ctx_table[:row]
                 self._ctx_table = grown
-            self._ctx_table[row] = self._vector(feats)
+            self._ctx_table[row] = self._vector(canonical_context(feats))
             self._ctx_rows[feats] = row
         return row
 

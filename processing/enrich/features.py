@@ -166,8 +166,14 @@ def context_features(
             rows[h.start - 1].append(precedes)
     out: list[tuple[str, ...]] = [()] * n
     for i, row in rows.items():
-        out[i] = tuple(sorted(set(row))) if len(row) > 1 else tuple(row)
+        out[i] = tuple(row)  # in hit order, repeats kept: see canonical_context
     return out
+
+
+def canonical_context(feats: Sequence[str]) -> list[str]:
+    """A position's list features as the model saw them in training: each once, sorted.
+    (The decoder caches by the raw tuple and canonicalises only what it has not seen.)"""
+    return sorted(set(feats))
 
 
 @cache
@@ -188,6 +194,6 @@ def sentence_features(words: Sequence[str], hits: Sequence[Hit] | None = None) -
                 row.extend(word_features(words[j], off))
             elif off in (-1, 1):
                 row.append(f"{off}bound")
-        row.extend(ctx[i])
+        row.extend(canonical_context(ctx[i]))
         rows.append(row)
     return rows
