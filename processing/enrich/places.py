@@ -188,8 +188,10 @@ def candidates_in(
             continue  # «منطقة وادي الألعاب», «منطقة جبل المعاشيق»: the head of a name
         if written and _TANWEEN & set(written[h.end - 1]):
             continue  # «ملاكاً حارساً»: an indefinite noun ("an angel"), not Malacca
-        if (prev := prev_word(words, h.start)) is not None and any(
-            r in _PAPER_NOUNS for r in readings(prev)
+        if (
+            (prev := prev_word(words, h.start)) is not None
+            and any(r in _PAPER_NOUNS for r in readings(prev))
+            and not (h.end < len(words) and words[h.end] in _PAPER_SUFFIXES)
         ):
             continue  # «وصحيفة الرياض», «صحيفة الشروق المصرية»: the paper, not the place
         if (
@@ -371,6 +373,12 @@ def candidates_in(
                         and not _whole_name(words, h, org_spans)
                         and not _curated_title(gz, h, key, named_spans)
                         and not (h.end < len(words) and words[h.end] in _CLUB_SUFFIXES)
+                        # «نيويورك تايمز», «واشنطن بوست»: the paper is named after its city
+                        and not (
+                            h.end < len(words)
+                            and words[h.end] in _PAPER_SUFFIXES
+                            and _well_known(gz, key)
+                        )
                         and not (
                             # «لفندق بلاس فيجاس»: an organisation's name starts with no «ب»
                             # or «ل»; the tagger ran a name on after a preposition.
@@ -778,6 +786,10 @@ _PLACE_LISTS = PLACE_LISTS
 _CLUB_SUFFIXES = frozenset(
     {"يونايتد", "سيتي", "تاون", "روفرز", "رفرز", "واندررز", "سبور", "سبورت"}  # «كونيا سبور»
 )
+# Second words of newspapers named after their city (normalised): «نيويورك تايمز», «واشنطن
+# بوست», «تورونتو ستار», «شيكاغو تريبيون». The annotators label the city, as any place
+# inside an organisation's name.
+_PAPER_SUFFIXES = frozenset({"تايمز", "بوست", "ستار", "هيرالد", "تريبيون", "غلوب", "جلوب"})
 # Titles that only a person's name follows (normalised).
 _HONORIFICS = frozenset({"السيد", "السيده", "الانسه", "مستر", "مسز", "مدام"})
 # Nouns a company's name follows; a village's name there is the brand («شركة فورد»).

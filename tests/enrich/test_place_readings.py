@@ -1315,3 +1315,15 @@ def test_a_reporters_byline_is_not_the_dateline(tagger: str) -> None:
     assert not an.places, an.places
     got = _named("ماجد الرفاعي- سبق- جدة: أعلنت وزارة الصحة اليوم عن إصابة جديدة.")
     assert [w for w, _ in got] == ["جدة"], got
+
+
+def test_a_city_in_a_newspapers_name(tagger: str) -> None:
+    """«نيويورك تايمز», «واشنطن بوست», «لوس أنجلوس تايمز»: the annotators label the city a
+    newspaper is named after, as any place inside an organisation's name; the paper's other
+    names («فايننشال تايمز») and a given name in its story are not places."""
+    got = _named("وقالت صحيفة «نيويورك تايمز» إن الرئيس وصل. * خدمة «واشنطن بوست»")
+    assert [n for _, n in got] == ["New York City", "Washington"], got
+    got = _named("وذكرت صحيفة لوس أنجلوس تايمز أن الشرطة، بحسب «فايننشال تايمز».")
+    assert [n for _, n in got] == ["Los Angeles"], got
+    got = _named("كشفت صحيفة “واشنطن بوست” الأمريكية أن نجم السينما. ورفض “سيلفستر” الحديث.")
+    assert [n for _, n in got] == ["Washington"], got
