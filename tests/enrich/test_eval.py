@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 129))
+_SETS = tuple(f"test{n}" for n in range(2, 133))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -180,6 +180,10 @@ _GOLD_COUNTS = {
     "test126": 116,
     "test127": 26,
     "test128": 166,
+    "test129": 89,
+    "test130": 174,
+    "test131": 114,
+    "test132": 80,
 }
 
 
