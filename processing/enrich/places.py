@@ -501,8 +501,14 @@ def candidates_in(
             out[(a, b)] = key
     for a, key in _misspelt_states(gz, words, hits, out):
         out[(a, a + 1)] = key
-    for a, b, key in _listed_with_places(gz, lx, words, hits, out):
-        out[(a, b)] = key
+    # Each item found this way may vouch for the next one along the list («وعمّان وبترا
+    # والعقبة»: Petra through Amman, then Aqaba through Petra).
+    for _ in range(_LIST_ROUNDS):
+        listed = _listed_with_places(gz, lx, words, hits, out)
+        for a, b, key in listed:
+            out[(a, b)] = key
+        if not listed:
+            break
     word_clubs: dict[tuple[int, int], int] = {}
     for (a, b), (key, gid) in _word_clubs(gz, words, hits).items():
         overlap = [s for s in out if s[0] < b and a < s[1]]
@@ -590,6 +596,33 @@ def _listed_with_places(
         if near:
             out.append((h.start, h.end, key))
     return out
+
+
+_LIST_ROUNDS = 4  # items a list may be followed along, one round each
+
+
+def _among_countries(
+    words: Sequence[str],
+    spans: Sequence[tuple[int, int, tuple[str, ...], int]],
+    cands: Sequence[Sequence[GeoEntry]],
+    k: int,
+) -> bool:
+    """Whether span k is an item of a list whose item before or after it can only be a
+    country: parted from it by a list mark, or joined by «و»."""
+
+    def country_only(j: int) -> bool:
+        return bool(cands[j]) and all(c.kind == "country" for c in cands[j])
+
+    a, b = spans[k][0], spans[k][1]
+    if k > 0 and country_only(k - 1):
+        end = spans[k - 1][1]
+        if end == _item_before(words, a) and (end < a or words[a].startswith("و")):
+            return True
+    if k + 1 < len(spans) and country_only(k + 1):
+        start = spans[k + 1][0]
+        if start == _item_after(words, b) and (start > b or words[start].startswith("و")):
+            return True
+    return False
 
 
 def _item_before(words: Sequence[str], a: int) -> int:
@@ -1306,7 +1339,7 @@ def resolve(
     demonyms = {h.start for h in hits if h.list == "demonym" and not _self_named(gz, h)}
     after_trigger = {h.end for h in hits if h.list == "loctrigger"} | governed
     districts = _district_names(words, spans, cands, countries, via_city, anchors, own)
-    for (a, b, key, club), cs in zip(spans, cands, strict=True):
+    for k, ((a, b, key, club), cs) in enumerate(zip(spans, cands, strict=True)):
         if _without_article(key) in districts:
             # «حي المحمدية بمحافظة جدة»: a district of the article's city, not Mohammedia,
             # Morocco; and so are the name's other mentions («سكان المحمدية»).
@@ -1325,6 +1358,10 @@ def resolve(
             out.append(PlaceMention(a, b, key, best, club=True))
             continue
         best = max(cs, key=lambda c: _score(c, cs, countries, via_city, anchors))
+        if best.kind != "country" and _among_countries(words, spans, cands, k):
+            # «النيجر وتشاد والكاميرون وبنين»: an item of a list of countries is the country
+            # (Benin), not a city of the story's country of that name (Benin City, Nigeria).
+            best = next((c for c in cs if c.kind == "country"), best)
         if best.kind == "country" and not countries.get(best.country):
             # «بالصحراء الغربية» in a story of Egypt's oil blocks is its Western Desert, not
             # Western Sahara: an area of a country the article names twice wins over a

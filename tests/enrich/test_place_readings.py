@@ -1320,10 +1320,36 @@ def test_a_reporters_byline_is_not_the_dateline(tagger: str) -> None:
 def test_a_city_in_a_newspapers_name(tagger: str) -> None:
     """«نيويورك تايمز», «واشنطن بوست», «لوس أنجلوس تايمز»: the annotators label the city a
     newspaper is named after, as any place inside an organisation's name; the paper's other
-    names («فايننشال تايمز») and a given name in its story are not places."""
+    names («فايننشال تايمز», «ديلي ستار») and a given name in its story are not places."""
     got = _named("وقالت صحيفة «نيويورك تايمز» إن الرئيس وصل. * خدمة «واشنطن بوست»")
     assert [n for _, n in got] == ["New York City", "Washington"], got
     got = _named("وذكرت صحيفة لوس أنجلوس تايمز أن الشرطة، بحسب «فايننشال تايمز».")
     assert [n for _, n in got] == ["Los Angeles"], got
     got = _named("كشفت صحيفة “واشنطن بوست” الأمريكية أن نجم السينما. ورفض “سيلفستر” الحديث.")
     assert [n for _, n in got] == ["Washington"], got
+    # «ديلي ستار» is the Daily Star, not Dili; «مركز كينيدي» is named after a man.
+    got = _named('أفادت صحيفة "ديلي ستار" البريطانية، وداخل مركز كينيدي. * خدمة «واشنطن بوست»')
+    assert [n for _, n in got] == ["Washington"], got
+
+
+def test_places_of_test129_to_test132(tagger: str) -> None:
+    """An item of a list of countries is the country (Benin, not Benin City; Oman, not
+    Amman); «المالديف» and «النيبال» are the Maldives and Nepal; «كمبردج» is Cambridge and
+    «مولتان» Multan; ExxonMobil is no Mobile, Alabama, colloquial «جينا» ("we came") no
+    Jena, and «غير السعودية» (non-Saudi) an adjective; a list is followed item by item."""
+    got = _named("وتعهدت نيجيريا وجيرانها النيجر وتشاد والكاميرون وبنين بالتعاون.")
+    assert [n for _, n in got][-1] == "Benin", got
+    got = _named("دول الخليج: السعودية، وقطر، والكويت، والبحرين، وعمان، والأردن، ولبنان.")
+    assert "Oman" in [n for _, n in got] and "Amman" not in [n for _, n in got], got
+    got = _named("وصل إلى جمهورية المالديف، وقدمت المملكة مساعدات لمتضرري زلزال النيبال.")
+    assert [n for _, n in got] == ["Maldives", "Nepal"], got
+    got = _named("درس في جامعة كمبردج ثم عمل في شركة اكسون موبيل العاملة في قطر.")
+    assert [n for _, n in got] == ["Cambridge", "Qatar"], got
+    got = _named('إحنا شعب واحد جينا نحكي قصصنا، و"جينا من الطائف"')
+    assert [w for w, _ in got] == ["الطائف"], got
+    # A list is followed along: Petra vouches for Aqaba, as Amman did for Petra.
+    got = _named("في القاهرة والأقصر وأبوظبي وعمّان وبترا والعقبة. وجذبت الحملة الزوار.")
+    assert [w for w, _ in got][-1] == "والعقبة", got
+    got = _named("رحلات مباشرة من دبي إلى كل من سيالكوت ومولتان.")
+    assert [n for _, n in got] == ["Dubai", "Sialkot", "Multan"], got
+    assert not _named("وتطور أعداد الأسر السعودية وغير السعودية خلال الفترة نفسها.")
