@@ -87,10 +87,7 @@ class CRFModel:
             if m is None:
                 continue  # bias, boundaries, lexicon context
             off, kind, value = int(m[1]), m[2], m[3]
-            try:
-                if off not in kind_offsets(kind):
-                    continue
-            except KeyError:
+            if off not in kind_offsets(kind):
                 continue
             by_value = kinds.setdefault(kind, {})
             k = by_value.get(value)

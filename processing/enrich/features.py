@@ -109,7 +109,8 @@ CLUSTER_OFFSETS = _NEAR_OFFSETS  # kinds "k" (value "none") and "k0", "k1", …
 
 
 def kind_offsets(kind: str) -> tuple[int, ...]:
-    return CLUSTER_OFFSETS if kind[:1] == "k" else KIND_OFFSETS[kind]
+    """The offsets a word-feature kind is used at; none for what is not a word feature."""
+    return CLUSTER_OFFSETS if kind[:1] == "k" else KIND_OFFSETS.get(kind, ())
 
 
 # The kinds every word has, in the order of word_values.
