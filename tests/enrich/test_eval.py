@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 133))
+_SETS = tuple(f"test{n}" for n in range(2, 137))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -184,6 +184,10 @@ _GOLD_COUNTS = {
     "test130": 174,
     "test131": 114,
     "test132": 80,
+    "test133": 99,
+    "test134": 74,
+    "test135": 102,
+    "test136": 43,
 }
 
 
