@@ -62,6 +62,9 @@ _STRONG = frozenset({"country", "continent", "bigcity"})
 _COMPARABLE = 7
 
 
+_LAM_LAM = ("لل", "ولل", "فلل")
+
+
 def _key(
     gz: Gazetteer, words: Sequence[str], common: frozenset[str] = frozenset()
 ) -> tuple[str, ...] | None:
@@ -81,6 +84,12 @@ def _key(
                 bare = (first[1:], *rest)
                 if gz.names.get(bare) and _well_known(gz, bare):
                     return bare
+            if first.startswith(_LAM_LAM) and form == "ال" + first[first.index("لل") + 2 :]:
+                # «للندن» is «ل» + London before it is «لل» + «الندن» (Ilinden, North
+                # Macedonia): the restored article yields to a well-known name.
+                plain = (first[first.index("لل") + 1 :], *rest)
+                if not _well_known(gz, key) and gz.names.get(plain) and _well_known(gz, plain):
+                    return plain
             return key
     return None
 
@@ -445,7 +454,10 @@ def candidates_in(
             and not _prefix(words[h.start], h)  # «الروسي للشرق الأوسط»: a preposition
         ):
             continue  # «الروماني سان مارتن»: a player, whatever the tagger says
-        if evidence or (h.list in _STRONG and name not in lx.not_places):
+        # The hit's list is that of the reading the scan took («للندن»: Ilinden's «الندن»);
+        # _key may have read it otherwise (London), whose strength counts.
+        strong = h.list in _STRONG or (key[0] != h.form and _well_known(gz, key))
+        if evidence or (strong and name not in lx.not_places):
             out[(h.start, h.end)] = key
         elif name not in lx.not_places and _placelike(words, h, place_starts):
             weak.append((h.start, h.end, key))

@@ -1353,3 +1353,19 @@ def test_places_of_test129_to_test132(tagger: str) -> None:
     got = _named("رحلات مباشرة من دبي إلى كل من سيالكوت ومولتان.")
     assert [n for _, n in got] == ["Dubai", "Sialkot", "Multan"], got
     assert not _named("وتطور أعداد الأسر السعودية وغير السعودية خلال الفترة نفسها.")
+
+
+def test_places_of_test133_to_test136(tagger: str) -> None:
+    """Tawakkol Karman is no Kerman, Iran; Stanford (the university), Benson, Gordon and
+    Callaghan (people), «سترون» ("you will see") and «سكره» ("his sugar") are no towns;
+    «للندن» is «ل» + London, not «لل» + Ilinden's «الندن»; Salt Lake City as written."""
+    got = _named("فوز الناشطة اليمنية توكل كرمان بجائزة نوبل. وأشادت بفوز كرمان في صنعاء.")
+    assert [n for _, n in got] == ["Sanaa"], got
+    assert _named("وصل إلى مدينة كرمان في إيران.")[0][1] == "Kerman"
+    got = _named("درس في جامعة ستانفورد، وقال قائد الشرطة بنسون كيبوي إن جوردون براون وصل.")
+    assert not got, got
+    assert not _named("وأضاف: سترون تقدما، وقد يؤدي ذلك إلى اضطراب مستوى سكره بعد الأكل.")
+    got = _named("لم يستخرج «فيزة» الدخول للندن، وسافر وللندن مرتين.")
+    assert [n for _, n in got] == ["London", "London"], got
+    got = _named("والزائر لمدينة سولت ليك سيتي سيجد تمثالا.")
+    assert [n for _, n in got] == ["Salt Lake City"], got
