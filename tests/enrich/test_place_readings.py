@@ -1369,3 +1369,22 @@ def test_places_of_test133_to_test136(tagger: str) -> None:
     assert [n for _, n in got] == ["London", "London"], got
     got = _named("والزائر لمدينة سولت ليك سيتي سيجد تمثالا.")
     assert [n for _, n in got] == ["Salt Lake City"], got
+
+
+def test_spellings_from_a_scan_of_unresolved_loc_mentions(tagger: str) -> None:
+    """From a scan of what the tagger marked LOC and no list resolved in 2015-07-23..25:
+    Lafayette, Ferguson, Milwaukee, Ceylanpınar, Jerez, Gombe, Moldova, Connecticut, Times
+    Square and Shuqrah as the news spells them; «ميلين» ("two miles") is no Millen."""
+    got = _named("إطلاق نار في صالة سينما في لافايت بولاية لويزيانا، ورئيس لشرطة مدينة فيرغسن.")
+    assert [n for _, n in got][:2] == ["Lafayette", "Louisiana"], got
+    if tagger == "crf":  # a town of 21,000 needs the tagger's LOC
+        assert [n for _, n in got][2:] == ["Ferguson"], got
+    got = _named("كلب في مدينة ميلووكي على بعد نحو ميلين من المكان.")
+    assert [n for _, n in got] == ["Milwaukee"], got
+    got = _named("قتلا في مدينة جيلان بينار. وفي مدينة غومبيه انفجار. ومعسكر في مدينة خيريز.")
+    assert [n for _, n in got] == ["Ceylanpınar", "Gombe", "Jerez de la Frontera"], got
+    got = _named("مظاهرة في تايمز سكوير، والمباراة في كونيكتيكت، ومولدافيا وليتوانيا.")
+    assert [n for _, n in got][:2] == ["Times Square (New York)", "Connecticut"], got
+    assert "Moldova" in [n for _, n in got], got
+    got = _named("قبالة سواحل مدينة شقرة في محافظة أبين جنوب اليمن.")
+    assert next(n for _, n in got) == "Shuqrah", got
