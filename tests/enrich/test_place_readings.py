@@ -1388,3 +1388,16 @@ def test_spellings_from_a_scan_of_unresolved_loc_mentions(tagger: str) -> None:
     assert "Moldova" in [n for _, n in got], got
     got = _named("قبالة سواحل مدينة شقرة في محافظة أبين جنوب اليمن.")
     assert next(n for _, n in got) == "Shuqrah", got
+
+
+def test_places_of_test137_to_test140(tagger: str) -> None:
+    """«ينبع من» springs from; Truman, Cameron and Bismarck are men; «الجين»,
+    «بروتين», «زيارات», «بصره» (his sight) and «آبارا» (wells) are words; the Algarve and
+    «هندوستان تايمز» name places."""
+    assert not _named("إن جزءا كبيرا من الصورة الذاتية ينبع من المقارنة.")
+    got = _named("جربتها أميركا ترومان. أما تصريحات ميركل. وكاميرون. وبسمارك في حكم ألمانيا.")
+    assert [n for _, n in got] == ["United States", "Germany"], got
+    got = _named("ويشفر هذا الجين بروتين يساعد، بعد زيارات عدة، ويتحسن بصره، ودشنت آبارا.")
+    assert not got, got
+    got = _named("تقدم منطقة الغارف في البرتغال، بحسب صحيفة «هندوستان تايمز».")
+    assert [n for _, n in got] == ["Algarve", "Portugal", "India"], got
