@@ -63,6 +63,9 @@ _COMPARABLE = 7
 
 
 _LAM_LAM = ("لل", "ولل", "فلل")
+# Names that are also a present-tense verb, whose idioms (`not_before`) hold only for the
+# word without a preposition.
+_VERB_NAMES = frozenset({"ينبع"})
 
 
 def _key(
@@ -242,7 +245,13 @@ def candidates_in(
             continue  # «الخطوط السعودية»: the adjective, not «إلى السعودية»
         name = " ".join(key)
         idiom = lx.not_before.get(name)
-        if idiom and h.end < len(words) and words[h.end] in idiom:
+        if (
+            idiom
+            and h.end < len(words)
+            and words[h.end] in idiom
+            # a verb takes no preposition: «بينبع من» is "in Yanbu, of", «ينبع من» "springs from"
+            and not (name in _VERB_NAMES and _prefix(words[h.start], h) in PREP_CLITICS)
+        ):
             continue  # «مسقط رأس عائلة الأسد»: the birthplace, not Muscat
         before = lx.not_after.get(name)
         if before and h.start > 0 and any(f in before for f in readings(words[h.start - 1])):

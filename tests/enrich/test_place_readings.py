@@ -1395,6 +1395,8 @@ def test_places_of_test137_to_test140(tagger: str) -> None:
     «بروتين», «زيارات», «بصره» (his sight) and «آبارا» (wells) are words; the Algarve and
     «هندوستان تايمز» name places."""
     assert not _named("إن جزءا كبيرا من الصورة الذاتية ينبع من المقارنة.")
+    got = _named("شكا أهالي حي الفيصل بالهيئة الملكية بينبع من ضعف خدمة الجوال.")
+    assert "Yanbu" in [n for _, n in got][-1], got
     got = _named("جربتها أميركا ترومان. أما تصريحات ميركل. وكاميرون. وبسمارك في حكم ألمانيا.")
     assert [n for _, n in got] == ["United States", "Germany"], got
     got = _named("ويشفر هذا الجين بروتين يساعد، بعد زيارات عدة، ويتحسن بصره، ودشنت آبارا.")
