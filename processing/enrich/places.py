@@ -1017,6 +1017,8 @@ def _country_reading(
         gz.entries[g].kind == "city" and gz.entries[g].country in iso for g in gz.names.get((prev,))
     ):
         return False  # «مدينة جدة السعودية»: Saudi Jeddah, an attribute of the city
+    if definite and not prefix and len(prev) >= 5 and prev.endswith("نا"):
+        return False  # «مدننا السعودية», «بلادنا السعودية»: "our" makes the noun definite
     # «الخطوط السعودية» agrees with a definite noun; «السعودية للكهرباء» is a company.
     nxt = words[h.end] if h.end < len(words) else ""
     return definite and not prefix and not _definite(prev) and not nxt.startswith("لل")

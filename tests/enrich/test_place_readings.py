@@ -1403,3 +1403,14 @@ def test_places_of_test137_to_test140(tagger: str) -> None:
     assert not got, got
     got = _named("تقدم منطقة الغارف في البرتغال، بحسب صحيفة «هندوستان تايمز».")
     assert [n for _, n in got] == ["Algarve", "Portugal", "India"], got
+
+
+def test_places_of_test141_to_test144(tagger: str) -> None:
+    """«سلوكية» (behavioural) is no Selçuk, «كنز» (treasure) no Cairns, Charlton and Jackson
+    no towns, «محور الشر» (the axis of evil) no Tehran; «السعودية» after a noun with "our"
+    («مدننا», «بلادنا») is an adjective; «حايل» is Ha'il."""
+    assert not _named("وهي مشكلة سلوكية، وكنز من الآثار، ورقم تشارلتون، ويقول جاكسون.")
+    assert not _named("في مخططات «محور الشر» في دعم أذرعها.")
+    assert not _named("لم تجد بلادنا السعودية، وسؤالنا إلى جامعاتنا السعودية.")
+    got = _named('حتى قيل في اللهجة السعودية: "حايل، والعقال مايل".')
+    assert [n for _, n in got] == ["Ha'il"], got
