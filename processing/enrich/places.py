@@ -909,7 +909,7 @@ def _ids(gz: Gazetteer, lx: Lexicon, key: tuple[str, ...]) -> Sequence[int]:
 
 def _prefix(word: str, h: Hit) -> str:
     """The proclitic before the matched reading of the hit's first word ("" if none)."""
-    if word.startswith(("لل", "ولل", "فلل")) and h.form.startswith("ال"):
+    if word.startswith(_LAM_LAM) and h.form.startswith("ال"):
         return word[: word.index("لل") + 1]  # «للشرقية» is «ل» + «الشرقية»
     if h.form and word.endswith(h.form):
         return word[: len(word) - len(h.form)]
