@@ -39,19 +39,20 @@ def readings(word: str) -> tuple[str, ...]:
     """The word, then its clitic-free readings, least stripped first («وباريس» is «باريس»
     before it is «اريس»)."""
     forms = match_forms(word)
-    short = word[:-2] in _SHORT_CLITICS and word.endswith(_SHORT_HEAD)
-    return (forms[0], *sorted(forms[1:], key=len, reverse=True), *((_SHORT_HEAD,) if short else ()))
+    short = word[:-2] in _SHORT_CLITICS and word[-2:] in _SHORT_HEADS
+    return (forms[0], *sorted(forms[1:], key=len, reverse=True), *((word[-2:],) if short else ()))
 
 
-# «بأم الدوم», «وأم قصر»: a clitic on «أم» leaves a two-letter stem, too short to be read
-# off a word on its own (match_forms), but the head of a name of two words or more.
-_SHORT_HEAD = "ام"
+# «بأم الدوم», «وأم قصر», «وتل أبيب»: a clitic on «أم» or «تل» leaves a two-letter stem,
+# too short to be read off a word on its own (match_forms), but the head of a name of two
+# words or more.
+_SHORT_HEADS = frozenset({"ام", "تل"})
 _SHORT_CLITICS = frozenset({"و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل"})
 
 
 def _lengths_of(form: str, stripped: bool, lengths: tuple[int, ...]) -> tuple[int, ...]:
     """The name lengths a reading may start: a short stem only starts names of two words."""
-    if stripped and form == _SHORT_HEAD:
+    if stripped and form in _SHORT_HEADS:
         return tuple(n for n in lengths if n)
     return lengths
 

@@ -1415,3 +1415,11 @@ def test_places_of_test141_to_test144(tagger: str) -> None:
     assert not _named("لم تجد بلادنا السعودية، وسؤالنا إلى جامعاتنا السعودية.")
     got = _named('حتى قيل في اللهجة السعودية: "حايل، والعقال مايل".')
     assert [n for _, n in got] == ["Ha'il"], got
+
+
+def test_a_clitic_on_a_two_letter_head(tagger: str) -> None:
+    """«وتل أبيب», «لتل أبيب»: a clitic on «تل» leaves a stem of two letters,
+    as on «أم», which heads a name of two words; «وتلك» and «وتل» alone stay words."""
+    got = _named("العلاقات بين واشنطن وتل أبيب، ووصل لتل أبيب.")
+    assert [n for _, n in got] == ["Washington", "Tel Aviv", "Tel Aviv"], got
+    assert not _named("حدث في وتلك الأيام وتل الأمر.")
