@@ -612,7 +612,9 @@ def _listed_with_places(
             for k in neighbours
             for n in _ids(gz, lx, k)
             if gz.entries[g].country == gz.entries[n].country
-            and km(gz.entries[g], gz.entries[n]) <= _LIST_KM
+            # A province listed with places of its country is one of its provinces however
+            # far they are («مناطق عسير، ومكة المكرمة، والشرقية»).
+            and (gz.entries[g].kind == "region" or km(gz.entries[g], gz.entries[n]) <= _LIST_KM)
         ]
         if near:
             out.append((h.start, h.end, key))
