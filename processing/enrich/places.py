@@ -485,6 +485,12 @@ def candidates_in(
         for k in out.values()
     ):
         out = {span: k for span, k in out.items() if k not in _NEEDS_ITS_COUNTRY}
+    # «المنطقة الشرقية من ولاية فرجينيا»: a direction's part of another country's place (a
+    # federal district), not the Saudi province.
+    if any(k in _SAUDI_DIRECTIONS for k in out.values()):
+        out = {
+            span: k for span, k in out.items() if not _part_of_another(gz, lx, words, span, k, out)
+        }
     # A village name counts when the article is about that village's country
     # («والعزيزية» in a story full of Libyan places).
     countries: Counter[str] = Counter()
@@ -845,7 +851,9 @@ _CLUB_SUFFIXES = frozenset(
 # Second words of newspapers named after their city (normalised): «نيويورك تايمز», «واشنطن
 # بوست», «تورونتو ستار», «شيكاغو تريبيون». The annotators label the city, as any place
 # inside an organisation's name.
-_PAPER_SUFFIXES = frozenset({"تايمز", "بوست", "ستار", "هيرالد", "تريبيون", "غلوب", "جلوب"})
+_PAPER_SUFFIXES = frozenset(
+    {"تايمز", "بوست", "ستار", "هيرالد", "تريبيون", "تربيون", "غلوب", "جلوب"}
+)
 # Titles that only a person's name follows (normalised).
 _HONORIFICS = frozenset({"السيد", "السيده", "الانسه", "مستر", "مسز", "مدام"})
 # Nouns a company's name follows; a village's name there is the brand («شركة فورد»).
@@ -1193,6 +1201,29 @@ _ADVERBS = frozenset(
 
 # Saudi names of a direction's region (places.yaml regions): another country has its own.
 _NEEDS_ITS_COUNTRY = frozenset({("المنطقه", "الغربيه"), ("المنطقه", "الجنوبيه")})
+_SAUDI_DIRECTIONS = _NEEDS_ITS_COUNTRY | {("المنطقه", "الشرقيه")}
+_PART_OF_NOUNS = frozenset({"ولايه", "مقاطعه", "اقليم", "دوله", "جمهوريه", "مدينه"})
+
+
+def _part_of_another(
+    gz: Gazetteer,
+    lx: Lexicon,
+    words: Sequence[str],
+    span: tuple[int, int],
+    key: tuple[str, ...],
+    found: dict[tuple[int, int], tuple[str, ...]],
+) -> bool:
+    """Whether a Saudi direction's region is followed by «من» and another country's place,
+    right after it or after a division noun: the part of that place, not the region («من
+    المملكة وفي الكويت» is the region)."""
+    b = span[1]
+    if key not in _SAUDI_DIRECTIONS or b + 1 >= len(words) or words[b] != "من":
+        return False
+    a = b + 2 if words[b + 1] in _PART_OF_NOUNS else b + 1
+    k = next((k for (s, _), k in found.items() if s == a), None)
+    return k is not None and "SA" not in {gz.entries[g].country for g in _ids(gz, lx, k)}
+
+
 # Place names that are also kinship nouns: «جدة» is "grandmother" before a person's name.
 _KIN_WORDS = frozenset({"جده"})
 _DASHES = frozenset({"-", "–", "—"})  # «طريق مكة – جده السريع»: a road between two places

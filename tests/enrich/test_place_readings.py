@@ -1462,3 +1462,17 @@ def test_words_and_men_read_as_towns_in_a_second_scan(tagger: str) -> None:
     assert [n for _, n in got] == ["Arabian Peninsula"], got
     got = _named("ثورة بركان جبل راونج في إندونيسيا.")
     assert [n for _, n in got] == ["Mount Raung", "Indonesia"], got
+
+
+def test_places_of_test145_to_test148(tagger: str) -> None:
+    """«شيكاغو تربيون» names Chicago; Serena Williams, «ألفين» (two thousand), «بنيناه» (we
+    built it), «بلدة كان» (a town was) and a dandy are no towns; «المنطقة الشرقية» of a
+    US state is its federal district, not the Saudi province."""
+    got = _named("واهتمت صحيفة «شيكاغو تربيون» بالخبر.")
+    assert [n for _, n in got] == ["Chicago"], got
+    assert not _named("فازت سيرينا ويليامز بعد أن اكتشف أكثر من ألفين منها، والنظام الذي بنيناه.")
+    assert not _named("وللوصول من أقرب بلدة كان على الزوار الانعطاف، ولأي رجل «داندي».")
+    got = _named("قرار قاضي محكمة فيدرالية للمنطقة الشرقية من ولاية فرجينيا.")
+    assert [n for _, n in got] == ["Virginia"], got
+    got = _named("ارتفعت الحرارة في المنطقة الشرقية من المملكة وفي الكويت.")
+    assert [n for _, n in got] == ["Eastern Province", "Kuwait"], got
