@@ -1476,3 +1476,16 @@ def test_places_of_test145_to_test148(tagger: str) -> None:
     assert [n for _, n in got] == ["Virginia"], got
     got = _named("ارتفعت الحرارة في المنطقة الشرقية من المملكة وفي الكويت.")
     assert [n for _, n in got] == ["Eastern Province", "Kuwait"], got
+
+
+def test_places_of_test149_to_test151(tagger: str) -> None:
+    """«الداخلة» after a noun is "incoming", Stanley a man, «بيتي» "my house"; «قرية البسيط»
+    in Syria is no Albacete; Michigan, Central Asia, the Gulf, Jabal al-Akrad and Rmelan
+    as the news writes them."""
+    assert not _named("التدفقات المالية الداخلة أكثر، وفيلم ستانلي كوبريك، وماذا أصنع في بيتي.")
+    got = _named("نقلت القوات دبابات إلى بلدة صلنفة وقرية البسيط في ريف اللاذقية.")
+    assert "Albacete" not in [n for _, n in got], got
+    got = _named("دكتوراه من جامعة ميتشيجن، ومركز دراسات أواسط آسيا، وحتى خليج العرب.")
+    assert [n for _, n in got] == ["Michigan", "Central Asia", "Gulf states"], got
+    got = _named("رصدت تحركات في جبل الأكراد، ودوى انفجار في بلدة رميلان شرقي القامشلي.")
+    assert [n for _, n in got][:2] == ["Kurd Mountain (Latakia)", "Rmelan"], got
