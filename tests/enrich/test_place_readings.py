@@ -1491,3 +1491,14 @@ def test_places_of_test149_to_test151(tagger: str) -> None:
     assert [n for _, n in got] == ["Michigan", "Central Asia", "Gulf states"], got
     got = _named("رصدت تحركات في جبل الأكراد، ودوى انفجار في بلدة رميلان شرقي القامشلي.")
     assert [n for _, n in got][:2] == ["Kurd Mountain (Latakia)", "Rmelan"], got
+
+
+def test_places_of_test152_to_test155(tagger: str) -> None:
+    """«غير القادر» (unable) and «الأبي» (proud) are no towns; Jabal Nuqum, Bashiqa and
+    Khwarezm as the news names them (Fordow is listed too, but the CRF reads «فوردو» as a
+    person, Ford's kin, and a person's span keeps it)."""
+    assert not _named("ستستمر في برنامجها غير القادر على إنتاج الوقود، وشعبنا الأبي حسم خياره.")
+    got = _named("قصفت الطائرات معسكر الحفا بمنطقة جبل نقم جنوب شرق العاصمة صنعاء.")
+    assert [n for _, n in got] == ["Jabal Nuqum", "Sanaa"], got
+    got = _named("تفقد جبهات القتال شرق الموصل وبعشيقة، ومنعهم أمير خوارزم من المغادرة.")
+    assert {"Bashiqa", "Khwarezm"} <= {n for _, n in got}, got
