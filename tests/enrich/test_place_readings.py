@@ -1502,3 +1502,11 @@ def test_places_of_test152_to_test155(tagger: str) -> None:
     assert [n for _, n in got] == ["Jabal Nuqum", "Sanaa"], got
     got = _named("تفقد جبهات القتال شرق الموصل وبعشيقة، ومنعهم أمير خوارزم من المغادرة.")
     assert {"Bashiqa", "Khwarezm"} <= {n for _, n in got}, got
+
+
+def test_places_of_test156_to_test159(tagger: str) -> None:
+    """Ha'il's rock-art sites, Jubbah and al-Shuwaymis; «رابط الخبر» (the story's link) is
+    no Khobar, «الدروس والعبر» (lessons) no Al Abr, a savanna no Savannah."""
+    got = _named("سجلت اليونسكو موقع الرسوم الصخرية في جبة والشويمس بمنطقة حائل.")
+    assert [n for _, n in got][:2] == ["Jubbah (Ha'il)", "Al-Shuwaymis"], got
+    assert not _named("رابط الخبر بصحيفة الوئام. ويستفيد من التجارب والعبر. وحشائش طويلة (سافانا).")
