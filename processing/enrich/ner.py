@@ -377,11 +377,37 @@ def propagate(mentions: list[Mention], words: Sequence[str]) -> list[Mention]:
                 out.append(Mention(next(iter(types)), i, i + n, "propagated"))
                 for k in range(i, i + n):
                     taken[k] = True
+    # «القاعدة» (al-Qaeda) typed ORG says nothing of an indefinite «قاعدة» ("a base",
+    # «قاعدة العند»): a single word's repeats count only with the same definiteness; a
+    # surname («أوباما» of «باراك أوباما») with any.
+    named = {
+        (cores[m.start], _definite_token(words[m.start]))
+        for m in mentions
+        if m.type in ENTITY_TYPES and m.end - m.start == 1
+    }
+    surnames = _surnames(mentions, cores)
     for core, types in lex.items():
         if len(types) == 1 and len(core) >= 3 and core not in _STOP:
             typ = next(iter(types))
-            out.extend(Mention(typ, i, i + 1, "propagated") for i in at[core] if not taken[i])
+            out.extend(
+                Mention(typ, i, i + 1, "propagated")
+                for i in at[core]
+                if not taken[i] and (core in surnames or (core, _definite_token(words[i])) in named)
+            )
     return out
+
+
+def _definite_token(word: str) -> bool:
+    """Whether a word, its conjunction and preposition set aside, carries the article."""
+    w = word[1:] if word[:1] in ("و", "ف") and len(word) > 3 else word
+    if w.startswith("لل"):
+        return True
+    w = w[1:] if w[:1] in ("ب", "ك", "ل") and w[1:3] == "ال" else w
+    return w.startswith("ال")
+
+
+def _surnames(mentions: Sequence[Mention], cores: Sequence[str]) -> set[str]:
+    return {cores[m.end - 1] for m in mentions if m.type == "PER" and m.end - m.start > 1}
 
 
 def _majority_types(mentions: list[Mention], cores: Sequence[str]) -> list[Mention]:

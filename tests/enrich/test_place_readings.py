@@ -1513,3 +1513,12 @@ def test_places_of_test156_to_test159(tagger: str) -> None:
         got[:2] == ["Jubbah (Ha'il)", "Al-Shuwaymis"] if tagger == "crf" else "Al-Shuwaymis" in got
     )
     assert not _named("رابط الخبر بصحيفة الوئام. ويستفيد من التجارب والعبر. وحشائش طويلة (سافانا).")
+
+
+def test_a_name_is_propagated_only_with_its_definiteness(tagger: str) -> None:
+    """«القاعدة» (al-Qaeda, ORG) says nothing of an indefinite «قاعدة» ("a base"), so the
+    Al-Anad base is found beside it."""
+    got = _named(
+        "تتقدم المقاومة نحو قاعدة العند العسكرية، وسط غطاء جوي من طائرات التحالف التي قصفت القاعدة."
+    )
+    assert "Al-Anad air base" in [n for _, n in got], got
