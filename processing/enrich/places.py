@@ -1260,14 +1260,20 @@ def _place_after_prep(
     """A well-known place after a preposition is a place whatever the tagger says: «إلى
     كوباني», «مستشفى الملك خالد بحائل» (the person's span ran on over the town). Not after
     «علي», which is also the name Ali («اللواء علي الأحمدي»), and with an attached «ب» or
-    «ل» only for a town of the Arab world: «سكوت باكولا», «شريف باهر», «لسالم» are people."""
+    «ل» only for a town of the Arab world or a city of a million («فاطمة بطهران»): «سكوت
+    باكولا», «شريف باهر», «لسالم» are people."""
     if (h.list not in _STRONG and key not in lx.well_known) or " ".join(key) in lx.not_places:
         return False
     if prev_word(words, h.start) in PREPS - {"علي", "وعلي"}:
         return True
-    return _prefix(words[h.start], h) in PREP_CLITICS and all(
-        gz.entries[g].country in _ARAB for g in _ids(gz, lx, key)
+    ids = _ids(gz, lx, key)
+    return _prefix(words[h.start], h) in PREP_CLITICS and (
+        all(gz.entries[g].country in _ARAB for g in ids)
+        or all(gz.entries[g].population >= _MILLION for g in ids)
     )
+
+
+_MILLION = 1_000_000
 
 
 def _person_runs_on(per_spans: Sequence[tuple[int, int]], h: Hit, name: str, lx: Lexicon) -> bool:

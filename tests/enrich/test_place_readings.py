@@ -1522,3 +1522,16 @@ def test_a_name_is_propagated_only_with_its_definiteness(tagger: str) -> None:
         "تتقدم المقاومة نحو قاعدة العند العسكرية، وسط غطاء جوي من طائرات التحالف التي قصفت القاعدة."
     )
     assert "Al-Anad air base" in [n for _, n in got], got
+
+
+def test_places_of_test160_to_test163(tagger: str) -> None:
+    """A city of a million after an attached «ب» inside a person's span is the city («فاطمة
+    بطهران»); «جيروزاليم بوست» and Baltimore as written; Sam Walton, hand wash
+    («لليد») and the squares («الميادين والشوارع») are no places; English counties."""
+    got = _named("في شارع الدكتورة فاطمة بطهران قالوا إن المرشد لا ينتقد.")
+    assert [n for _, n in got] == ["Tehran"], got
+    got = _named("نشرت صحيفة «جيروزاليم بوست» تقريرا، وفاوضت في بولتيمور.")
+    assert [n for _, n in got] == ["Jerusalem", "Baltimore"], got
+    assert not _named("قال المؤسس سام والتون إن غسول لليد يباع، وصوره في الميادين والشوارع.")
+    got = _named("حدائق ملكية في يوركشير، ومزارع في مقاطعة سمرست، وقصر في أكسفوردشير.")
+    assert [n for _, n in got] == ["Yorkshire", "Somerset", "Oxfordshire"], got
