@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 160))
+_SETS = tuple(f"test{n}" for n in range(2, 164))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -211,6 +211,10 @@ _GOLD_COUNTS = {
     "test157": 85,
     "test158": 108,
     "test159": 60,
+    "test160": 100,
+    "test161": 86,
+    "test162": 116,
+    "test163": 137,
 }
 
 
