@@ -180,8 +180,8 @@ def candidates_in(
     weak: list[tuple[int, int, tuple[str, ...]]] = []
     contracted: list[tuple[int, int, tuple[str, ...]]] = []  # «للحج»: «ل» + «لحج»?
     for h in longest(hits, _PLACE_LISTS | {"club"}):
-        if _told_to(words, h.start, h.end):
-            continue  # «قال لـ«الشرق الأوسط»»: a newspaper, not the region
+        if _told_to(words, h.start, h.end) and not _country_name(gz, words[h.start : h.end]):
+            continue  # «قال لـ«الشرق الأوسط»»: a newspaper, not the region («لـ«إيران»» stays)
         if (
             _quoted(words, h.start, h.end)
             and " ".join(words[h.start : h.end]) in lx.newspapers
@@ -1029,9 +1029,10 @@ def _country_reading(
         return False  # «مدينة جدة السعودية»: Saudi Jeddah, an attribute of the city
     if definite and not prefix and len(prev) >= 5 and prev.endswith("نا"):
         return False  # «مدننا السعودية», «بلادنا السعودية»: "our" makes the noun definite
-    # «الخطوط السعودية» agrees with a definite noun; «السعودية للكهرباء» is a company.
-    nxt = words[h.end] if h.end < len(words) else ""
-    return definite and not prefix and not _definite(prev) and not nxt.startswith("لل")
+    # «الخطوط السعودية» agrees with a definite noun; «السعودية للكهرباء» is a company, but
+    # not «دعم السعودية لليمن» («ل» + a place).
+    company = h.end < len(words) and words[h.end].startswith("لل") and h.end not in place_starts
+    return definite and not prefix and not _definite(prev) and not company
 
 
 # Points of the compass before a place («شرقي الرمادي»); not «وسط» ("amid"), nor the
@@ -1319,6 +1320,11 @@ def _after_prep(words: Sequence[str], h: Hit) -> bool:
 
 def _quoted(words: Sequence[str], a: int, b: int) -> bool:
     return a > 0 and words[a - 1] in QUOTES and b < len(words) and words[b] in QUOTES
+
+
+def _country_name(gz: Gazetteer, words: Sequence[str]) -> bool:
+    key = _key(gz, words)
+    return key is not None and any(gz.entries[g].kind == "country" for g in gz.names.get(key))
 
 
 def _told_to(words: Sequence[str], a: int, b: int) -> bool:

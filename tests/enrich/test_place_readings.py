@@ -1542,3 +1542,22 @@ def test_places_of_test160_to_test163(tagger: str) -> None:
     if tagger == "crf":
         ps = _entries("زار الوفد قلعة ويندسور غرب لندن أمس.")
         assert ps["ويندسور"].country == "GB", ps
+
+
+def test_places_of_test164_to_test167(tagger: str) -> None:
+    """A country quoted after «لـ» is the country («حليف لـ«إيران»»), a newspaper there is
+    not; «السعودية» before «لل» + a place is the country, not a company; boys («بنين»),
+    Columbia University, the homeland's protectors («حماة للوطن») and «بالخالص» ("purely")
+    are no places; Jebel Chambi and the Nuba Mountains."""
+    got = _named("انتقل من حليف استراتيجي لـ«إيران» إلى حليف للسعودية. وكشف لـ«الشرق الأوسط» أمس.")
+    assert [n for _, n in got] == ["Iran", "Saudi Arabia"], got
+    got = _named(
+        "ويظهر الفرق بين دعم السعودية لليمن وغيره. وقالت السعودية للكهرباء إن الأحمال زادت."
+    )
+    assert [n for _, n in got] == ["Saudi Arabia", "Yemen"], got
+    assert not _named(
+        "في جميع المدارس بنين وبنات. وحفل لمنسوبي الإدارة بنين. وقال الباحث في جامعة كولومبيا "
+        "إن الأكراد ليسوا بالخالص خصوما. وأضاف كلنا حماة للوطن بدمائنا."
+    )
+    got = _named("تتمركز الكتيبة في جبل الشعانبي. والهجوم الصيفي في جبال النوبة.")
+    assert [n for _, n in got] == ["Jebel Chambi", "Nuba Mountains"], got
