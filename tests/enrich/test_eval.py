@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 164))
+_SETS = tuple(f"test{n}" for n in range(2, 168))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -215,6 +215,10 @@ _GOLD_COUNTS = {
     "test161": 86,
     "test162": 116,
     "test163": 137,
+    "test164": 139,
+    "test165": 149,
+    "test166": 113,
+    "test167": 103,
 }
 
 
