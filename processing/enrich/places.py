@@ -440,7 +440,7 @@ def candidates_in(
         w = words[h.start]
         bare_w = w[1:] if w[:1] in ("و", "ف") and len(w) > 3 else w
         if bare_w.startswith("ك") and key[0] == bare_w[1:]:
-            if not evidence:
+            if not evidence and not _kaf_city(gz, key):
                 continue  # «كسرت», «وكسرت» are verbs far more often than «ك» + «سرت»
             if _bare_alef_after_kaf(key, written[h.start] if written else ""):
                 continue  # «عقد كاسيا»: the goalkeeper Casilla, not «كآسيا» ("like Asia")
@@ -820,6 +820,18 @@ def _past_quote(words: Sequence[str], i: int) -> int:
     return i + 1 if i < len(words) and words[i] in QUOTES else i
 
 
+def _kaf_city(gz: Gazetteer, key: tuple[str, ...]) -> bool:
+    """«زرتها كحمص»: «ك» + a city of half a million is "like" the city without the tagger's
+    LOC; a smaller town's name after «ك» is more often a word («كسرت»)."""
+    ids = gz.names.get(key)
+    return bool(ids) and all(
+        gz.entries[g].kind == "city" and gz.entries[g].population >= _KAF_CITY for g in ids
+    )
+
+
+_KAF_CITY = 500_000
+
+
 def _bare_alef_after_kaf(key: tuple[str, ...], written: str) -> bool:
     """«ك» + a name that starts with a hamza-carrying alef, written with a bare one: «كآسيا»,
     «كإيران» keep the hamza; «كاسيا» is a foreign name that starts with «كا»."""
@@ -1116,12 +1128,15 @@ def _region_context(words: Sequence[str], h: Hit, place_ends: set[int]) -> bool 
     preposition, a noun that takes a region («بالشرقية», «في الشرقية», «أمانة الشرقية») or
     another place («حائل والشرقية»); no after a definite word, which it qualifies («المرأة
     الشرقية», «الأحياء الشرقية»), or with «و» after anything else («الوسطى والشرقية» may be
-    two adjectives). None: the context does not say."""
+    two adjectives), nor right after a place («درنة الشرقية»). None: the context does not
+    say."""
     prefix = _prefix(words[h.start], h)
     if prefix in PREP_CLITICS:
         return True
     if prefix in ("و", "ف"):
         return h.start in place_ends
+    if h.start in place_ends:
+        return False  # «ضواحي درنة الشرقية», «حلب الشرقية»: the place's own eastern part
     prev = prev_word(words, h.start)
     if prev is None:
         return None

@@ -1561,3 +1561,26 @@ def test_places_of_test164_to_test167(tagger: str) -> None:
     )
     got = _named("تتمركز الكتيبة في جبل الشعانبي. والهجوم الصيفي في جبال النوبة.")
     assert [n for _, n in got] == ["Jebel Chambi", "Nuba Mountains"], got
+
+
+def test_places_of_test168_to_test171(tagger: str) -> None:
+    """«ك» + a city of half a million is "like" the city («زرتها كحمص»); a direction after a
+    place is its own part («ضواحي درنة الشرقية»), not a province; the Levant's mountains and
+    plains, prisons and former states; a poster, civilians' quarters, human dignity and
+    authentic hospitality are no places."""
+    got = _named("هل رأيت المجازر في المدن السورية التي زرتها كحمص مثلاً؟")
+    assert [n for _, n in got] == ["Homs"], got
+    got = _named("داهم الجيش أوكار المتطرفين في ضواحي درنة الشرقية أمس.")
+    assert [n for _, n in got] == ["Darnah"], got
+    got = _named(
+        "وتوتر بين أهل حوران وجبل العرب، وما حصل في جبل السماق، وانحصر الشيعة في جبل عامل. "
+        "وكان سجينا في سجن رومية ثم في سجن طره. وبعد تقويض الدولة الفاطمية. وقاعدة الجفرة."
+    )
+    names = [n for _, n in got]
+    for want in ("Hauran", "Jabal al-Arab", "Jabal al-Summaq", "Jabal Amel", "Roumieh prison",
+                 "Tora prison", "Fatimid Caliphate", "Al Jufra"):  # fmt: skip
+        assert want in names, got
+    assert not _named(
+        "وبدءا من بوستر الفيلم. وقصف أحياء المدنيين. صفعة على وجه الكرامة الإنسانية. "
+        "هذه الفنادق تتبع تقاليد ضيافة أصيلة."
+    )
