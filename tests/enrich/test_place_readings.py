@@ -1584,3 +1584,17 @@ def test_places_of_test168_to_test171(tagger: str) -> None:
         "وبدءا من بوستر الفيلم. وقصف أحياء المدنيين. صفعة على وجه الكرامة الإنسانية. "
         "هذه الفنادق تتبع تقاليد ضيافة أصيلة."
     )
+
+
+def test_places_of_test172_to_test175(tagger: str) -> None:
+    """Spellings of translated reports: Natanz transliterated, Preston, Baroda's university,
+    Belgravia; English counties; Nimrud."""
+    got = _named(
+        "المنشآت الموجودة في ناتانز. وعقار في مدينة بريستون في مقاطعة لانكشير. وتقدم جامعة "
+        "بارودا في الهند برنامجا. وشقة فاخرة في بلغرافيا. وفي مناطق ساسكس وهامشير. وما لحق "
+        "بمدينة النمرود القديمة."
+    )
+    names = [n for _, n in got]
+    for want in ("Naţanz", "Preston", "Lancashire", "Vadodara", "Knightsbridge and Belgravia",
+                 "Sussex", "Hampshire", "Nimrud"):  # fmt: skip
+        assert want in names, got
