@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from processing.enrich.gazetteer import ARAB_COUNTRIES as _ARAB
-from processing.enrich.gazetteer import Gazetteer, GeoEntry, gazetteer
+from processing.enrich.gazetteer import REGION_KINDS, Gazetteer, GeoEntry, gazetteer
 from processing.enrich.lexicon import load_yaml
 from processing.enrich.lexicon.lists import BIG_CITY, PLACE_LISTS, Hit, Lexicon, lexicon, longest
 from processing.enrich.localities import localities, locality_noun, short_names
@@ -485,12 +485,9 @@ def candidates_in(
         for k in out.values()
     ):
         out = {span: k for span, k in out.items() if k not in _NEEDS_ITS_COUNTRY}
-    # «المنطقة الشرقية من ولاية فرجينيا»: a direction's part of another country's place (a
-    # federal district), not the Saudi province.
-    if any(k in _SAUDI_DIRECTIONS for k in out.values()):
-        out = {
-            span: k for span, k in out.items() if not _part_of_another(gz, lx, words, span, k, out)
-        }
+    # «المنطقة الشرقية من ولاية فرجينيا», «الحدود الشمالية لليمن»: a direction's part of
+    # another country's place, not the Saudi province.
+    out = {span: k for span, k in out.items() if not _part_of_another(gz, lx, words, span, k, out)}
     # A village name counts when the article is about that village's country
     # («والعزيزية» in a story full of Libyan places).
     countries: Counter[str] = Counter()
@@ -1231,13 +1228,24 @@ def _part_of_another(
 ) -> bool:
     """Whether a Saudi direction's region is followed by «من» and another country's place,
     right after it or after a division noun: the part of that place, not the region («من
-    المملكة وفي الكويت» is the region)."""
+    المملكة وفي الكويت» is the region). Any Saudi region followed by «ل» + another country's
+    place is that place's part too: «الحدود الشمالية لليمن» is Yemen's northern border."""
     b = span[1]
+    if b < len(words) and words[b].startswith("ل") and _saudi_region(gz, lx, key):
+        k = next((k for (s, _), k in found.items() if s == b), None)
+        return k is not None and "SA" not in {gz.entries[g].country for g in _ids(gz, lx, k)}
     if key not in _SAUDI_DIRECTIONS or b + 1 >= len(words) or words[b] != "من":
         return False
     a = b + 2 if words[b + 1] in _PART_OF_NOUNS else b + 1
     k = next((k for (s, _), k in found.items() if s == a), None)
     return k is not None and "SA" not in {gz.entries[g].country for g in _ids(gz, lx, k)}
+
+
+def _saudi_region(gz: Gazetteer, lx: Lexicon, key: tuple[str, ...]) -> bool:
+    ids = _ids(gz, lx, key)
+    return bool(ids) and all(
+        gz.entries[g].country == "SA" and gz.entries[g].kind in REGION_KINDS for g in ids
+    )
 
 
 # Place names that are also kinship nouns: «جدة» is "grandmother" before a person's name.

@@ -1598,3 +1598,21 @@ def test_places_of_test172_to_test175(tagger: str) -> None:
     for want in ("Naţanz", "Preston", "Lancashire", "Vadodara", "Knightsbridge and Belgravia",
                  "Sussex", "Hampshire", "Nimrud"):  # fmt: skip
         assert want in names, got
+
+
+def test_places_of_test176_to_test179(tagger: str) -> None:
+    """President Hollande, sandwiches, «في بيتي», toasting bread and a new term of office are
+    no places; a Saudi region followed by «ل» + another country is that country's part
+    («الحدود الشمالية لليمن»); Aden's quarters, Hampton Court, Brittany, Poitiers."""
+    assert not _named(
+        "تبدو حظوظ هولاند للترشح لولاية جديدة ضعيفة، وأعلن تأييده لهولاند. وتناولت ساندويتش "
+        "السبانخ. وقال: لا أستطيع أن أقول لك ارجعي لأنك في بيتي. حمص التوست ثم أضف الزيت."
+    )
+    got = _named("استهدف طيران التحالف مناطق على الحدود الشمالية لليمن أمس.")
+    assert [n for _, n in got] == ["Yemen"], got
+    got = _named("بدأت الحياة تعود لأحياء خور مكسر والمعلا وكريتر والتواهي في عدن.")
+    assert [n for _, n in got][:3] == ["Khawr Maksar", "Al Ma‘allā’", "Crater"], got
+    got = _named(
+        "زار قصر هامتون كورت في جنوب غربي لندن. وعمل في مقاطعة بروتاني ثم في مدينة بواتيه."
+    )
+    assert [n for _, n in got] == ["Hampton Court", "London", "Brittany", "Poitiers"], got
