@@ -1616,3 +1616,14 @@ def test_places_of_test176_to_test179(tagger: str) -> None:
         "زار قصر هامتون كورت في جنوب غربي لندن. وعمل في مقاطعة بروتاني ثم في مدينة بواتيه."
     )
     assert [n for _, n in got] == ["Hampton Court", "London", "Brittany", "Poitiers"], got
+
+
+def test_places_of_test180_to_test183(tagger: str) -> None:
+    """«كان الخبر», «هذا الخبر» (the news), «جدة الممارسة» (newness), Colin Powell and Alexander
+    McQueen are no places; the United States with its words reordered."""
+    assert not _named(
+        "فمثل الصواعق كان الخبر، وآلمها هذا الخبر. مع جدة الممارسة لدى الطبقة الجديدة. وقال "
+        "كولن باول وزير الخارجية الأسبق. ومن عرض «ألكسندر ماكوين» في الأسبوع."
+    )
+    got = _named("أمر الفيصل بعدم تصدير النفط إلى الولايات الأميركية المتحدة بسبب انحيازها.")
+    assert [n for _, n in got] == ["United States"], got
