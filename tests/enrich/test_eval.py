@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 168))
+_SETS = tuple(f"test{n}" for n in range(2, 184))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -219,6 +219,22 @@ _GOLD_COUNTS = {
     "test165": 149,
     "test166": 113,
     "test167": 103,
+    "test168": 135,
+    "test169": 118,
+    "test170": 164,
+    "test171": 236,
+    "test172": 56,
+    "test173": 62,
+    "test174": 105,
+    "test175": 73,
+    "test176": 67,
+    "test177": 42,
+    "test178": 130,
+    "test179": 65,
+    "test180": 54,
+    "test181": 72,
+    "test182": 40,
+    "test183": 76,
 }
 
 
