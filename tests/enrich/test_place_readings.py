@@ -1623,3 +1623,16 @@ def test_places_of_test180_to_test183(tagger: str) -> None:
     )
     got = _named("أمر الفيصل بعدم تصدير النفط إلى الولايات الأميركية المتحدة بسبب انحيازها.")
     assert [n for _, n in got] == ["United States"], got
+
+
+def test_places_of_test184_to_test187(tagger: str) -> None:
+    """A history column's states and lands (the Safavid and Seljuk states, Anatolia, Cilicia,
+    Bengal, Yerevan as «إريفان»); Victoria College and the Persian adjective are no places."""
+    _with_places(
+        "بعد سقوط الدولة الصفوية، وفي كيليكيا بجنوب هضبة الأناضول، وحاضنة للدولة السلجوقية. "
+        "واستوردوا من البنغال. واستسلمت الحامية في إريفان. وحدود إيران تصل إلى بحر المتوسط.",
+        ("Safavid state", "Cilicia", "Anatolia", "Seljuk state", "Bengal", "Yerevan",
+         "Mediterranean Sea"),
+    )  # fmt: skip
+    got = _named("كنت رئيس فريق التمثيل في فيكتوريا كوليدج. وقال إن الخليج فارسي على الدوام.")
+    assert not got, got  # not Victoria, Coolidge or «ف» + Ersī
