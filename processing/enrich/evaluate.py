@@ -137,8 +137,9 @@ TEST_PLACES = GOLD_PLACES.with_name("places_test.json")
 # test129-132, test133-136 and test137-140 more of -21, test141-144 the last of -22's;
 # test145-159 the last of both days' articles of up to 1,200 words (test154, test155 and
 # test158 of 120-699 words), test160-163 the first very long ones (1,201-2,500 words),
-# test164-167 those of -22, test168-183 the rest of both days' very long ones.
-_TEST_SETS = tuple(f"test{n}" for n in range(2, 184))
+# test164-167 those of -22, test168-183 the rest of both days' very long ones, test184-187
+# one article each of over 2,500 words.
+_TEST_SETS = tuple(f"test{n}" for n in range(2, 188))
 # The sets beside the development set, in the order they were labelled.
 OTHER_PLACE_SETS = (
     ("heldout", HELDOUT_PLACES),

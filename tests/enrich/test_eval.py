@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 184))
+_SETS = tuple(f"test{n}" for n in range(2, 188))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -235,6 +235,10 @@ _GOLD_COUNTS = {
     "test181": 72,
     "test182": 40,
     "test183": 76,
+    "test184": 155,
+    "test185": 8,
+    "test186": 81,
+    "test187": 9,
 }
 
 
