@@ -1232,11 +1232,16 @@ def _part_of_another(
     place is that place's part too: «الحدود الشمالية لليمن» is Yemen's northern border."""
     b = span[1]
     if b < len(words) and words[b].startswith("ل") and _saudi_region(gz, lx, key):
-        k = next((k for (s, _), k in found.items() if s == b), None)
-        return k is not None and "SA" not in {gz.entries[g].country for g in _ids(gz, lx, k)}
+        return _foreign_at(gz, lx, found, b)
     if key not in _SAUDI_DIRECTIONS or b + 1 >= len(words) or words[b] != "من":
         return False
-    a = b + 2 if words[b + 1] in _PART_OF_NOUNS else b + 1
+    return _foreign_at(gz, lx, found, b + 2 if words[b + 1] in _PART_OF_NOUNS else b + 1)
+
+
+def _foreign_at(
+    gz: Gazetteer, lx: Lexicon, found: dict[tuple[int, int], tuple[str, ...]], a: int
+) -> bool:
+    """Whether a place found at token a is outside Saudi Arabia."""
     k = next((k for (s, _), k in found.items() if s == a), None)
     return k is not None and "SA" not in {gz.entries[g].country for g in _ids(gz, lx, k)}
 
