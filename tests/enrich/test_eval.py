@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 188))
+_SETS = tuple(f"test{n}" for n in range(2, 196))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -239,6 +239,14 @@ _GOLD_COUNTS = {
     "test185": 8,
     "test186": 81,
     "test187": 9,
+    "test188": 20,
+    "test189": 110,
+    "test190": 149,
+    "test191": 133,
+    "test192": 74,
+    "test193": 48,
+    "test194": 84,
+    "test195": 57,
 }
 
 
