@@ -525,6 +525,9 @@ def candidates_in(
             out[(a, b)] = key
     for a, key in _misspelt_states(gz, words, hits, out):
         out[(a, a + 1)] = key
+    for a, b, key in _quoted_list(gz, lx, words, hits):
+        if not any(s[0] < b and a < s[1] for s in out):
+            out[(a, b)] = key
     # Each item found this way may vouch for the next one along the list («وعمّان وبترا
     # والعقبة»: Petra through Amman, then Aqaba through Petra).
     for _ in range(_LIST_ROUNDS):
@@ -625,6 +628,68 @@ def _listed_with_places(
 
 
 _LIST_ROUNDS = 4  # items a list may be followed along, one round each
+_OPEN_QUOTES = frozenset('«"“')
+_MAX_QUOTED = 4  # words inside one quoted item of a list
+
+
+def _quoted_items(words: Sequence[str]) -> list[list[tuple[int, int]]]:
+    """Runs of quoted items joined by «و» or a list mark: «"كابل" و"جلال آباد" و"خوست"»,
+    each item the span inside its quotes."""
+    runs: list[list[tuple[int, int]]] = []
+    run: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        if words[i] in _OPEN_QUOTES:
+            last = min(len(words), i + _MAX_QUOTED + 2)
+            j = next((k for k in range(i + 2, last) if words[k] in QUOTES), None)
+            if j is not None and not any(w in QUOTES for w in words[i + 1 : j]):
+                joined = (
+                    bool(run)
+                    and run[-1][1] + 1 < i
+                    and all(
+                        words[k] == "و" or _list_mark(words, k) for k in range(run[-1][1] + 1, i)
+                    )
+                )
+                if not joined:
+                    if len(run) > 1:
+                        runs.append(run)
+                    run = []
+                run.append((i + 1, j))
+                i = j + 1
+                continue
+        i += 1
+    if len(run) > 1:
+        runs.append(run)
+    return runs
+
+
+def _quoted_list(
+    gz: Gazetteer, lx: Lexicon, words: Sequence[str], hits: Sequence[Hit]
+) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Quoted names listed together, two or more of them places of one country: those are
+    the places («في "كابل" و"جلال آباد" و"خوست"», «فنادق في "شرم الشيخ" و"الغردقة"»),
+    whatever the tagger made of the quoted names (an organisation, a title, a person) and
+    though a name is also a word («كابل», cable). Not a list of papers or channels."""
+    if not any(w in _OPEN_QUOTES for w in words):
+        return []
+    exact = {(h.start, h.end) for h in hits if h.list in _PLACE_LISTS}
+    out = []
+    for run in _quoted_items(words):
+        start = run[0][0] - 1
+        if start > 0 and any(r in _PRESS_NOUNS for r in readings(words[start - 1])):
+            continue  # «صحف "الرياض" و"المدينة"»: the papers
+        items = []
+        for a, b in run:
+            name = " ".join(words[a:b])
+            if (a, b) not in exact or name in lx.never_places or name in lx.newspapers:
+                continue
+            key = _key(gz, words[a:b])
+            if key is not None:
+                items.append((a, b, key, {gz.entries[g].country for g in _ids(gz, lx, key)}))
+        shared = Counter(iso for *_, isos in items for iso in isos)
+        common = {iso for iso, n in shared.items() if n > 1 and iso}
+        out += [(a, b, key) for a, b, key, isos in items if isos & common]
+    return out
 
 
 def _among_countries(
@@ -1272,6 +1337,10 @@ def _person_follows(words: Sequence[str], b: int, per_starts: set[int], titles: 
 # Tanween marks a word indefinite; a place's name is definite («ملاكاً» is "an angel").
 _TANWEEN = frozenset("\u064b\u064c\u064d")
 _PAPER_NOUNS = frozenset({"صحيفه", "جريده", "الصحيفه", "الجريده"})
+# A sovereign's title rules a country («سلطان عمان», «عاهل الأردن»), not its capital.
+_SOVEREIGNS = frozenset({"سلطان", "وسلطان", "لسلطان", "عاهل", "وعاهل", "لعاهل"})
+# «صحف "الرياض" و"المدينة"»: a quoted list after these names papers or channels.
+_PRESS_NOUNS = _PAPER_NOUNS | {"صحف", "الصحف", "قناه", "القناه", "قنوات", "القنوات", "مجله"}
 # «طيران السعودية»: the airline is called «السعودية» (not «طيران الإمارات», another name)
 _AVIATION = frozenset({"طيران", "وطيران", "لطيران", "بطيران"})
 # Counts of people: a nisba after them is the people («ملايين بوروندي»), even where the
@@ -1375,11 +1444,20 @@ def _opens_dateline(
     key: tuple[str, ...],
     dateline: range,
 ) -> bool:
-    """A big city's name at the body's start (after at most a «*»), followed by a dash."""
+    """A big city's name at the body's start (after at most a «*»), followed by a dash; or
+    after the agency and a dash, followed by a colon («واس - الخبر:»)."""
     if not dateline:
         return False
     lead = dateline.start + (dateline.start < len(words) and words[dateline.start] == "*")
-    return a == lead and b < len(words) and words[b] in _DASHES and _well_known(gz, key)
+    if a == lead and b < len(words) and words[b] in _DASHES:
+        return _well_known(gz, key)
+    return (
+        lead < a <= lead + 3
+        and words[a - 1] in _DASHES
+        and b < len(words)
+        and words[b] == ":"
+        and _well_known(gz, key)
+    )
 
 
 def _by_dash(words: Sequence[str], a: int, b: int) -> bool:
@@ -1446,6 +1524,8 @@ def resolve(
             cs = [c for c in cs if c.kind == "city"] or cs
         if written and b - a == 1 and len(cs) > 1:
             cs = _vocalised(lx, written[a], cs)
+        if prev_word(words, a) in _SOVEREIGNS and any(c.kind == "country" for c in cs):
+            cs = [c for c in cs if c.kind == "country"]  # «سلطان عمان»: Oman's, not Amman's
         named_club = b < len(words) and words[b] in _CLUB_SUFFIXES
         if named_club:
             # «مانشستر يونايتد»: the club's town is the best-known one of that name, whatever

@@ -1636,3 +1636,50 @@ def test_places_of_test184_to_test187(tagger: str) -> None:
     )  # fmt: skip
     got = _named("كنت رئيس فريق التمثيل في فيكتوريا كوليدج. وقال إن الخليج فارسي على الدوام.")
     assert not got, got  # not Victoria, Coolidge or «ف» + Ersī
+
+
+def test_places_of_test188_to_test191(tagger: str) -> None:
+    """Quoted names listed together are places though the tagger makes them titles or
+    organisations («كابل», also "cable"); Libya's fronts and Benghazi's quarters; towns
+    GeoNames gives no Arabic name (Tarhuna, 6th of October City); a sovereign rules the
+    country («سلطان عمان»); the minister of Hajj is no Lahij."""
+    _with_places(
+        "اشترى فنادق في «شرم الشيخ» و«الغردقة» و«العين السخنة». وأمضى سنوات مع الأفغان في "
+        "«كابل» و«جلال آباد» و«خوست». وقرب مدينة السادس من أكتوبر.",
+        ("Sharm el-Sheikh", "Hurghada", "Ain Sukhna", "Kabul", "Jalālābād", "Khōst",
+         "6th of October City"),
+    )  # fmt: skip
+    _with_places(
+        "قص ريش الميليشيات في منطقة الجبل الغربي والزنتان وورشفانة، وفي قاعدة الوطية "
+        "العسكرية ورأس اجدير. وحوصرت قاعدة تمنهند في سبها. وفي النوفلية جنوب سرت. "
+        "وضاحية بوعطني والقوارشة في بنغازي، بمدينة ترهونة.",
+        ("Nafusa Mountains", "Warshefana", "Al-Watiya air base", "Ras Ajdir",
+         "Tamanhint air base", "Nofaliya", "Bu Atni (Benghazi)", "Gawarsha (Benghazi)",
+         "Tarhuna"),
+    )  # fmt: skip
+    if tagger == "crf":  # «السدرة» (the lote tree) is weak: the tagger's LOC makes it the port
+        _with_places("والاشتباكات في النوفلية جنوب سرت وعلى مشارف السدرة.", ("Es Sider",))
+    assert ("عمان", "Oman") in _named("وهنأ سلطان عمان بعودته، وزار الأردن.")
+    got = _named("وعين بندر حجار وزيرًا للحج، وتحدث عن اليمن واليمن. وعسل السدرة في ليبيا.")
+    assert ("للحج", "Laḩij") not in got and not any(n == "Es Sider" for _, n in got), got
+
+
+def test_places_of_test192_to_test195(tagger: str) -> None:
+    """A dateline's city after the agency and a dash, though the word is also "the news"
+    («واس - الخبر:»); Mellitah, Al-Janadriyah, Al-Bujairi, Guyana as «غويانا» and the
+    Third Saudi State; a Porsche, Lockheed Martin and a book's brain are no places."""
+    assert ("الخبر", "Khobar") in _named(
+        "واس - الخبر: أعلنت جامعة الدمام طرح وظائف في مستشفى الملك فهد الجامعي.",
+        "وظائف شاغرة في مستشفى الملك فهد الجامعي بالخبر",
+    )
+    _with_places(
+        "وخطف أربعة إيطاليين بمنطقة مليتة غرب طرابلس. وشارك في مهرجان الجنادرية للتراث. "
+        "ورعى افتتاح مشروع تطوير البجيري بالدرعية. وهنأ رئيس جمهورية غويانا التعاونية. "
+        "سابع ملوك الدولة السعودية الثالثة.",
+        ("Mellitah", "Al-Janadriyah", "Al-Bujairi (Diriyah)", "Guyana", "Saudi Arabia"),
+    )
+    got = _named(
+        "تعد بورشه كاين من أفخم السيارات. وأعلنت شركة لوكهيد مارتن الأمريكية صفقة. "
+        'ونشر عرض لكتابه "آندروز برين" العام الماضي.'
+    )
+    assert not got, got  # not Caen, Martin (Slovakia) or «ب» + Rennes
