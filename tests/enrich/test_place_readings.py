@@ -1683,3 +1683,22 @@ def test_places_of_test192_to_test195(tagger: str) -> None:
         'ونشر عرض لكتابه "آندروز برين" العام الماضي.'
     )
     assert not got, got  # not Caen, Martin (Slovakia) or «ب» + Rennes
+
+
+def test_places_of_test196_to_test203(tagger: str) -> None:
+    """Le Bardo known by itself, Tunis with «العاصمة», Port Sudan in one word, Cairo's
+    districts, New England, Arnhem; a date («العاشر من رمضان»), adoption («التبنّي»),
+    Santa Claus and a resort's name are no places."""
+    got = _with_places(
+        "وقبلها عملية متحف باردو الأثري في تونس العاصمة. وسافر لبورسودان وسيناء. وأستاذ بجامعة "
+        "عين شمس، ومسرح الأزبكية، وشاطئ ماسبيرو في القاهرة. وكرة مباراة نيو إنجلاند باتريوتس. "
+        "وفي افتتاح باب التسجيل لفريقه فيتيس أرنيهم بعد ثوان.",
+        ("Le Bardo", "Port Sudan", "Ain Shams (Cairo)", "Azbakeya (Cairo)", "Maspero (Cairo)",
+         "New England", "Arnhem"),
+    )  # fmt: skip
+    assert ("تونس", "Tunis") in got, got
+    got = _named(
+        "وتأتي العمليات في العاشر من رمضان، ذكرى إعلان التنظيم. والمباركة والتبنّي من "
+        "التنظيم. وصعد نادي سانتا كلاوس في فنلندا. وأشاع الرعب في منتجع إمبريال."
+    )
+    assert [n for _, n in got] == ["Finland"], got
