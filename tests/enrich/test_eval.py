@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 204))
+_SETS = tuple(f"test{n}" for n in range(2, 212))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -255,6 +255,14 @@ _GOLD_COUNTS = {
     "test201": 47,
     "test202": 80,
     "test203": 56,
+    "test204": 97,
+    "test205": 64,
+    "test206": 54,
+    "test207": 65,
+    "test208": 61,
+    "test209": 72,
+    "test210": 68,
+    "test211": 80,
 }
 
 
