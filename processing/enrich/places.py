@@ -931,6 +931,18 @@ _PAPER_SUFFIXES = frozenset(
 # Titles that only a person's name follows (normalised).
 _HONORIFICS = frozenset({"السيد", "السيده", "الانسه", "مستر", "مسز", "مدام"})
 # Nouns a company's name follows; a village's name there is the brand («شركة فورد»).
+# What a company named «السعودية لل…» trades in (normalised, with «لل»): «السعودية للكهرباء».
+_COMPANY_TRADES = frozenset(
+    "لل" + w
+    for w in (
+        "كهرباء", "صناعات", "خدمات", "استثمار", "تامين", "نقل", "طاقه", "بتروكيماويات",
+        "اسمنت", "فنادق", "تسويق", "تموين", "اسماك", "اتصالات", "ابحاث", "معارض", "سياحه",
+        "تعدين", "شحن", "طباعه", "صادرات", "اعلان", "كابلات", "زجاج", "ورق", "تجاره",
+        "عقار", "عقارات", "انابيب", "اغذيه", "البان", "ادويه", "صناعه", "مياه", "تقنيه",
+        "حديد", "تصنيع", "توزيع", "نشر", "تمويل", "اسكان", "سيارات", "طيران", "ملاحه",
+        "تطوير", "تدريب", "بوليمرات", "بولميرات",
+    )
+)  # fmt: skip
 _COMPANY_NOUNS = frozenset({"شركه", "الشركه", "لشركه", "وشركه", "شركات", "ماركه", "علامه"})
 # First words of listed names that say the rest is a place (gazetteer.py adds «محافظ X» for
 # each «محافظة X»; places.yaml lists «مهرجان كان»).
@@ -1103,9 +1115,10 @@ def _country_reading(
         return False  # «مدينة جدة السعودية»: Saudi Jeddah, an attribute of the city
     if definite and not prefix and len(prev) >= 5 and prev.endswith("نا"):
         return False  # «مدننا السعودية», «بلادنا السعودية»: "our" makes the noun definite
-    # «الخطوط السعودية» agrees with a definite noun; «السعودية للكهرباء» is a company, but
-    # not «دعم السعودية لليمن» («ل» + a place).
-    company = h.end < len(words) and words[h.end].startswith("لل") and h.end not in place_starts
+    # «الخطوط السعودية» agrees with a definite noun; «السعودية للكهرباء» is a company (a
+    # trade after «لل»), but not «دعم السعودية لليمن» («ل» + a place) nor «تقوده السعودية
+    # للوقوف» or «دخول السعودية للتصنيف» (a verbal noun: the country, acting).
+    company = h.end < len(words) and words[h.end] in _COMPANY_TRADES and h.end not in place_starts
     return definite and not prefix and not _definite(prev) and not company
 
 
