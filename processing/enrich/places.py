@@ -1511,6 +1511,8 @@ def resolve(
                 countries[iso] += 1
             else:
                 via_city[iso] += 1
+        elif (iso := _dominant_country(cs)) is not None:
+            countries[iso] += 1  # «لبنان» is the country, not eight US towns of its name
         if len(cs) == 1 and cs[0].kind in _NEAR_KINDS:
             anchors.append(cs[0])
     for h in hits:
@@ -1614,6 +1616,22 @@ def resolve(
         out.append(PlaceMention(a, b, key, best, club=bool(club or _club_ids(lx, key))))
     local = localities(words, hits, mentions, out, foreign, written)
     return sorted(out + local + short_names(words, out, local), key=_start)
+
+
+def _dominant_country(cs: Sequence[GeoEntry]) -> str | None:
+    """The country a name means when its other readings are towns too small to compete
+    (``_COMPARABLE``): «لبنان» is Lebanon, not Lebanon, Tennessee, and names it as context
+    («وصل إلى طرابلس قادما من لبنان»: Tripoli, Lebanon). Not when a region or an unknown
+    population shares the name («جورجيا», the US state)."""
+    country = next((c for c in cs if c.kind == "country"), None)
+    if country is None:
+        return None
+    others = [c for c in cs if c is not country]
+    if any(c.kind != "city" or not c.population for c in others):
+        return None
+    if country.population < _COMPARABLE * max(c.population for c in others):
+        return None
+    return country.country
 
 
 def _district_names(

@@ -1721,3 +1721,16 @@ def test_places_of_test204_to_test211(tagger: str) -> None:
     )  # fmt: skip
     got = _named("وبوشر قبل أيام تصوير فيلم جديد. وتعرض شاعر الجنادرية لحادث مروري.")
     assert not got, got
+
+
+def test_a_country_name_shared_with_small_towns_is_context(tagger: str) -> None:
+    """«لبنان» is also eight US towns, «هولندا» several: the country still counts as the
+    article's context, so Tripoli beside Lebanon is Lebanon's, Horst beside the Netherlands
+    is Dutch. A name a region shares («جورجيا», the US state) does not count."""
+    got = _entries("وصل إلى طرابلس قادما من لبنان.")
+    assert got["طرابلس"].country == "LB", got
+    got = _entries("وصل إلى طرابلس قادما من مصراتة.")
+    assert got["طرابلس"].country == "LY", got
+    if tagger == "crf":  # rules alone do not take the small town at all
+        got = _entries("ويقيم الفريق معسكره بمدينة هورست بهولندا استعدادا للموسم.")
+        assert got["هورست"].country == "NL", got
