@@ -930,7 +930,6 @@ _PAPER_SUFFIXES = frozenset(
 )
 # Titles that only a person's name follows (normalised).
 _HONORIFICS = frozenset({"السيد", "السيده", "الانسه", "مستر", "مسز", "مدام"})
-# Nouns a company's name follows; a village's name there is the brand («شركة فورد»).
 # What a company named «السعودية لل…» trades in (normalised, with «لل»): «السعودية للكهرباء».
 _COMPANY_TRADES = frozenset(
     "لل" + w
@@ -943,6 +942,7 @@ _COMPANY_TRADES = frozenset(
         "تطوير", "تدريب", "بوليمرات", "بولميرات",
     )
 )  # fmt: skip
+# Nouns a company's name follows; a village's name there is the brand («شركة فورد»).
 _COMPANY_NOUNS = frozenset({"شركه", "الشركه", "لشركه", "وشركه", "شركات", "ماركه", "علامه"})
 # First words of listed names that say the rest is a place (gazetteer.py adds «محافظ X» for
 # each «محافظة X»; places.yaml lists «مهرجان كان»).
