@@ -1250,7 +1250,7 @@ def _placelike(words: Sequence[str], h: Hit, place_starts: set[int]) -> bool:
     return not nxt.isalpha() or nxt.startswith(("ال", "و")) or h.end in place_starts
 
 
-_DASHES = frozenset({"-", "–", "—"})
+_DASHES = frozenset({"-", "–", "—"})  # also between two places of a road: «طريق مكة – جده السريع»
 _DATELINE_TOKENS = 8  # how far into the body a dateline may end
 # Proclitics a written word may carry before a `vocalised` spelling («وإب», «بعُمان»).
 _WRITTEN_CLITICS = frozenset({"", "و", "ب", "ل", "ف", "وب", "ول", "فب"})
@@ -1333,7 +1333,6 @@ def _saudi_region(gz: Gazetteer, lx: Lexicon, key: tuple[str, ...]) -> bool:
 
 # Place names that are also kinship nouns: «جدة» is "grandmother" before a person's name.
 _KIN_WORDS = frozenset({"جده"})
-_DASHES = frozenset({"-", "–", "—"})  # «طريق مكة – جده السريع»: a road between two places
 # Nouns whose genitive «جده» is the city, not "his grandfather": «جامعة جده», «مطار جده».
 _JEDDAH_HEADS = frozenset({"جامعه", "مطار", "ميناء", "محافظ", "امين", "امانه", "شرطه", "طريق"})
 _HEAD_OF_STATE = frozenset({"الرئيس", "الرئيسه"})
