@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 212))
+_SETS = tuple(f"test{n}" for n in range(2, 220))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -263,6 +263,14 @@ _GOLD_COUNTS = {
     "test209": 72,
     "test210": 68,
     "test211": 80,
+    "test212": 21,
+    "test213": 105,
+    "test214": 26,
+    "test215": 37,
+    "test216": 70,
+    "test217": 45,
+    "test218": 70,
+    "test219": 74,
 }
 
 
