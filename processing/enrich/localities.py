@@ -239,6 +239,9 @@ def localities(
                 country_of[span] = iso
             if noun in _DISTRICT_COUNTRIES:
                 district_in[span] = _DISTRICT_COUNTRIES[noun]
+    centres = _centres(words, resolved, cities, {m.start for m in mentions if m.type == "PER"})
+    for span in centres:
+        spans.setdefault(span, True)
     for span in _list_items(words, cities, mention_at):
         spans.setdefault(span, False)
     for span in general_hospitals(words):  # «مستشفى السعيرة العام»
@@ -272,7 +275,11 @@ def localities(
             anchors = [p for p in cities if p.entry.country == country_of[(a, b)]]
         else:
             anchors = cities
-        anchor = _in_container(words, resolved, anchors, a, b) or _nearest(anchors, a)
+        anchor = (
+            centres.get((a, b))
+            or _in_container(words, resolved, anchors, a, b)
+            or _nearest(anchors, a)
+        )
         if anchor is None:
             continue
         out.append(PlaceMention(a, b, tuple(name.split()), anchor.entry, local=True))
@@ -418,8 +425,8 @@ _GENERIC = frozenset(
      # abroad; not «الشاطئ», «الكورنيش», «الساحل»: districts, a camp, a region are so named
      "كورنيش", "شاطئ", "شواطئ", "ساحل",
      # directions and a festival's grounds («بلدية الجنوب», «قرية المهرجان», «قرية الطفل»,
-     # the children's village of the Eid festivals): no names
-     "الجنوب", "الشمال", "الشرق", "الغرب", "الوسط", "المهرجان", "الطفل",
+     # «قرية الأطفال», the children's village of the Eid festivals): no names
+     "الجنوب", "الشمال", "الشرق", "الغرب", "الوسط", "المهرجان", "الطفل", "الاطفال",
      # «مخيمات الأمم المتحدة»: the organisation's camps
      "الامم"}
 )  # fmt: skip
@@ -512,12 +519,64 @@ _CONTAINER_WORDS = frozenset(
 _CONTAINER_KM = 100.0  # a named city this close to a container region's point lies in it
 
 
+# «مركز» with its clitics: a centre of Saudi local government (a governorate's subdivision,
+# «مركز الصورة التابع لمحافظة ضباء») as often as a research, health or police centre.
+_CENTRE_OF = frozenset(p + "مركز" for p in ("", "و", "ب", "ف", "ل", "وب", "فب", "ول"))
+# Words that tie a centre to the governorate or city it belongs to or lies beside. Not «في»
+# or a bare clitic: «مركز الكلى في محافظة خليص», «مركز القلب بالرياض» are a hospital's.
+_CENTRE_TIES = frozenset(
+    {"التابع", "شمال", "جنوب", "شرق", "غرب", "شمالي", "جنوبي", "شرقي", "غربي"}
+)  # fmt: skip
+_CENTRE_LINKS = _CONTAINER_WORDS | _CENTRE_TIES | {"لمحافظه", "بمحافظه"}
+# Definite words after «مركز» that name what a centre does, not where it is.
+_CENTRE_WORK = frozenset(
+    {"الابحاث", "البحوث", "الدراسات", "التدريب", "التاهيل", "الرعايه", "التنميه", "النشاط",
+     "الاسعاف", "الشرطه", "الدفاع", "الهلال", "الاعلام", "الاتصال", "العمليات", "القياده",
+     "الكلي", "القلب", "الاورام", "السكر", "الغسيل", "الطوارئ", "الاستقبال", "التحكم",
+     "الحي", "الشباب", "الطفوله", "الاسره", "الملك", "الامير", "الشيخ", "التكوين",
+     "الابداع", "التوعيه", "التوجيه", "الارشاد", "الخدمات", "التسجيل", "الفحص", "التطوير",
+     "السوق", "المعلومات", "الاحصاء", "الرصد", "الانذار", "المراقبه", "التوزيع", "الاصلاح"}
+)  # fmt: skip
+
+
+def _centres(
+    words: Sequence[str],
+    resolved: Sequence[PlaceMention],
+    anchors: Sequence[PlaceMention],
+    persons: set[int],
+) -> dict[tuple[int, int], PlaceMention]:
+    """Saudi local-government centres the text ties to their governorate: «بمركز أشواق
+    التابع لمحافظة ضباء», «مركز شقصان شمال الطائف». The name is one word, definite or a
+    village's indefinite name; «مركز» with no such tie is any kind of centre, so nothing
+    else is taken. Each is placed at the place it is tied to."""
+    out: dict[tuple[int, int], PlaceMention] = {}
+    n = len(words)
+    for i, w in enumerate(words):
+        if w not in _CENTRE_OF:
+            continue
+        j = i + 1
+        name = words[j] if j < n else ""
+        definite = name.startswith("ال")
+        if (
+            not name.isalpha()
+            or name in _CENTRE_WORK
+            or not (definite or (_village_name(name) and j not in persons))
+            or not any(t in _CENTRE_TIES for t in words[j + 1 : j + 3])
+        ):
+            continue
+        box = _in_container(words, resolved, anchors, j, j + 1, _CENTRE_LINKS)
+        if box is not None:
+            out[(j, j + 1)] = box
+    return out
+
+
 def _in_container(
     words: Sequence[str],
     resolved: Sequence[PlaceMention],
     anchors: Sequence[PlaceMention],
     a: int,
     b: int,
+    links: frozenset[str] = _CONTAINER_WORDS,
 ) -> PlaceMention | None:
     """The place the text names right after a locality as the one it lies in, when there is
     one: a city or an area itself; for a region (a governorate), the nearest named city
@@ -532,7 +591,7 @@ def _in_container(
             and p.entry.kind in ("city", "area", "region")
             and p.entry.country in countries
             and not p.club
-            and all(w in _CONTAINER_WORDS or w in QUOTES for w in words[b : p.start])
+            and all(w in links or w in QUOTES for w in words[b : p.start])
             and (p.start > b or (words[p.start][:1] in ("ب", "ل") and words[p.start] != p.key[0]))
         ),
         None,

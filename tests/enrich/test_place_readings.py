@@ -1734,3 +1734,29 @@ def test_a_country_name_shared_with_small_towns_is_context(tagger: str) -> None:
     if tagger == "crf":  # rules alone do not take the small town at all
         got = _entries("ويقيم الفريق معسكره بمدينة هورست بهولندا استعدادا للموسم.")
         assert got["هورست"].country == "NL", got
+
+
+def test_places_of_test212_to_test219(tagger: str) -> None:
+    """A Saudi local-government centre tied to its governorate («بمركز أشواق التابع لمحافظة
+    ضباء», «مركز شقصان شمال الطائف») is a locality there; a centre for what it does is not
+    («مركز الكلى في محافظة خليص», «مركز الأبحاث التابع لشركة»). Waw an-Namus is Libya's,
+    not Wau; «لفيف من» is a gathering, «الحدود الشمالية للمملكة» a border, «قرية الأطفال»
+    a festival's children's village."""
+    got = _entries(
+        "توفي مواطن بعد نزوله في بئر ارتوازي بمركز أشواق التابع لمحافظة ضباء. وافتتح الدفاع "
+        "المدني مركزا جديدا في مركز شقصان شمال الطائف."
+    )
+    assert got["أشواق"].name == "Duba" and got["شقصان"].name == "Ta’if", got
+    got = _named(
+        "وافتتح مركز الكلى في محافظة خليص. ويعمل مركز الأبحاث التابع لشركة أرامكو في الظهران."
+    )
+    assert [n for _, n in got] == ["Khulayş", "Dhahran"], got
+    got = _entries("وسيطر المسلحون على منطقة «واو الناموس» جنوب ليبيا.")
+    assert got["واو"].country == "LY", got
+    got = _named(
+        "وسط حضور لفيف من الأهل والأقارب في جدة. وتسلل إرهابيون عبر الحدود الشمالية للمملكة "
+        "بمحاذاة العراق. وزار المحافظ قرية الأطفال الترفيهية في الدلم."
+    )
+    assert [n for _, n in got] == ["Jeddah", "Iraq", "Ad Dilam"], got
+    got = _named("وعين أميرا لمنطقة الحدود الشمالية، ومرت طائرة في سماء مدينة لفيف الأوكرانية.")
+    assert [n for _, n in got] == ["Northern Borders", "Lviv"], got
