@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 220))
+_SETS = tuple(f"test{n}" for n in range(2, 228))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -271,6 +271,14 @@ _GOLD_COUNTS = {
     "test217": 45,
     "test218": 70,
     "test219": 74,
+    "test220": 96,
+    "test221": 80,
+    "test222": 32,
+    "test223": 90,
+    "test224": 55,
+    "test225": 67,
+    "test226": 46,
+    "test227": 58,
 }
 
 
