@@ -447,8 +447,9 @@ def candidates_in(
             if _bare_alef_after_kaf(key, written[h.start] if written else ""):
                 continue  # «عقد كاسيا»: the goalkeeper Casilla, not «كآسيا» ("like Asia")
         if w.startswith("لل") and key[0] == w[1:] and not _well_known(gz, key):
-            # «للحج» is «ل» + «الحج» (for the Hajj) before it is «ل» + «لحج» (Lahij): a small
-            # place read that way needs its country in the article, whatever the tagger says.
+            # «لل» + a small place's name that starts with «ل» reads «ل» + «ال» + a word first
+            # (as «للحج», `_LAM_NOUNS`): the place needs its country in the article,
+            # whatever the tagger says.
             contracted.append((h.start, h.end, key))
             continue
         if (
@@ -1621,8 +1622,31 @@ def resolve(
         if len(key) > 1 and key[0] == "محافظ":
             a, key = a + 1, key[1:]  # «محافظ مرات»: found with the governor, named without
         out.append(PlaceMention(a, b, key, best, club=bool(club or _club_ids(lx, key))))
+    out += _with_preposition(gz, lx, words, {k for p in out for k in range(p.start, p.end)})
     local = localities(words, hits, mentions, out, foreign, written)
     return sorted(out + local + short_names(words, out, local), key=_start)
+
+
+_IN = ("ب", "وب", "فب")  # «ب» ("in") with the conjunctions before it
+
+
+def _with_preposition(
+    gz: Gazetteer, lx: Lexicon, words: Sequence[str], taken: set[int]
+) -> list[PlaceMention]:
+    """Places whose bare name is mostly a man's name or a word, written with «ب» («حادث
+    مروري بعفيف», «بالشرائع»): places.yaml `prep_names`."""
+    out = []
+    for i, w in enumerate(words):
+        if i in taken or "ب" not in w[:2]:
+            continue
+        name = next((w[len(p) :] for p in _IN if w.startswith(p)), "")
+        if name not in lx.prep_names:
+            continue
+        ids = gz.names.get((name,)) or gz.names.get(("محافظه", name))
+        entry = gz.entries.get(ids[0]) if ids else None
+        if entry is not None:
+            out.append(PlaceMention(i, i + 1, (name,), entry))
+    return out
 
 
 def _dominant_country(cs: Sequence[GeoEntry]) -> str | None:

@@ -1760,3 +1760,20 @@ def test_places_of_test212_to_test219(tagger: str) -> None:
     assert [n for _, n in got] == ["Jeddah", "Iraq", "Ad Dilam"], got
     got = _named("وعين أميرا لمنطقة الحدود الشمالية، ومرت طائرة في سماء مدينة لفيف الأوكرانية.")
     assert [n for _, n in got] == ["Northern Borders", "Lviv"], got
+
+
+def test_places_of_test220_to_test227(tagger: str) -> None:
+    """«بعفيف» and «بالشرائع» are Afif and Makkah's Ash-Shara'i (the bare «عفيف» is a man's
+    name, «والشرائع» laws); Copa América's «أمريكا» is the Americas, not the US; Adelaide
+    as «أدليد»."""
+    got = _entries("تفحم سائق وإصابة آخر في حادث مروري بعفيف. وقدم عفيف العنزي شكره للمنظمين.")
+    assert [e.name for e in got.values()] == ["Afif"], got
+    got = _entries(
+        "وضبطت دوريات أمن الطرق بمركز الضبط الأمني بالشرائع سيارة، في أمر يتنافى مع الأديان "
+        "والشرائع السماوية."
+    )
+    assert [e.name for e in got.values()] == ["Ash-Shara'i (Makkah)"], got
+    got = _entries("شارك اللاعبان مع الأرجنتين والبرازيل في كوبا أمريكا بتشيلي.")
+    assert got["كوبا"].name == "The Americas" and "أمريكا" not in got, got
+    got = _entries("والد المبتعثة إلى جامعة أدليد في أستراليا.")
+    assert got["أدليد"].name == "Adelaide", got

@@ -43,6 +43,8 @@ class Lexicon:
     # A name after one of these words is an idiom, not the place («صلاة المغرب»).
     not_after: dict[str, frozenset[str]] = field(default_factory=dict)
     home_words: frozenset[str] = frozenset()  # governorates named by an ordinary word
+    # Places whose bare name is mostly something else, written with «ب» («بعفيف»).
+    prep_names: frozenset[str] = frozenset()
     # A vowel mark the writer added that picks one of a name's places («عُمان», «عمّان»):
     # (written form without tatweel, GeoNames id).
     vocalised: tuple[tuple[str, int], ...] = ()
@@ -129,6 +131,7 @@ def lexicon() -> Lexicon:
         for name, nxt in (places.get("not_before") or {}).items()
     }
     lx.home_words = frozenset(normalize(w) for w in places.get("home_words") or [])
+    lx.prep_names = frozenset(normalize(w) for w in places.get("prep_names") or [])
     lx.not_after = {
         normalize(name): frozenset(normalize(w) for w in prev)
         for name, prev in (places.get("not_after") or {}).items()
