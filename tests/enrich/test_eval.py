@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 228))
+_SETS = tuple(f"test{n}" for n in range(2, 236))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -279,6 +279,14 @@ _GOLD_COUNTS = {
     "test225": 67,
     "test226": 46,
     "test227": 58,
+    "test228": 67,
+    "test229": 68,
+    "test230": 48,
+    "test231": 69,
+    "test232": 39,
+    "test233": 64,
+    "test234": 46,
+    "test235": 62,
 }
 
 
