@@ -557,11 +557,20 @@ def _centres(
         j = i + 1
         name = words[j] if j < n else ""
         definite = name.startswith("ال")
+        village = not definite and _village_name(name) and j not in persons
+        # «مركز شواق بتبوك»: a village's name, then «ب» + the city it is in. Not for a
+        # definite word («مركز القلب بالرياض») nor a participle («مركز متخصص بجدة»).
+        in_city = (
+            village
+            and not (name.startswith("م") and len(name) >= 5)
+            and j + 1 < n
+            and words[j + 1].startswith("ب")
+        )
         if (
             not name.isalpha()
             or name in _CENTRE_WORK
-            or not (definite or (_village_name(name) and j not in persons))
-            or not any(t in _CENTRE_TIES for t in words[j + 1 : j + 3])
+            or not (definite or village)
+            or not (in_city or any(t in _CENTRE_TIES for t in words[j + 1 : j + 3]))
         ):
             continue
         box = _in_container(words, resolved, anchors, j, j + 1, _CENTRE_LINKS)

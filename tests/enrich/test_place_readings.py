@@ -1777,3 +1777,20 @@ def test_places_of_test220_to_test227(tagger: str) -> None:
     assert got["كوبا"].name == "The Americas" and "أمريكا" not in got, got
     got = _entries("والد المبتعثة إلى جامعة أدليد في أستراليا.")
     assert got["أدليد"].name == "Adelaide", got
+
+
+def test_places_of_test228_to_test235(tagger: str) -> None:
+    """A centre's village name with «ب» + its city after it is placed there («مركز شواق
+    بتبوك»), not a participle or a speciality («مركز متخصص بجدة», «مركز القلب بالرياض»);
+    Ain Dar, Tahiti, Hungary as «هانغاريا»; «تاهوا» ("they got lost") is no Tahoua."""
+    got = _entries("لقي شخصان مصرعهما داخل بئر في مركز شواق بتبوك.")
+    assert got["شواق"].name == "Tabuk", got
+    got = _named("افتتح مركز متخصص بجدة، وتوسع مركز القلب بالرياض.")
+    assert [n for _, n in got] == ["Jeddah", "Riyadh"], got
+    _with_places(
+        "أزالت البلدية الرمال من طريق بقيق إلى عين دار. وتغلبت البرتغال على تاهيتي في "
+        "النهائي. وهي مروحية ثلاثية من هانغاريا.",
+        ("Ain Dar (Abqaiq)", "Tahiti", "Hungary"),
+    )
+    got = _named("وكان بعض مرافقيه قد تاهوا في الصحراء شرق الجوف.")
+    assert "Tahoua" not in [n for _, n in got], got
