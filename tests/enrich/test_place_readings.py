@@ -1785,8 +1785,10 @@ def test_places_of_test228_to_test235(tagger: str) -> None:
     Ain Dar, Tahiti, Hungary as «هانغاريا»; «تاهوا» ("they got lost") is no Tahoua."""
     got = _entries("لقي شخصان مصرعهما داخل بئر في مركز شواق بتبوك.")
     assert got["شواق"].name == "Tabuk", got
-    got = _named("افتتح مركز متخصص بجدة، وتوسع مركز القلب بالرياض.")
-    assert [n for _, n in got] == ["Jeddah", "Riyadh"], got
+    got = _named(
+        "افتتح مركز متخصص بجدة، وتوسع مركز القلب بالرياض، وأقيم الحفل بمركز المعارض شرق جدة."
+    )
+    assert [n for _, n in got] == ["Jeddah", "Riyadh", "Jeddah"], got
     _with_places(
         "أزالت البلدية الرمال من طريق بقيق إلى عين دار. وتغلبت البرتغال على تاهيتي في "
         "النهائي. وهي مروحية ثلاثية من هانغاريا.",
