@@ -131,6 +131,13 @@ def candidates_in(
     # «برشلونة»): the annotators' convention for places inside organisations' names.
     # A title that is a place's name alone is a film or a book («فيلادلفيا»), not a place.
     org_spans = {(m.start, m.end) for m in mentions if m.type == "ORG"}
+    # A place's name alone that the tagger calls MISC is the place («تبوك تسجّل» opening a
+    # headline), unless quoted: then a title («"فيلادلفيا"», the film).
+    misc_spans = {
+        (m.start, m.end)
+        for m in mentions
+        if m.type == "MISC" and not (m.start and words[m.start - 1] in QUOTES)
+    }
     named_spans = {(m.start, m.end) for m in mentions}
     # «منطقة كذا» names a place; «المنطقة» followed by a word is "the region" and a verb or a
     # noun («سياح المنطقة كان الغرض»): a common word needs an indefinite trigger. After one,
@@ -390,7 +397,7 @@ def candidates_in(
                 and (
                     (
                         h.start in org_starts
-                        and not _whole_name(words, h, org_spans)
+                        and not _whole_name(words, h, org_spans | misc_spans)
                         and not _curated_title(gz, h, key, named_spans)
                         and not (h.end < len(words) and words[h.end] in _CLUB_SUFFIXES)
                         # «نيويورك تايمز», «واشنطن بوست»: the paper is named after its city

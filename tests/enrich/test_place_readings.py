@@ -1796,3 +1796,16 @@ def test_places_of_test228_to_test235(tagger: str) -> None:
     )
     got = _named("وكان بعض مرافقيه قد تاهوا في الصحراء شرق الجوف.")
     assert "Tahoua" not in [n for _, n in got], got
+
+
+def test_places_of_test236_to_test242(tagger: str) -> None:
+    """A well-known city that the tagger calls MISC is still the city when the mention is the
+    city's name and nothing more, unquoted («تبوك تسجّل» opening a headline); the
+    Solomon Islands as «جزر سولومون»; «ومسلية» ("and entertaining") and the car «كورلا» are
+    no places."""
+    got = _entries("تبوك تسجّل 2618 بلاغا إسعافيا خلال شهر رمضان")
+    assert got["تبوك"].name == "Tabuk", got
+    got = _entries("وقع زلزال قرب جزر سولومون في جنوب المحيط الهادي.")
+    assert got["جزر"].name == "Solomon Islands", got
+    got = _named("وتواصلت الفعاليات بطريقة ممتعة ومسلية. وانحرف قائد شاحنة أمام قائد كورلا.")
+    assert not got, got
