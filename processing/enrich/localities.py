@@ -552,9 +552,7 @@ def _centres(
     else is taken. Each is placed at the place it is tied to."""
     out: dict[tuple[int, int], PlaceMention] = {}
     n = len(words)
-    for i, w in enumerate(words):
-        if w not in _CENTRE_OF:
-            continue
+    for i in [i for i, w in enumerate(words) if w in _CENTRE_OF]:  # a set test per word
         j = i + 1
         name = words[j] if j < n else ""
         definite = name.startswith("ال")
