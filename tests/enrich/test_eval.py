@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 243))
+_SETS = tuple(f"test{n}" for n in range(2, 251))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -294,6 +294,14 @@ _GOLD_COUNTS = {
     "test240": 42,
     "test241": 52,
     "test242": 24,
+    "test243": 82,
+    "test244": 79,
+    "test245": 90,
+    "test246": 156,
+    "test247": 157,
+    "test248": 62,
+    "test249": 68,
+    "test250": 147,
 }
 
 
