@@ -123,6 +123,7 @@ def localities(
     cities = [p for p in resolved if p.entry.kind in _ANCHOR_KINDS and not p.club]
     if not cities:
         return []
+    regional = frozenset(p.start for p in cities if p.start and words[p.start - 1] in _REGION_NOUNS)
     lx = lexicon()
     taken = {k for p in resolved for k in range(p.start, p.end)}
     mention_at = {m.start: m for m in mentions if m.type != "ORG"}
@@ -278,7 +279,7 @@ def localities(
         anchor = (
             centres.get((a, b))
             or _in_container(words, resolved, anchors, a, b)
-            or _nearest(anchors, a)
+            or _nearest(anchors, a, regional)
         )
         if anchor is None:
             continue
@@ -613,10 +614,25 @@ def _in_container(
     return _nearest(near, a) or box
 
 
-def _nearest(cities: Sequence[PlaceMention], at: int) -> PlaceMention | None:
+# «بمنطقة تبوك»: a Saudi region named by its capital (normalised). A locality of an Umluj
+# story lies in the region of Tabuk, not near the city, 300 km off.
+_REGION_NOUNS = frozenset(c + "منطقه" for c in ("", "و", "ب", "ل", "وب", "ول"))
+
+
+def _nearest(
+    cities: Sequence[PlaceMention], at: int, regional: frozenset[int] = frozenset()
+) -> PlaceMention | None:
     """The city named nearest to token ``at``, else the nearest area (a governorate): an
-    area's centre is farther from its villages than its town's."""
+    area's centre is farther from its villages than its town's. A city named as its region
+    («بمنطقة تبوك», starts in ``regional``) counts as an area."""
     near = [p for p in cities if abs(p.start - at) <= _ANCHOR_TOKENS]
     if not near:
         return None
-    return min(near, key=lambda p: (p.entry.kind != "city", abs(p.start - at), p.start > at))
+    return min(
+        near,
+        key=lambda p: (
+            p.entry.kind != "city" or p.start in regional,
+            abs(p.start - at),
+            p.start > at,
+        ),
+    )

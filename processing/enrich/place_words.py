@@ -75,6 +75,15 @@ def general_hospital(words: Sequence[str], a: int, b: int) -> bool:
     )
 
 
+# «تعليم المجمعة», «بتعليم المخواة»: a Saudi education office is named after its town.
+_EDUCATION = frozenset(p + "تعليم" for p in ("", "و", "ب", "ل", "وب", "ول"))
+
+
+def education_office(words: Sequence[str], a: int) -> bool:
+    """Whether token a is right after «تعليم» (the education office of a Saudi town)."""
+    return 0 < a < len(words) and words[a - 1] in _EDUCATION and words[a] not in TITLES
+
+
 def general_hospitals(words: Sequence[str]) -> list[tuple[int, int]]:
     """Every span that names a general hospital's town."""
     return [

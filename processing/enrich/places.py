@@ -37,6 +37,7 @@ from processing.enrich.place_words import (
     SEPARATORS,
     SHORT_NAMES,
     bare_written,
+    education_office,
     general_hospital,
     prev_word,
     weak_regions,
@@ -331,6 +332,15 @@ def candidates_in(
             # «الرمادي» ("grey") and «الوجه» ("the face") are words elsewhere.
             out[(h.start, h.end)] = key
             continue
+        if (
+            education_office(words, h.start)
+            and name not in lx.never_places
+            and any(gz.entries[g].country == "SA" for g in gz.names.get(key))
+        ):
+            # «مدير تعليم المجمعة», «بتعليم المخواة»: Saudi news names a town's education
+            # office after the town, though its name be a word ("consolidated").
+            out[(h.start, h.end)] = key
+            continue
         if general_hospital(words, h.start, h.end) and name not in lx.never_places:
             # «مستشفى تربة العام», «مستشفى الليث العام»: a town's general hospital is named
             # after the town, though its name be a word ("soil", "the lion").
@@ -569,6 +579,7 @@ _PLACE_DUALS = frozenset(
 # Marks between the items of a list: «حقل، ضباء», «العين – لودر», and dots in a run
 # («حقل..ضباء..الوجه»; one dot ends a sentence).
 _LIST_MARKS = frozenset({"،", ",", "-", "–", "/"})
+_LIST_PREPS = frozenset({"في", "الي", "وفي", "والي"})
 _LIST_KM = 300.0  # how near a listed neighbour must be for a common word beside it to be a place
 
 
@@ -616,6 +627,8 @@ def _listed_with_places(
             or (after and _next_item(words, after[1], starts))
             or (prev and prev[0] > 0 and words[prev[0] - 1] in _PLACE_DUALS)
             or (prev and words[prev[0]] in _PLACE_DUALS)  # «مشعري منى وعرفات»: a dual in the name
+            # «في الرمادي والفلوجة»: the first of two places after a preposition
+            or (after and j == h.end and bare and h.start > 0 and words[h.start - 1] in _LIST_PREPS)
         ):
             continue
         key = _key(gz, words[h.start : h.end])  # after the list tests: they are cheaper

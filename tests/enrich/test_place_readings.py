@@ -1809,3 +1809,38 @@ def test_places_of_test236_to_test242(tagger: str) -> None:
     assert got["جزر"].name == "Solomon Islands", got
     got = _named("وتواصلت الفعاليات بطريقة ممتعة ومسلية. وانحرف قائد شاحنة أمام قائد كورلا.")
     assert not got, got
+
+
+def test_places_of_test243_to_test250(tagger: str) -> None:
+    """A Saudi education office names its town («تعليم المجمعة», "consolidated" elsewhere);
+    the first of two places after «في» is one («في الرمادي والفلوجة»); «قطر الكوكب» is a
+    diameter; a Saudi region named by its capital («بمنطقة تبوك») anchors no locality of
+    another of its towns; the poles, Tihama, Kafr el-Sheikh in one word; Thatcher, «بويز»
+    (boys), Stamford Bridge and «بكسلا» (pixels) are no places."""
+    got = _entries("وقال مدير شؤون المعلمين بتعليم المجمعة إن المقابلات تبدأ الأحد.")
+    assert got["المجمعة"].name == "Al Majma‘ah", got
+    got = _entries("وتدخل العمليات العسكرية في الرمادي والفلوجة أسبوعها الثالث.")
+    assert got["الرمادي"].country == "IQ", got
+    got = _named("ويبلغ قطر الكوكب ضعف قطر الأرض، ونصف قطر مداره أكبر من قطر الشمس بقليل.")
+    assert not got, got
+    got = _entries("ضبطت الشرطة لجانا في محافظات المنوفية وكفرالشيخ ودمياط.")
+    assert got["وكفرالشيخ"].country == "EG", got
+    got = _entries("تراجع الجليد في القطب الشمالي، ومعظم النفط في منطقة القطب لشمال أميركا.")
+    assert got["القطب"].lat == 90.0, got
+    assert got["لشمال"].kind == "continent", got
+    yemen = _entries("طالب أهالي الحديدة بخروج المسلحين من المدينة ومن إقليم تهامة كله.")
+    saudi = _entries("تشهد الباحة وقرى تهامة في منطقة عسير أمطارا غزيرة هذا الأسبوع.")
+    assert (yemen["تهامة"].country, saudi["تهامة"].country) == ("YE", "SA"), (yemen, saudi)
+    got = _named(
+        "قالت مارغرت تاتشر ذلك. وفاز منتخب «ريغاي بويز» وانتقل اللاعب إلى يونغ بويز السويسري، "
+        "ويلعب في ستامفورد بريدج. وللجهاز شاشة بدقة 1024×768 بكسلا."
+    )
+    assert not got, got
+    an = analyse(
+        "مهرجان أملج التراثي يتواصل",
+        "تتواصل فعاليات مهرجان أملج التراثي البحري الذي افتتحه محافظ أملج. "
+        "وقال مدير فرع هيئة السياحة بمنطقة تبوك إن المهرجان يستمر خمسة أيام، "
+        "وتقام الفعاليات في حديقة الاحتفالات وحي البلد القديم ومتحف المحافظة.",
+    )
+    local = [p.entry.name for p in an.places if p.local]
+    assert local == ["Umluj"], local
