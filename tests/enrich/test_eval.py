@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 251))
+_SETS = tuple(f"test{n}" for n in range(2, 259))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -302,6 +302,14 @@ _GOLD_COUNTS = {
     "test248": 62,
     "test249": 68,
     "test250": 147,
+    "test251": 213,
+    "test252": 109,
+    "test253": 121,
+    "test254": 126,
+    "test255": 79,
+    "test256": 139,
+    "test257": 87,
+    "test258": 117,
 }
 
 
