@@ -428,8 +428,8 @@ _GENERIC = frozenset(
      # directions and a festival's grounds («بلدية الجنوب», «قرية المهرجان», «قرية الطفل»,
      # «قرية الأطفال», the children's village of the Eid festivals): no names
      "الجنوب", "الشمال", "الشرق", "الغرب", "الوسط", "المهرجان", "الطفل", "الاطفال",
-     # «مخيمات الأمم المتحدة»: the organisation's camps
-     "الامم"}
+     # «مخيمات الأمم المتحدة»: the organisation's camps; «مخيمات اللاجئين»: who live there
+     "الامم", "اللاجئين", "النازحين"}
 )  # fmt: skip
 
 # Institutions in a list of them («وجامعة الباحة، والجامعة الإسلامية، وجامعة طيبة»); after

@@ -1844,3 +1844,29 @@ def test_places_of_test243_to_test250(tagger: str) -> None:
     )
     local = [p.entry.name for p in an.places if p.local]
     assert local == ["Umluj"], local
+
+
+def test_places_of_test251_to_test258(tagger: str) -> None:
+    """Central America, Everest, South Arabia, Thumamah and an Aden district are regions;
+    Birmingham and Nagasaki in two more spellings. The Daily Nation, «بعقوبة الهبوط» (a
+    penalty), «درعا تذكارية» (a shield), «ووسيط مالي» (a broker), Buruj insurance, the
+    Eastern Mangroves hotel, Ismaily SC and refugees' camps name no place."""
+    got = _entries("عبر آلاف المهاجرين من أمريكا الوسطى الحدود في الصيف.")
+    assert got["أمريكا"].name == "Central America", got
+    got = _entries("دمرت الانهيارات مسارات جبل إيفرست وأنابورنا في نيبال.")
+    assert got["جبل"].name == "Mount Everest", got
+    assert got["وأنابورنا"].name == "Annapurna", got
+    got = _entries("وقعت اشتباكات في دار سعد وجعولة بشمال عدن، ورفعت معنويات أبناء الجنوب العربي.")
+    assert got["وجعولة"].country == "YE", got
+    assert got["الجنوب"].name == "South Arabia", got
+    got = _entries("أقيم الحفل في مقرهم بالثمامة في مدينة الرياض.")
+    assert got["بالثمامة"].name == "Thumamah", got
+    got = _entries("تدرس الطالبة في مدينة بيرمينغهام، وافتتح الفندق بمدينة نجازاكي.")
+    assert (got["بيرمينغهام"].country, got["نجازاكي"].country) == ("GB", "JP"), got
+    got = _named(
+        "وتحدثت صحيفة ذي ديلي نيشن عن الزيارة. وعوقبت فرق بعقوبة الهبوط، وقدم الرئيس درعا "
+        "تذكارية للضيف. وقال مستشار أعمال ووسيط مالي إن سهم بروج للتأمين ارتفع. وتقام الجائزة "
+        "في فندق القرم الشرقي. ووافق مدرب النادي الإسماعيلي على المباراة. وزار الوفد مخيمات "
+        "اللاجئين في محافظة دهوك."
+    )
+    assert got == [("دهوك", "Dihok")], got
