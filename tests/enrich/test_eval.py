@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 259))
+_SETS = tuple(f"test{n}" for n in range(2, 267))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -310,6 +310,14 @@ _GOLD_COUNTS = {
     "test256": 139,
     "test257": 87,
     "test258": 117,
+    "test259": 140,
+    "test260": 151,
+    "test261": 71,
+    "test262": 131,
+    "test263": 133,
+    "test264": 174,
+    "test265": 179,
+    "test266": 159,
 }
 
 
