@@ -429,7 +429,9 @@ _GENERIC = frozenset(
      # «قرية الأطفال», the children's village of the Eid festivals): no names
      "الجنوب", "الشمال", "الشرق", "الغرب", "الوسط", "المهرجان", "الطفل", "الاطفال",
      # «مخيمات الأمم المتحدة»: the organisation's camps; «مخيمات اللاجئين»: who live there
-     "الامم", "اللاجئين", "النازحين"}
+     "الامم", "اللاجئين", "النازحين",
+     # «34 بلدة ريفية»: rural towns, no name
+     "ريفيه"}
 )  # fmt: skip
 
 # Institutions in a list of them («وجامعة الباحة، والجامعة الإسلامية، وجامعة طيبة»); after

@@ -1870,3 +1870,20 @@ def test_places_of_test251_to_test258(tagger: str) -> None:
         "اللاجئين في محافظة دهوك."
     )
     assert got == [("دهوك", "Dihok")], got
+
+
+def test_places_of_test259_to_test266(tagger: str) -> None:
+    """The Ain al-Hilweh camp (not «عين» alone); Mozambique, Benin, Vientiane and Abu Arish
+    in the spellings the news uses; rural towns with no name, the well-off («ميسور») and
+    Batman the film's hero are no places."""
+    got = _entries("أطلق مجهولان النار في مخيم عين الحلوة جنوب لبنان.")
+    assert got["عين"].name == "Ain al-Hilweh", got
+    got = _entries("منح الصندوق قروضا في مالي وموزامبيق وبينين، وخطا لنقل المسافرين إلى فينتيان.")
+    assert [got[w].country for w in ("وموزامبيق", "وبينين", "فينتيان")] == ["MZ", "BJ", "LA"]
+    got = _entries("وافق المجلس على نزع ملكية عقارين بمحافظة صامطة وأبي عريش بمنطقة جازان.")
+    assert got["وأبي"].name == "Abū ‘Arīsh", got
+    got = _named(
+        "وصلت الكهرباء إلى 34 بلدة ريفية في تشاد. ويبقى المجتمع ميسور الحال. وأثناء عرض فيلم "
+        "عن «باتمان» في دار سينما وقع الهجوم."
+    )
+    assert got == [("تشاد", "Chad")], got
