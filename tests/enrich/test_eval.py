@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 267))
+_SETS = tuple(f"test{n}" for n in range(2, 275))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -318,6 +318,14 @@ _GOLD_COUNTS = {
     "test264": 174,
     "test265": 179,
     "test266": 159,
+    "test267": 137,
+    "test268": 136,
+    "test269": 111,
+    "test270": 87,
+    "test271": 248,
+    "test272": 141,
+    "test273": 67,
+    "test274": 119,
 }
 
 
