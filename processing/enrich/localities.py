@@ -259,8 +259,9 @@ def localities(
         if (
             len(bare) < 3
             or bare in _GENERIC
-            or any(  # «بكورنيش الخفجي»
-                words[a].startswith(c) and words[a][len(c) :] in _GENERIC for c in _CLITICS
+            or any(  # «بكورنيش الخفجي», «في قرية بولاية بورنو»
+                words[a].startswith(c) and words[a][len(c) :] in _GENERIC | _ADMIN_NOUNS
+                for c in _CLITICS
             )
             or bare in lx.never_places
             or (common and not strong)
@@ -433,6 +434,10 @@ _GENERIC = frozenset(
      # «34 بلدة ريفية»: rural towns, no name
      "ريفيه"}
 )  # fmt: skip
+
+# Indefinite nouns of a division: with a clitic they begin a phrase that places the
+# locality noun before them («في قرية بولاية بورنو», a village in Borno State), no name.
+_ADMIN_NOUNS = frozenset({"ولايه", "محافظه", "منطقه", "مدينه", "اقليم", "مديريه", "مقاطعه"})
 
 # Institutions in a list of them («وجامعة الباحة، والجامعة الإسلامية، وجامعة طيبة»); after
 # a strong locality noun they are names («بلدية الجامعة»: Jeddah's al-Jami'ah district).

@@ -409,6 +409,7 @@ def candidates_in(
                         h.start in org_starts
                         and not _whole_name(words, h, org_spans | misc_spans)
                         and not _curated_title(gz, h, key, named_spans)
+                        and not _formal_state(gz, h, key)
                         and not (h.end < len(words) and words[h.end] in _CLUB_SUFFIXES)
                         # «نيويورك تايمز», «واشنطن بوست»: the paper is named after its city
                         and not (
@@ -1006,6 +1007,13 @@ def _curated_title(
     place is what the phrase means."""
     ids = gz.names.get(key) if len(key) > 1 and (h.start, h.end) in spans else None
     return bool(ids) and all(g < 0 for g in ids)
+
+
+def _formal_state(gz: Gazetteer, h: Hit, key: tuple[str, ...]) -> bool:
+    """A country's formal name of three words or more («الجمهورية الإسلامية الإيرانية»,
+    «المملكة العربية السعودية») names the state, though the tagger opened an organisation
+    with it («لدى الجمهورية الإسلامية الإيرانية للتشاور»): no company is named so."""
+    return len(key) >= 3 and any(gz.entries[g].kind == "country" for g in gz.names.get(key) or ())
 
 
 def _demonym_iso(gz: Gazetteer, word: str) -> str | None:

@@ -1887,3 +1887,22 @@ def test_places_of_test259_to_test266(tagger: str) -> None:
         "عن «باتمان» في دار سينما وقع الهجوم."
     )
     assert got == [("تشاد", "Chad")], got
+
+
+def test_places_of_test267_to_test274(tagger: str) -> None:
+    """Montenegro and Liechtenstein as the draws spell them, Uray'irah and King Abdullah
+    Economic City; the formal name of Iran where the tagger opens an organisation with it;
+    «البحرين الأحمر» (the two seas), al-Khalil ibn Ahmad and «جيشي» (my army) are no
+    places, nor is «بولاية» after «قرية» a village's name."""
+    got = _entries("وضمت المجموعة الخامسة رومانيا وبولندا ومونتينيغرو، والسابعة ليشتنشتاين.")
+    assert [got[w].country for w in ("ومونتينيغرو", "ليشتنشتاين")] == ["ME", "LI"], got
+    got = _entries("أصدر مجلس بلدية عريعرة تقريرا، وعقد الملتقى بمدينة الملك عبدالله الاقتصادية.")
+    assert got["عريعرة"].country == "SA" and got["بمدينة"].name == "King Abdullah Economic City"
+    got = _named("استدعت الخارجية سفير مملكة البحرين لدى الجمهورية الإسلامية الإيرانية للتشاور.")
+    assert ("الجمهورية", "Iran") in got, got
+    got = _named(
+        "قناة تربط البحرين الأحمر والمتوسط. وذكرها الخليل بن أحمد الفراهيدي. وقال الأسد: جيشي "
+        "ناقص. وقتل 21 شخصا في قرية بولاية بورنو شمال شرق نيجيريا، ولجأ أهلها إلى مدينة "
+        "مايدوغوري."
+    )
+    assert [n for _, n in got] == ["Borno", "Nigeria", "Maiduguri"], got
