@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 275))
+_SETS = tuple(f"test{n}" for n in range(2, 283))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -326,6 +326,14 @@ _GOLD_COUNTS = {
     "test272": 141,
     "test273": 67,
     "test274": 119,
+    "test275": 57,
+    "test276": 96,
+    "test277": 185,
+    "test278": 263,
+    "test279": 100,
+    "test280": 141,
+    "test281": 108,
+    "test282": 120,
 }
 
 
