@@ -48,7 +48,7 @@ def test_place_resolution_on_the_held_out_set(tagger: str) -> None:
     assert res["within_161km_of_detected"] >= 0.9
 
 
-_SETS = tuple(f"test{n}" for n in range(2, 283))
+_SETS = tuple(f"test{n}" for n in range(2, 291))
 # Mentions per labelled set (bench/quality/places_*.json), as each was committed.
 _GOLD_COUNTS = {
     "test": 79,
@@ -334,6 +334,14 @@ _GOLD_COUNTS = {
     "test280": 141,
     "test281": 108,
     "test282": 120,
+    "test283": 118,
+    "test284": 84,
+    "test285": 99,
+    "test286": 134,
+    "test287": 100,
+    "test288": 109,
+    "test289": 140,
+    "test290": 342,
 }
 
 
