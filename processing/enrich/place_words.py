@@ -13,7 +13,9 @@ from processing.normalize import normalize
 # Prepositions after which a name is a noun, not an adjective: «إلى السعودية».
 PREPS = frozenset(
     {"في", "الي", "من", "عن", "علي", "مع", "بين", "نحو", "حول", "داخل", "خارج", "عبر",
-     "لدي", "تجاه", "ضد", "حتي", "وفي", "ومن", "والي", "وعلي", "وعن", "ومع", "وبين"}
+     "لدي", "تجاه", "ضد", "حتي", "وفي", "ومن", "والي", "وعلي", "وعن", "ومع", "وبين",
+     # «غارات قرب الرمادي» (near; test275-282)
+     "قرب", "وقرب"}
 )  # fmt: skip
 # Proclitics that are prepositions: «بالسعودية», «للشرقية», «وبسورية».
 PREP_CLITICS = ("ب", "ل", "وب", "ول", "فب", "فل")

@@ -255,10 +255,11 @@ def candidates_in(
             continue  # «الخطوط السعودية»: the adjective, not «إلى السعودية»
         name = " ".join(key)
         idiom = lx.not_before.get(name)
+        after = h.end + (h.end + 1 < len(words) and words[h.end] in _DASHES)  # «( بنين- بنات )»
         if (
             idiom
-            and h.end < len(words)
-            and words[h.end] in idiom
+            and after < len(words)
+            and words[after] in idiom
             # a verb takes no preposition: «بينبع من» is "in Yanbu, of", «ينبع من» "springs from"
             and not (name in _VERB_NAMES and _prefix(words[h.start], h) in PREP_CLITICS)
         ):
@@ -498,6 +499,8 @@ def candidates_in(
             and (h.end not in place_starts or words[h.end].startswith("و"))
         ):
             weak.append((h.start, h.end, key))  # «بالليث» in a story of Makkah's towns
+        elif name in lx.colour_names and _after_prep(words, h):
+            weak.append((h.start, h.end, key))  # «غارات قرب الرمادي»
     # «المنطقة الغربية» is Saudi Arabia's Western Region in a Saudi story, Libya's west in
     # the seed's: such a name needs another place of its country in the article (cheap:
     # only when one is found).
@@ -984,6 +987,9 @@ _CONSTRUCT = frozenset(
 _VENUE_NOUNS = frozenset(
     {"ملعب", "استاد", "ستاد", "مدرجات", "شاطئ", "شواطئ", "كورنيش", "خليج", "اير", "تلفريك"}
 )  # fmt: skip
+
+
+_DASHES = frozenset({"-", "–", "—"})
 
 
 def _definite_reading(word: str, h: Hit) -> bool:
@@ -1584,6 +1590,11 @@ def resolve(
             best = max(cs, key=lambda c: (c.kind == "city", c.population))
             out.append(PlaceMention(a, b, key, best, club=True))
             continue
+        iso_after = _demonym_iso(gz, words[b]) if b < len(words) and len(cs) > 1 else None
+        if iso_after and any(c.country == iso_after for c in cs):
+            # «بمدينة ميرلو الهولندية»: the Dutch village, not Merlo, Argentina: the adjective
+            # after the name says which of its places it is.
+            cs = [c for c in cs if c.country == iso_after]
         best = max(cs, key=lambda c: _score(c, cs, countries, via_city, anchors))
         if best.kind != "country" and _among_countries(words, spans, cands, k):
             # «النيجر وتشاد والكاميرون وبنين»: an item of a list of countries is the country

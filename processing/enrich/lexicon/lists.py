@@ -43,6 +43,7 @@ class Lexicon:
     # A name after one of these words is an idiom, not the place («صلاة المغرب»).
     not_after: dict[str, frozenset[str]] = field(default_factory=dict)
     home_words: frozenset[str] = frozenset()  # governorates named by an ordinary word
+    colour_names: frozenset[str] = frozenset()  # cities named by a colour adjective
     # Places whose bare name is mostly something else, written with «ب» («بعفيف»).
     prep_names: frozenset[str] = frozenset()
     # A vowel mark the writer added that picks one of a name's places («عُمان», «عمّان»):
@@ -131,6 +132,7 @@ def lexicon() -> Lexicon:
         for name, nxt in (places.get("not_before") or {}).items()
     }
     lx.home_words = frozenset(normalize(w) for w in places.get("home_words") or [])
+    lx.colour_names = frozenset(normalize(w) for w in places.get("colour_names") or [])
     lx.prep_names = frozenset(normalize(w) for w in places.get("prep_names") or [])
     lx.not_after = {
         normalize(name): frozenset(normalize(w) for w in prev)
