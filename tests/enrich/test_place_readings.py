@@ -1954,3 +1954,23 @@ def test_places_of_test283_to_test290(tagger: str) -> None:
     names = [n for _, n in got]
     for place in ("Bzeibiz", "Wadi Lajab", "Elba", "Bani Sar", "Timna"):
         assert place in names, got
+
+
+def test_places_of_test291_to_test298(tagger: str) -> None:
+    """Genoa, Okayama, Saint-Malo, al-Buraiqa and the Nuwaiseeb crossing; a structural fault
+    («بنيوي»), a ligament, beehive frames, someone's mail, a relative pronoun in a list and
+    a Jerusalem street are no places."""
+    got = _named(
+        "حل ميلان ضيفا على جنوى. وأقيم السباق في مدينة أوكاياما اليابانية. وزار الوفد مدينة "
+        "سان مالو الفرنسية. وسيطرت المقاومة على منطقة البريقا في عدن. وردت الكويت المسافرين "
+        "عبر منفذ النويصيب."
+    )
+    names = [n for _, n in got]
+    for place in ("Genoa", "Okayama", "Saint-Malo", "Al Burayqah", "Nuwaiseeb"):
+        assert place in names, got
+    got = _named(
+        "وقع الاتفاق في كل من لوزان، وفيينا، والذى صادق عليه مجلس الأمن. ويحدث خلل بنيوي. "
+        "وتعرض اللاعب لتمدد في الرباط الجانبي للركبة. ونقصت سروج النحل. وتلقى الشكاوى عبر "
+        "بريده الذي أسسه. واعتقل شبان في مركز شرطة شارع صلاح الدين."
+    )
+    assert [n for _, n in got] == ["Lausanne", "Vienna"], got
