@@ -1974,3 +1974,17 @@ def test_places_of_test291_to_test298(tagger: str) -> None:
         "بريده الذي أسسه. واعتقل شبان في مركز شرطة شارع صلاح الدين."
     )
     assert [n for _, n in got] == ["Lausanne", "Vienna"], got
+
+
+def test_places_of_test299_to_test306(tagger: str) -> None:
+    """Oceania as a confederation's name, the Hadithah crossing, Kamchatka; a
+    courtyard («هذه الباحة») and a mihrab's eastern side are no places."""
+    got = _named(
+        "واجه بطل اتحاد أوقيانوسية خامس آسيا. وعبر المسافرون منفذ الحديثة. واكتشف الجيولوجيون "
+        "الروس ألماسا في منطقة كمتشاتكا."
+    )
+    names = [n for _, n in got]
+    for place in ("Oceania", "Al-Hadithah crossing", "Kamchatka"):
+        assert place in names, got
+    got = _named("وقد زينت هذه الباحة بالآيات، ولوجود محراب في جهته الشرقية أقيمت الصلوات.")
+    assert got == [], got
