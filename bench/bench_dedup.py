@@ -95,9 +95,8 @@ def _hourly(articles: list, start: datetime) -> list[tuple[datetime, list]]:
 
 
 def _cold() -> None:
-    """Empty the process-wide token caches, so that every scenario starts cold (the first
+    """Empty the process-wide token cache, so that every scenario starts cold (the first
     would otherwise pay for the warm-up of the others)."""
-    text._token_hash_cache.clear()
     text._term_cache.clear()
 
 

@@ -46,14 +46,33 @@ _PROCLITICS_BY_LETTER: dict[str, tuple[str, ...]] = {
 }
 
 
+# The same folds, applied faster: str.translate looks every character up in a dict (about
+# 60 ns each, half the cost of tokenising a body), while the folds touch a few letters, so one
+# str.replace per letter present (a C scan each) does the same work in a fifth of the time.
+# Digits are rare in running text: only a text that has one is translated.
+_FOLD_LETTERS = tuple((chr(k), v) for k, v in _FOLD.items() if not chr(k).isdigit())
+_FOLD_DIGITS = {k: v for k, v in _FOLD.items() if chr(k).isdigit()}
+_HAS_FOLD_DIGIT = re.compile("[" + "".join(map(chr, _FOLD_DIGITS)) + "]")
+
+
 def normalize(text: str) -> str:
     """Fold the spellings that vary between outlets; keep word boundaries intact."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text)
+    # NFKC, skipped when the text already is (most are, once the no-break spaces that a
+    # third of the articles carry are spaces: NFKC maps them to spaces too).
+    if "\xa0" in text:
+        text = text.replace("\xa0", " ")
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
     text = _BIDI.sub("", text)
     text = _DIACRITICS.sub("", text).replace(_TATWEEL, "")
-    return text.translate(_FOLD).lower()
+    for src, dst in _FOLD_LETTERS:
+        if src in text:
+            text = text.replace(src, dst)
+    if _HAS_FOLD_DIGIT.search(text):
+        text = text.translate(_FOLD_DIGITS)
+    return text.lower()
 
 
 def tokens(text: str) -> list[str]:

@@ -412,9 +412,13 @@ class SqliteDedupState:
             rows.append(_doc_row(doc, dh, d, g))
             ids.append(doc)
         bands = [d.bands for d in docs.values()]
-        pairs = np.column_stack((np.concatenate(bands), np.repeat(ids, [len(x) for x in bands])))
-        # In key order: each B-tree page is visited once, in sequence.
-        band_rows = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].tolist()
+        band = np.concatenate(bands)
+        doc_of = np.repeat(np.asarray(ids, dtype=np.int64), [len(x) for x in bands])
+        # In key order: each B-tree page is visited once, in sequence. Two flat lists zipped
+        # lazily, not a list of row lists: ~16k rows a batch held alive at once kept the
+        # garbage collector busy.
+        order = np.lexsort((doc_of, band))
+        band_rows = zip(band[order].tolist(), doc_of[order].tolist(), strict=True)
         c.executemany(
             "INSERT OR REPLACE INTO dedup_docs(doc, dh, article_id, seen_at, shingles, bands,"
             " root, story_id, source, similarity, gen, words) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",

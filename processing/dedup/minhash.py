@@ -11,6 +11,18 @@ from datasketch import MinHash
 
 _P = 0x100000001B3  # FNV prime: mixes the r values of a band into one key
 _BAND_SALT = np.uint64(0x9E3779B97F4A7C15)
+# MurmurHash3's 32-bit finaliser (fmix32), which datasketch's affine32 scheme applies to
+# every input hash before the permutations.
+_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2 = _FMIX
+    h = h ^ (h >> s1)
+    h = h * m1
+    h = h ^ (h >> s2)
+    h = h * m2
+    return h ^ (h >> s1)
 
 
 class MinHasher:
@@ -26,15 +38,17 @@ class MinHasher:
         self._salts = np.arange(bands, dtype=np.uint64) * _BAND_SALT
 
     def signature(self, shingles: np.ndarray) -> np.ndarray:
-        m = MinHash(
-            num_perm=self.num_perm,
-            seed=self.seed,
-            hashfunc=int,  # shingles are already stable 32-bit hashes
-            permutations=self._template.permutations,
-            scheme="affine32",
-        )
-        m.update_batch(shingles.tolist())
-        return m.hashvalues
+        """datasketch's affine32 signature of already-hashed 32-bit shingles, computed on the
+        array: ``MinHash.update_batch`` calls a hash function per shingle in Python, which
+        cost as much as the permutations themselves. The same values (the MurmurHash3
+        finaliser, then the template's affine permutations, then the minimum);
+        ``tests/dedup/test_minhash.py`` holds them equal to datasketch's, since band keys
+        are persisted."""
+        if not len(shingles):
+            return self._template.hashvalues.copy()
+        a, b = self._template.permutations
+        hv = _fmix32(np.asarray(shingles, dtype=np.uint32)).reshape(-1, 1)
+        return (hv * a + b).min(axis=0)
 
     def band_keys(self, signature: np.ndarray) -> np.ndarray:
         """One signed 64-bit key per band (signed so SQLite INTEGER holds it)."""

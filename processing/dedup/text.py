@@ -33,7 +33,6 @@ _STOPWORDS_TEXT = """
 """
 _STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
-_token_hash_cache: dict[str, int] = {}
 _CACHE_LIMIT = 500_000
 
 
@@ -47,15 +46,9 @@ def content_hash(title: str, body: str, body_tokens: Sequence[str] | None = None
 
 
 def _token_hashes(toks: Sequence[str]) -> np.ndarray:
-    cache = _token_hash_cache
-    missing = set(toks).difference(cache)  # in C: no Python loop over every token
-    if missing:
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()  # bound memory; a miss only costs one crc32
-            missing = set(toks)
-        for tok in missing:
-            cache[tok] = zlib.crc32(tok.encode("utf-8"))
-    return np.array(list(map(cache.__getitem__, toks)), dtype=np.uint64)
+    # crc32 of every token, straight into the array: a dict cache of the hashes (looked up
+    # per token) was twice as slow as hashing again.
+    return np.fromiter(map(zlib.crc32, map(str.encode, toks)), dtype=np.uint64, count=len(toks))
 
 
 def shingle_sequence(toks: Sequence[str], k: int = 3) -> np.ndarray:
