@@ -10,7 +10,8 @@ this set is finite (a couple of dozen tokens) and the match is exactly the embed
 phrases and proximity included (span queries over true positions). Derived forms become
 prefix queries over the same variants.
 
-Not expressible per document and applied by the caller after the query: ``min_story_size``.
+Not expressible per document and applied by the caller after the query: ``min_story_size``
+and ``spike``.
 """
 
 from __future__ import annotations

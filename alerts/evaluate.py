@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from alerts.rules import Analysed, Rule, analyse, match_analysed, may_match
+from alerts.rules import Analysed, Rule, Spike, analyse, match_analysed, may_match
 from processing.normalize import normalize, tokens
 from rasid.records import Alert, Article
 from store.base import Store
@@ -76,6 +76,23 @@ def build_alert(
     )
 
 
+def news_time(article: Article, now: datetime) -> datetime:
+    """When the article entered the news: published, else fetched; never in the future."""
+    return min(article.published_at or article.fetched_at, now)
+
+
+def spiking(spike: Spike, members: Sequence[Article], now: datetime) -> bool:
+    """Whether the story's articles within ``spike.within`` before its newest one are enough,
+    and from enough outlets: the burst is judged where the story is now, so a story that
+    broke days ago and gets one more article is not breaking again."""
+    if len(members) < spike.articles:
+        return False
+    times = [news_time(m, now) for m in members]
+    since = max(times) - timedelta(seconds=spike.within)
+    recent = [m for m, t in zip(members, times, strict=True) if t >= since]
+    return len(recent) >= spike.articles and len({m.source for m in recent}) >= spike.sources
+
+
 def _merge(batch: list[Article], stored: list[Article]) -> list[Article]:
     by_id = {a.id: a for a in stored}
     for a in batch:
@@ -135,9 +152,11 @@ def evaluate(
         for rule in active:
             terms = match(rule, art)
             trigger = art
-            if rule.min_story_size > 1:
+            if rule.min_story_size > 1 or rule.spike is not None:
                 members = members_of(key)
                 if len(members) < rule.min_story_size:
+                    continue
+                if rule.spike is not None and not spiking(rule.spike, members, now):
                     continue
                 if terms is None:
                     # The story grew: an earlier member may be the one that matches.

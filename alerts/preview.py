@@ -30,7 +30,8 @@ def preview(
 ) -> list[tuple[Article, list[str]]]:
     """Newest-first articles ingested in the last ``days`` (or since ``since``) that the rule
     matches, with the matched terms. Works on a disabled rule too (that is what a test is for).
-    ``min_story_size`` is not applied: the preview shows matching articles, not alerts."""
+    ``min_story_size`` and ``spike`` are not applied: the preview shows matching articles, not
+    alerts."""
     rule = find_rule(rule_or_id, rules)
     compiled = rule.compiled()
     if since is None:

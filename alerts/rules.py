@@ -113,6 +113,16 @@ class QuietHours(BaseModel):
     timezone: TimeZone = None
 
 
+class Spike(BaseModel):
+    """A story breaking: at least ``articles`` articles (from at least ``sources`` outlets)
+    within ``within`` of news time, ending at its newest article."""
+
+    model_config = ConfigDict(extra="forbid")
+    articles: int = Field(ge=2)
+    within: Duration
+    sources: int = Field(default=1, ge=1)
+
+
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -138,6 +148,7 @@ class Rule(BaseModel):
     places: list[Term] = []  # a place named so in the article's places
     entities: list[Term] = []  # an entity named so in the article's entities
     min_story_size: int = Field(default=1, ge=1)  # articles in the story, this one included
+    spike: Spike | None = None  # the story is breaking: many articles (and outlets) at once
     # --- people and delivery -------------------------------------------------------------
     owner: str | None = None
     recipients: list[str] = []  # e-mail addresses, added to the e-mail channels' "to"

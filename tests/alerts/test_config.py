@@ -61,6 +61,13 @@ def test_no_channels_key_means_console_and_jsonl(tmp_path: Path) -> None:
             6,
             "not a duration",
         ),
+        # a spike of one article is no spike
+        (
+            "rules:\n  - id: a\n    keywords: [x1x]\n"
+            "    spike:\n      articles: 1\n      within: 1h\n",
+            5,
+            "rules[0].spike.articles",
+        ),
         # bad clock
         (
             "rules:\n  - id: a\n    keywords: [x1x]\n"

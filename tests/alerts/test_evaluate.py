@@ -9,7 +9,7 @@ import pytest
 
 from alerts.evaluate import alert_id, evaluate, story_key
 from alerts.preview import preview
-from alerts.rules import Rule
+from alerts.rules import Rule, Spike
 from rasid.records import Article
 from store.sqlite import SqliteStore
 
@@ -93,6 +93,56 @@ def test_min_story_size(store: SqliteStore, mk: Callable[..., Article], now: dat
     )
     assert len(alerts) == 1
     assert alerts[0].article_id == "a1" and alerts[0].other_sources == ["bbc"]
+
+
+def test_spike_fires_once_a_story_breaks(
+    store: SqliteStore, mk: Callable[..., Article], now: datetime
+) -> None:
+    """Three articles from two outlets within an hour: the story is breaking."""
+    rule = Rule(id="breaking", keywords=["حفتر"], spike=Spike(articles=3, within=3600, sources=2))
+    h = timedelta(hours=1)
+    first = mk("a1", "حفتر يصل", story_id="s", published_at=now - 40 * h / 60)
+    assert ingest_and_evaluate(store, [first], now, [rule]) == []
+    # a second article of the same outlet: two articles, one outlet
+    second = mk("a2", "وصول القائد", story_id="s", published_at=now - 20 * h / 60)
+    assert ingest_and_evaluate(store, [second], now, [rule]) == []
+    # a third, from another outlet: three within the hour, two outlets
+    third = mk("a3", "القائد في المدينة", source="bbc", story_id="s", published_at=now)
+    (alert,) = ingest_and_evaluate(store, [third], now, [rule])
+    assert alert.article_id == "a1" and alert.other_sources == ["bbc"]
+    # later articles attach to that alert; no second alert for the story
+    fourth = mk("a4", "حفتر يتحدث", source="cnn", story_id="s", published_at=now)
+    assert ingest_and_evaluate(store, [fourth], now, [rule]) == []
+    assert alert.id in {a.id for a in store.recent_alerts(10)}
+
+
+def test_no_spike_when_the_articles_are_spread_out_or_from_one_outlet(
+    store: SqliteStore, mk: Callable[..., Article], now: datetime
+) -> None:
+    rule = Rule(id="breaking", keywords=["حفتر"], spike=Spike(articles=3, within=3600, sources=2))
+    h = timedelta(hours=1)
+    # three articles from three outlets, but over five hours: a story, not a burst
+    spread = [
+        mk(f"s{i}", "حفتر يصل", source=src, story_id="slow", published_at=now - k * h)
+        for i, (src, k) in enumerate([("a", 5), ("b", 2), ("c", 0)])
+    ]
+    for art in spread:
+        assert ingest_and_evaluate(store, [art], now, [rule]) == []
+    # three articles within minutes, all from one outlet
+    burst = [
+        mk(f"o{i}", "حفتر يصل", story_id="one", published_at=now - i * h / 60) for i in range(3)
+    ]
+    assert ingest_and_evaluate(store, burst, now, [rule]) == []
+    # a story that broke days ago is not breaking again when one more article arrives
+    old = [
+        mk(f"d{i}", "حفتر يصل", source=src, story_id="old", published_at=now - 3 * 24 * h)
+        for i, src in enumerate(["a", "b", "c"])
+    ]
+    quiet = Rule(id="late", keywords=["حفتر"], spike=Spike(articles=3, within=3600))
+    store.upsert_articles(old)
+    store.set_watermark("alerts", max(a.ingested_at for a in store.articles_ingested_since(None)))
+    late = mk("d9", "حفتر يصل", source="d", story_id="old", published_at=now)
+    assert ingest_and_evaluate(store, [late], now, [quiet]) == []
 
 
 def test_snippet_and_places(
