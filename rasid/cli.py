@@ -7,7 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ examples:
   rasid watch --every 300             keep polling every 5 minutes
   rasid search طرابلس                  search with highlighted matches (clitics handled)
   rasid search حفتر --json             one JSON object per hit
+  rasid stories --hours 6             the biggest stories of the last 6 hours, with coverage
   rasid enrich page.html --json       entities, places and claims of one page
 
 configuration: config/rasid.yaml (settings), config/feeds.yaml (feeds:),
@@ -223,6 +224,45 @@ def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
     err.print(f"rule {args.rule!r} would match {len(matches)} recent article(s)")
     for art, terms in matches:
         out.print("  " + rtl_line(art.title) + f"  [dim]({art.source}; {', '.join(terms)})[/dim]")
+    return 0
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    from rasid.stories import top_stories
+    from store.factory import open_store
+
+    if args.hours <= 0 or args.limit <= 0:
+        raise SystemExit("rasid stories: --hours and --limit must be positive")
+    now = datetime.now(UTC)
+    store = open_store(_settings(args).store_url)
+    try:
+        articles = store.articles_ingested_since(now - timedelta(hours=args.hours))
+    finally:
+        store.close()
+    stories = top_stories(articles, now, limit=args.limit, min_articles=args.min_articles)
+    if args.json:
+        for story in stories:
+            _print_json(story.to_dict())
+        return 0
+    if not stories:
+        err.print(f"no stories in the articles ingested in the last {args.hours:g} h")
+        return 0
+    for i, s in enumerate(stories, 1):
+        out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + rtl_line(s.title).replace("[", r"\["))
+        more = len(s.sources) - 6
+        outlets = ", ".join(s.sources[:6]) + (f" +{more}" if more > 0 else "")
+        span = f"{s.first_seen:%Y-%m-%d %H:%M} → {s.last_seen:%Y-%m-%d %H:%M}"
+        copies = (
+            f" ({s.duplicates} cop{'ies' if s.duplicates != 1 else 'y'})" if s.duplicates else ""
+        )
+        meta = (
+            f"    {s.articles} article{'s' * (s.articles != 1)}{copies}"
+            f" · {len(s.sources)} outlet{'s' * (len(s.sources) != 1)}: {outlets}"
+            f" · {span} · {s.last_hour} in its last hour"
+        )
+        out.print(f"[dim]{meta}[/dim]")
+        if s.url:
+            out.print(f"    [blue]{s.url}[/blue]")
     return 0
 
 
@@ -478,6 +518,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rules", metavar="FILE", help="alert rules (default: config/alerts.yaml)")
     sp.add_argument("--limit", type=int, default=50)
     sp.add_argument("--json", action="store_true", help="one JSON object per alert")
+    store_opt(sp)
+
+    sp = add(
+        "stories",
+        cmd_stories,
+        "top stories: recent articles grouped by story, with their coverage",
+        "Group the articles ingested in the last --hours by story (deduplication's story_id; "
+        "a reprint counts in its original's story) and list the biggest first: articles, "
+        "copies, outlets in the order they carried it, first and last seen (publication "
+        "time, else fetch time) and how many arrived in the story's last hour.",
+    )
+    sp.add_argument("--hours", type=float, default=24, help="ingested within (default 24)")
+    sp.add_argument("--limit", type=int, default=10, help="stories to list (default 10)")
+    sp.add_argument(
+        "--min-articles", type=int, default=1, metavar="N", help="only stories of N+ articles"
+    )
+    sp.add_argument("--json", action="store_true", help="one JSON object per story")
     store_opt(sp)
 
     sp = add("export", cmd_export, "print every stored article as JSON lines")

@@ -10,6 +10,7 @@ COMMANDS = [
     "run",
     "watch",
     "search",
+    "stories",
     "alerts",
     "export",
     "feeds",
