@@ -28,8 +28,9 @@ def alert_id(rule_id: str, key: str) -> str:
 
 
 def story_members(store: Store, key: str) -> list[Article]:
-    """Stored articles of a story. Uses ``store.story_articles(key)`` when a backend offers it,
-    else the embedded store's tables; other backends fall back to the current batch only."""
+    """Stored articles of a story. Uses ``store.story_articles(key)`` when a backend offers it
+    (the search-engine stores), else the embedded store's tables; any other store falls back
+    to the current batch only."""
     finder = getattr(store, "story_articles", None)
     if callable(finder):
         return list(finder(key))

@@ -609,6 +609,14 @@ class EngineStore:
         query = {"range": {"ingested_at": rng}} if rng else {"match_all": {}}
         return [doc_to_article(s) for s in self._scan("articles ingested since", query)]
 
+    def story_articles(self, key: str) -> list[Article]:
+        """Stored articles of a story (``alerts.evaluate.story_key``: its story id, the
+        original its copies name, or the article itself): what a ``min_story_size`` or
+        ``spike`` rule counts across batches, not only in the batch at hand."""
+        should = [{"term": {f: key}} for f in ("story_id", "duplicate_of", "id")]
+        query = {"bool": {"should": should, "minimum_should_match": 1}}
+        return [doc_to_article(s) for s in self._scan("story articles", query)]
+
     def iter_articles(self) -> Iterator[Article]:
         for src in self._scan("iterate articles", {"match_all": {}}):
             yield doc_to_article(src)

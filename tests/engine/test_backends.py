@@ -368,6 +368,51 @@ def test_spool_replays_on_the_next_write(
 # --- alert rules run on the engine exactly as in Python -------------------------------------
 
 
+def test_story_rules_count_the_stored_story_and_rasid_stories_lists_it(
+    make_store: Callable[..., EngineStore],
+    backend: Backend,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """min_story_size and spike count a story's articles across batches, as on SQLite; before
+    story_articles the engine stores fell back to the batch at hand."""
+    import json
+
+    from alerts.evaluate import evaluate
+    from alerts.rules import Rule, Spike
+    from rasid.cli import main
+
+    prefix = f"t{uuid4().hex[:10]}"
+    st = make_store(prefix)
+    now = datetime.now(UTC).replace(microsecond=0)
+    rules = [
+        Rule(id="big", keywords=["حفتر"], min_story_size=3),
+        Rule(id="breaking", keywords=["حفتر"], spike=Spike(articles=3, within=3600, sources=2)),
+    ]
+
+    def art(i: int, source: str, minutes: int, **kw: Any) -> Article:
+        return Article(
+            id=f"s{i}", url=f"http://x/s{i}", canonical_url=f"http://x/s{i}", source=source,
+            feed_id="f", title="حفتر يتقدم نحو طرابلس", body="نص", lang="ar", fetched_at=now,
+            published_at=now - timedelta(minutes=minutes), story_id="s-s0", **kw,
+        )  # fmt: skip
+
+    batches = [[art(0, "sahara", 50)], [art(1, "sahara", 30, duplicate_of="s0")],
+               [art(2, "manara", 5, duplicate_of="s0")]]  # fmt: skip
+    fired: list[list[str]] = []
+    for batch in batches:
+        st.upsert_articles(batch)
+        fired.append(sorted(a.rule_id for a in evaluate(rules, batch, st, now)))
+    assert fired == [[], [], ["big", "breaking"]]
+    assert sorted(a.id for a in st.story_articles("s-s0")) == ["s0", "s1", "s2"]
+    st.close()
+    url = backend.store_url(prefix, spool=str(tmp_path / "cli-spool"))
+    assert main(["stories", "--store", url, "--json"]) == 0
+    (story,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert story["story"] == "s-s0" and story["articles"] == 3 and story["duplicates"] == 2
+    assert story["sources"] == ["sahara", "manara"] and story["last_hour"] == 3
+
+
 def test_alert_rule_queries_agree_with_the_matcher(make_store: Callable[..., EngineStore]) -> None:
     from alerts.es_query import rule_to_query
     from alerts.quality import load_corpus
