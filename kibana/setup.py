@@ -33,6 +33,9 @@ _AGG_TYPES = {
     "terms": {"keyword"},
     "significant_terms": {"keyword"},
     "cardinality": {"keyword", "long", "float", "date"},
+    "top_hits": {"keyword"},  # Kibana shows a top hit's value from doc values
+    "min": {"date", "long", "float"},
+    "max": {"date", "long", "float"},
     "geohash_grid": {"geo_point"},
     "geotile_grid": {"geo_point"},
     "geo_centroid": {"geo_point"},
@@ -95,6 +98,9 @@ def field_uses(objects: list[dict[str, Any]]) -> list[FieldUse]:
                     uses.append(
                         FieldUse(oid, view, field, frozenset(types) if types else None, agg["type"])
                     )
+                sort_field = agg.get("params", {}).get("sortField")
+                if sort_field:
+                    uses.append(FieldUse(oid, view, sort_field, frozenset(_SORTABLE), "sort"))
         elif o["type"] == "map":
             for layer in json.loads(a["layerListJSON"]):
                 src = layer.get("sourceDescriptor", {})

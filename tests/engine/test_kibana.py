@@ -44,7 +44,12 @@ def test_objects_cover_what_the_dashboard_promises() -> None:
     dashboard = next(o for o in objects if o["type"] == "dashboard")
     panel_ids = {r["id"] for r in dashboard["references"]}
     assert panel_ids <= {o["id"] for o in objects}
-    assert {"rasid-map-places", "rasid-search-latest-alerts", "rasid-vis-top-persons"} <= panel_ids
+    assert {
+        "rasid-map-places",
+        "rasid-search-latest-alerts",
+        "rasid-vis-top-persons",
+        "rasid-vis-top-stories",
+    } <= panel_ids
 
 
 def test_every_field_used_exists_with_the_right_type_in_the_mapping() -> None:
