@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from store.dedup_engine import EngineDedupState
 
 log = logging.getLogger(__name__)
+_STORY_PAGE = 500  # story members fetched in one request
 
 
 # --- the client seam ------------------------------------------------------------------------
@@ -615,7 +616,20 @@ class EngineStore:
         ``spike`` rule counts across batches, not only in the batch at hand."""
         should = [{"term": {f: key}} for f in ("story_id", "duplicate_of", "id")]
         query = {"bool": {"should": should, "minimum_should_match": 1}}
-        return [doc_to_article(s) for s in self._scan("story articles", query)]
+        # One request for the usual story (an alert run asks once per story of the batch);
+        # a point-in-time scan only for a story bigger than a page.
+        body = {
+            "query": query,
+            "size": _STORY_PAGE,
+            "sort": [{"ingested_at": "asc"}, {"id": "asc"}],
+            "_source": {"excludes": DERIVED_FIELDS},
+            "track_total_hits": True,
+        }
+        res = self._search("story articles", self.names.articles, body)
+        hits = res["hits"]["hits"]
+        if res["hits"]["total"]["value"] > len(hits):
+            return [doc_to_article(s) for s in self._scan("story articles", query)]
+        return [doc_to_article(h["_source"]) for h in hits]
 
     def iter_articles(self) -> Iterator[Article]:
         for src in self._scan("iterate articles", {"match_all": {}}):

@@ -373,6 +373,7 @@ def test_story_rules_count_the_stored_story_and_rasid_stories_lists_it(
     backend: Backend,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """min_story_size and spike count a story's articles across batches, as on SQLite; before
     story_articles the engine stores fell back to the batch at hand."""
@@ -381,6 +382,7 @@ def test_story_rules_count_the_stored_story_and_rasid_stories_lists_it(
     from alerts.evaluate import evaluate
     from alerts.rules import Rule, Spike
     from rasid.cli import main
+    from store import es_store
 
     prefix = f"t{uuid4().hex[:10]}"
     st = make_store(prefix)
@@ -405,6 +407,9 @@ def test_story_rules_count_the_stored_story_and_rasid_stories_lists_it(
         fired.append(sorted(a.rule_id for a in evaluate(rules, batch, st, now)))
     assert fired == [[], [], ["big", "breaking"]]
     assert sorted(a.id for a in st.story_articles("s-s0")) == ["s0", "s1", "s2"]
+    monkeypatch.setattr(es_store, "_STORY_PAGE", 2)  # a story bigger than a page: scanned
+    assert [a.id for a in st.story_articles("s-s0")] == ["s0", "s1", "s2"]
+    assert [a.id for a in st.story_articles("s0")] == ["s0", "s1", "s2"]  # by its original
     st.close()
     url = backend.store_url(prefix, spool=str(tmp_path / "cli-spool"))
     assert main(["stories", "--store", url, "--json"]) == 0
