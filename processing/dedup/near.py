@@ -27,7 +27,7 @@ from processing.dedup.config import DedupConfig
 from processing.dedup.decide import PairVerdict, measure_floor, pair_verdict
 from processing.dedup.minhash import MinHasher
 from processing.dedup.state import DedupState, DocEntry
-from processing.dedup.text import jaccard, shingles_and_words
+from processing.dedup.text import jaccard, shingles_and_words, unique_sorted
 from processing.normalize import tokens
 
 
@@ -74,7 +74,7 @@ class NearDuplicateIndex:
     def fingerprint(self, text: str | None = None, toks: list[str] | None = None) -> Fingerprint:
         toks = tokens(text or "") if toks is None else toks
         seq, words = shingles_and_words(toks, self.config.shingle_size)
-        sh = np.unique(seq)
+        sh = unique_sorted(seq)
         if len(sh) < self.config.min_shingles:
             return Fingerprint(sh, np.empty(0, dtype=np.int64), seq, words)
         return Fingerprint(sh, self.hasher.band_keys(self.hasher.signature(sh)), seq, words)

@@ -46,3 +46,14 @@ def test_band_keys_are_stable() -> None:
     keys = hasher.band_keys(hasher.signature(np.arange(100, 400, 3, dtype=np.uint32)))
     assert keys.dtype == np.int64 and len(keys) == hasher.bands
     assert int(keys[0]) == KEY0
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 400])
+def test_unique_sorted_is_np_unique(n: int) -> None:
+    from processing.dedup.text import unique_sorted
+
+    rng = np.random.default_rng(n)
+    for dtype in (np.uint32, np.uint64):
+        a = rng.integers(0, 50, size=n).astype(dtype)  # many repeats
+        got = unique_sorted(a)
+        assert got.dtype == dtype and np.array_equal(got, np.unique(a))

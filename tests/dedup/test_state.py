@@ -157,3 +157,23 @@ def test_engine_documents_keep_the_word_set_and_old_ones_load_without_it() -> No
     old = _doc_entry(T0.isoformat(), payload)
     assert old.words is None and old.shingles.tolist() == [1, 2]
     assert "w" not in _doc_payload(old)
+
+
+def test_story_row_stores_every_field_of_the_story() -> None:
+    """The SQLite row is built field by field (no dict copies): a field added to
+    Story.to_dict must be added there too, or it would be lost on a restart."""
+    import json
+
+    from processing.dedup.state import Story
+    from store.dedup_sqlite import _story, _story_row
+
+    story = Story(
+        id="s-a1", first_seen=T0, last_seen=T0 + timedelta(hours=2), title="حفتر يصل",
+        lead_article_id="a1", article_count=3, sources=["sahara", "manara"],
+        hourly={"2024-01-01T10": 2, "2024-01-01T12": 1}, centroid={"حفتر": 0.5, "يصل": 0.25},
+    )  # fmt: skip
+    row = _story_row(1, 2, story, ("حفتر",), 7)
+    stored = story.to_dict()
+    stored.pop("centroid")
+    assert json.loads(row[4]) == stored
+    assert _story(row[4], row[5], row[6]).to_dict() == story.to_dict()
