@@ -81,7 +81,7 @@ class CycleReport:
     entities: int = 0
     places: int = 0
     claims: int = 0
-    stories: int = 0
+    stories: int = 0  # distinct stories the cycle's articles joined or opened
     alerts_fired: int = 0
     alerts_delivered: int = 0
     alerts_failed: int = 0
@@ -91,6 +91,8 @@ class CycleReport:
     languages: dict[str, int] = field(default_factory=dict)
     held_finished: int = 0  # articles held by an earlier run, finished by this one
     elapsed_s: float = 0.0
+    # Feeds are finished one batch at a time: a story covered by several feeds is one story.
+    _story_ids: set[str] = field(default_factory=set, repr=False)
 
     @property
     def feeds_failed(self) -> list[FeedOutcome]:
@@ -101,6 +103,7 @@ class CycleReport:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        del d["_story_ids"]
         d["started_at"] = self.started_at.isoformat()
         for key in ("new", "unchanged", "failed", "exact_duplicates", "near_duplicates"):
             d[f"items_{key}" if key in {"new", "unchanged", "failed"} else key] = self.total(key)
@@ -403,7 +406,8 @@ def _process_feed(
     written = _finish([b.article for b in ok if b.article], store, settings, now)
     for b in ok:
         report.encodings[b.encoding] = report.encodings.get(b.encoding, 0) + 1
-    report.stories += len({a.story_id for a, _ in written if a.story_id})
+    report._story_ids.update(a.story_id for a, _ in written if a.story_id)
+    report.stories = len(report._story_ids)
     for art, kind in written:
         if kind == "held":
             outcome.held += 1

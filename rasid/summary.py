@@ -16,6 +16,8 @@ def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -
         f"  articles indexed   {r.articles_indexed}",
         f"  duplicates         {r.total('exact_duplicates')} exact,"
         f" {r.total('near_duplicates')} near-duplicates (linked to their original)",
+        f"  stories            {getattr(r, 'stories', 0)} (rasid stories lists the biggest,"
+        " each once with its coverage)",
         f"  enrichment         {r.entities} entities, {r.places} places, {r.claims} claims",
         f"  alerts             {r.alerts_fired} fired, {r.alerts_delivered} deliveries"
         + (f", {r.alerts_failed} failed (kept in the outbox)" if r.alerts_failed else ""),
@@ -55,6 +57,7 @@ def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -
         "Search it:",
         f"  rasid search طرابلس{store_flag}",
         f"  rasid search حفتر --json{store_flag}",
+        f"  rasid stories{store_flag}",
         f"  rasid alerts{store_flag}",
     ]
     return lines

@@ -82,6 +82,23 @@ def test_duplicates_linked_not_dropped(demo_run) -> None:  # type: ignore[no-unt
     assert report.total("exact_duplicates") == 1
 
 
+def test_one_story_with_its_coverage(demo_run) -> None:  # type: ignore[no-untyped-def]
+    """The wire story is listed once, with its four outlets, not as four articles; the cycle
+    counts stories across feeds (a story two feeds carry is one)."""
+    from datetime import UTC, datetime
+
+    from rasid.stories import top_stories
+
+    report, _, store, _, _ = demo_run
+    articles = list(store.iter_articles())
+    assert report.stories == len({a.story_id for a in articles if a.story_id})
+    top = top_stories(articles, datetime.now(UTC), limit=1)[0]
+    wire = {gt.WIRE_ORIGINAL, *gt.NEAR_DUPLICATES[gt.WIRE_ORIGINAL]}
+    assert top.articles == len(wire) and top.duplicates == len(wire) - 1
+    assert sorted(top.sources) == sorted(k.split("-")[0] for k in wire)
+    assert gt.key_for_url(top.url) in wire
+
+
 def test_windows_1256_page_decoded(demo_run) -> None:  # type: ignore[no-untyped-def]
     report, _, store, _, _ = demo_run
     assert report.encodings.get("windows-1256") == 1
