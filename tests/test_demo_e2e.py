@@ -92,6 +92,7 @@ def test_one_story_with_its_coverage(demo_run) -> None:  # type: ignore[no-untyp
     report, _, store, _, _ = demo_run
     articles = list(store.iter_articles())
     assert report.stories == len({a.story_id for a in articles if a.story_id})
+    assert report.stories == gt.N_STORIES + 1  # and the link-less item, from its summary
     top = top_stories(articles, datetime.now(UTC), limit=1)[0]
     wire = {gt.WIRE_ORIGINAL, *gt.NEAR_DUPLICATES[gt.WIRE_ORIGINAL]}
     assert top.articles == len(wire) and top.duplicates == len(wire) - 1
