@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from alerts.rules import Analysed, Rule, Spike, analyse, match_analysed, may_match
+from processing.dedup.engine import article_time
 from processing.normalize import normalize, tokens
 from rasid.records import Alert, Article
 from store.base import Store
@@ -77,18 +78,13 @@ def build_alert(
     )
 
 
-def news_time(article: Article, now: datetime) -> datetime:
-    """When the article entered the news: published, else fetched; never in the future."""
-    return min(article.published_at or article.fetched_at, now)
-
-
 def spiking(spike: Spike, members: Sequence[Article], now: datetime) -> bool:
     """Whether the story's articles within ``spike.within`` before its newest one are enough,
     and from enough outlets: the burst is judged where the story is now, so a story that
     broke days ago and gets one more article is not breaking again."""
     if len(members) < spike.articles:
         return False
-    times = [news_time(m, now) for m in members]
+    times = [article_time(m, now) for m in members]
     since = max(times) - timedelta(seconds=spike.within)
     recent = [m for m, t in zip(members, times, strict=True) if t >= since]
     return len(recent) >= spike.articles and len({m.source for m in recent}) >= spike.sources

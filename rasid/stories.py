@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts.evaluate import news_time, story_key
+from alerts.evaluate import story_key
+from processing.dedup.engine import article_time
 from rasid.records import Article
 
 RECENT = timedelta(hours=1)  # "growing": articles within this of the story's newest one
@@ -50,7 +51,7 @@ def top_stories(
     """The stories of ``articles``, most articles first, then most outlets, then newest."""
     groups: dict[str, list[tuple[datetime, Article]]] = {}
     for art in articles:
-        groups.setdefault(story_key(art), []).append((news_time(art, now), art))
+        groups.setdefault(story_key(art), []).append((article_time(art, now), art))
     out: list[StorySummary] = []
     for key, members in groups.items():
         if len(members) < min_articles:
