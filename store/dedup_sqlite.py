@@ -415,8 +415,8 @@ class SqliteDedupState:
         band = np.concatenate(bands)
         doc_of = np.repeat(np.asarray(ids, dtype=np.int64), [len(x) for x in bands])
         # In key order: each B-tree page is visited once, in sequence. Two flat lists zipped
-        # lazily, not a list of row lists: ~16k rows a batch held alive at once kept the
-        # garbage collector busy.
+        # lazily rather than ~16k row lists a batch (cheaper to build, nothing for the
+        # garbage collector to track).
         order = np.lexsort((doc_of, band))
         band_rows = zip(band[order].tolist(), doc_of[order].tolist(), strict=True)
         c.executemany(
