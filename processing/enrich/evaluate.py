@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ __all__ = [
     "evaluate_ner",
     "evaluate_places",
     "evaluate_places_both",
+    "evaluate_places_conll",
     "format_places_table",
     "format_table",
     "label_agreement",
@@ -146,6 +147,9 @@ OTHER_PLACE_SETS = (
     ("test", TEST_PLACES),
     *((name, GOLD_PLACES.with_name(f"places_{name}.json")) for name in _TEST_SETS),
 )
+# ANERcorp test split's own LOC spans, each labelled with its place (blind to the system):
+# a second corpus, other outlets and years than SaudiNewsNet. Scored once; never tune on it.
+ANERCORP_PLACES = GOLD_PLACES.with_name("places_anercorp.json")
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 MAX_KM = 161.0  # 100 miles, the usual toponym-resolution tolerance
 
@@ -165,43 +169,33 @@ def _gold_text(doc: dict[str, Any], shared: Path) -> tuple[str, str]:
     return item["title"], item["content"]
 
 
-def evaluate_places(
-    gold_path: str | Path | None = None, shared_dir: str | Path | None = None
-) -> dict[str, Any]:
-    """Precision/recall of place resolution against hand-labelled mentions.
-
-    A system mention is correct when it overlaps a gold mention and resolves to the same
-    GeoNames id or within 161 km of the true coordinates. Recall = correct gold mentions /
-    gold mentions; precision = correct system mentions / system mentions (the labelled
-    documents are labelled exhaustively, so an unlabelled system mention is a false alarm).
-    """
-    from processing.enrich import analyse
+def _entry_ok(g: dict[str, Any], e: Any) -> bool:
     from processing.enrich.places import haversine
 
-    gold = json.loads(Path(gold_path or GOLD_PLACES).read_text(encoding="utf-8"))
-    if shared_dir:
-        shared = Path(shared_dir)
-    elif os.environ.get("RASID_DATA_DIR"):
-        shared = Path(os.environ["RASID_DATA_DIR"]).parent  # …/shared/data -> …/shared
-    else:
-        shared = SHARED
-    n_gold = n_gold_ok = n_sys = n_sys_ok = n_detected = n_region_apart = 0
+    if g.get("geonameid") and g["geonameid"] == e.geonameid:
+        return True
+    return haversine(g["lat"], g["lon"], e.lat, e.lon) <= MAX_KM
+
+
+def _score_places(
+    docs: Iterable[tuple[Any, list[dict[str, Any]], list[tuple[int, int, Any]]]],
+    *,
+    exhaustive: bool = True,
+) -> dict[str, Any]:
+    """Score (doc id, gold mentions, system mentions) triples; spans are character offsets.
+
+    With ``exhaustive`` the gold lists every place, so a system mention over no gold span is
+    a false alarm. Without it (ANERcorp's LOC tags leave out places inside organisation
+    names, for one) precision counts only the system mentions over a gold span, and the
+    others are reported as ``system_outside_gold``."""
+    n_gold = n_gold_ok = n_sys = n_sys_ok = n_detected = n_region_apart = n_outside = 0
     errors: list[dict[str, Any]] = []
-    for doc in gold["documents"]:
-        title, body = _gold_text(doc, shared)
-        an = analyse(title, body)
-        sys_m = [(an.tokens[p.start].start, an.tokens[p.end - 1].end, p.entry) for p in an.places]
-
-        def ok(g: dict[str, Any], e: Any) -> bool:
-            if g.get("geonameid") and g["geonameid"] == e.geonameid:
-                return True
-            return haversine(g["lat"], g["lon"], e.lat, e.lon) <= MAX_KM
-
-        for g in doc["mentions"]:
+    for doc_id, mentions, sys_m in docs:
+        for g in mentions:
             n_gold += 1
             hits = [e for s, t, e in sys_m if s < g["end"] and g["start"] < t]
             n_detected += bool(hits)
-            if any(ok(g, e) for e in hits):
+            if any(_entry_ok(g, e) for e in hits):
                 n_gold_ok += 1
             else:
                 # A region found but given another representative point than the
@@ -210,21 +204,23 @@ def evaluate_places(
                 n_region_apart += not g.get("geonameid") and any(
                     e.kind in REGION_KINDS for e in hits
                 )
-                errors.append({"doc": doc.get("index", "seed"), "start": g["start"],
+                errors.append({"doc": doc_id, "start": g["start"],
                                "truth": g.get("geonameid"),
                                "got": [e.geonameid for e in hits]})  # fmt: skip
         for s, t, e in sys_m:
+            overl = [g for g in mentions if s < g["end"] and g["start"] < t]
+            if not overl and not exhaustive:
+                n_outside += 1
+                continue
             n_sys += 1
-            overl = [g for g in doc["mentions"] if s < g["end"] and g["start"] < t]
-            if any(ok(g, e) for g in overl):
+            if any(_entry_ok(g, e) for g in overl):
                 n_sys_ok += 1
             elif not overl:
-                errors.append({"doc": doc.get("index", "seed"), "start": s, "truth": None,
+                errors.append({"doc": doc_id, "start": s, "truth": None,
                                "got": [e.geonameid]})  # fmt: skip
     p = n_sys_ok / n_sys if n_sys else 0.0
     r = n_gold_ok / n_gold if n_gold else 0.0
-    return {
-        "documents": len(gold["documents"]),
+    out: dict[str, Any] = {
         "gold_mentions": n_gold,
         "system_mentions": n_sys,
         "precision": round(p, 4),
@@ -236,9 +232,102 @@ def evaluate_places(
         "recall_with_regions_apart": round((n_gold_ok + n_region_apart) / n_gold, 4)
         if n_gold
         else 0.0,
-        "tagger": tagger_name(),
-        "errors": errors,
     }
+    if not exhaustive:
+        out["system_outside_gold"] = n_outside
+    out["tagger"] = tagger_name()
+    out["errors"] = errors
+    return out
+
+
+def _shared(shared_dir: str | Path | None) -> Path:
+    if shared_dir:
+        return Path(shared_dir)
+    if os.environ.get("RASID_DATA_DIR"):
+        return Path(os.environ["RASID_DATA_DIR"]).parent  # …/shared/data -> …/shared
+    return SHARED
+
+
+def _system_places(title: str, body: str) -> list[tuple[int, int, Any]]:
+    from processing.enrich import analyse
+
+    an = analyse(title, body)
+    return [(an.tokens[p.start].start, an.tokens[p.end - 1].end, p.entry) for p in an.places]
+
+
+def evaluate_places(
+    gold_path: str | Path | None = None, shared_dir: str | Path | None = None
+) -> dict[str, Any]:
+    """Precision/recall of place resolution against hand-labelled mentions.
+
+    A system mention is correct when it overlaps a gold mention and resolves to the same
+    GeoNames id or within 161 km of the true coordinates. Recall = correct gold mentions /
+    gold mentions; precision = correct system mentions / system mentions (the labelled
+    documents are labelled exhaustively, so an unlabelled system mention is a false alarm).
+    """
+    gold = json.loads(Path(gold_path or GOLD_PLACES).read_text(encoding="utf-8"))
+    shared = _shared(shared_dir)
+
+    def docs() -> Iterator[tuple[Any, list[dict[str, Any]], list[tuple[int, int, Any]]]]:
+        for doc in gold["documents"]:
+            title, body = _gold_text(doc, shared)
+            yield doc.get("index", "seed"), doc["mentions"], _system_places(title, body)
+
+    return {"documents": len(gold["documents"]), **_score_places(docs())}
+
+
+def conll_documents(
+    sents: Sequence[Sequence[tuple[str, str]]], document_sentences: int
+) -> Iterator[tuple[int, str, list[list[int]]]]:
+    """The pseudo-documents `evaluate_ner` tags: ``document_sentences`` consecutive
+    sentences, here as text (tokens joined by spaces, sentences by line breaks) with each
+    sentence's token start offsets, so token spans map to character spans."""
+    for d in range(0, len(sents), document_sentences):
+        parts: list[str] = []
+        starts: list[list[int]] = []
+        pos = 0
+        for s in sents[d : d + document_sentences]:
+            offs = []
+            for w, _ in s:
+                offs.append(pos)
+                pos += len(w) + 1
+            starts.append(offs)
+            parts.append(" ".join(w for w, _ in s))
+        yield d, "\n".join(parts), starts
+
+
+def evaluate_places_conll(
+    gold_path: str | Path | None = None, shared_dir: str | Path | None = None
+) -> dict[str, Any]:
+    """Place resolution on the LOC spans of a CoNLL file (``places_anercorp.json``): the
+    spans are the corpus's own, the labels say which place each one is. The file holds
+    token offsets and ids only; a span that is no longer a LOC chunk of the file raises."""
+    gold = json.loads(Path(gold_path or ANERCORP_PLACES).read_text(encoding="utf-8"))
+    sents = read_conll(_shared(shared_dir) / "data" / gold["file"])
+    step = int(gold["document_sentences"])
+    by_sent: dict[int, list[dict[str, Any]]] = {}
+    for m in gold["mentions"]:
+        by_sent.setdefault(m["sentence"], []).append(m)
+    for i, ms in by_sent.items():
+        chunks = spans([t for _, t in sents[i]])
+        for m in ms:
+            if (m["start"], m["end"], "LOC") not in chunks:
+                raise ValueError(f"{gold['file']}: sentence {i} has no LOC chunk at "
+                                 f"tokens {m['start']}-{m['end']}; the file changed")  # fmt: skip
+
+    def docs() -> Iterator[tuple[Any, list[dict[str, Any]], list[tuple[int, int, Any]]]]:
+        for d, text, starts in conll_documents(sents, step):
+            mentions = []
+            for k, offs in enumerate(starts):
+                words = sents[d + k]
+                for m in by_sent.get(d + k, ()):
+                    end = offs[m["end"] - 1] + len(words[m["end"] - 1][0])
+                    mentions.append({**m, "start": offs[m["start"]], "end": end})
+            yield d // step, mentions, _system_places("", text)
+
+    n_docs = -(-len(sents) // step)
+    res = _score_places(docs(), exhaustive=False)
+    return {"documents": n_docs, "not_places": len(gold.get("not_places", ())), **res}
 
 
 def _agrees(g: dict[str, Any], o: dict[str, Any]) -> bool:
@@ -295,12 +384,25 @@ def label_agreement(first: dict[str, Any], second: dict[str, Any]) -> dict[str, 
 def evaluate_places_both(shared_dir: str | Path | None = None) -> dict[str, Any]:
     """``rasid eval places``: the development set, with the other sets' figures under the
     names of ``OTHER_PLACE_SETS`` (their error lists left out; ``evaluate_places(path)`` has
-    them)."""
+    them), and under ``anercorp`` the ANERcorp test split's LOC spans when that file is
+    there."""
     res = evaluate_places(GOLD_PLACES, shared_dir)
     for name, path in OTHER_PLACE_SETS:
         other = evaluate_places(path, shared_dir)
         res[name] = {k: v for k, v in other.items() if k != "errors"}
+    gold = json.loads(ANERCORP_PLACES.read_text(encoding="utf-8"))
+    if (_shared(shared_dir) / "data" / gold["file"]).exists():
+        other = evaluate_places_conll(ANERCORP_PLACES, shared_dir)
+        res["anercorp"] = {k: v for k, v in other.items() if k != "errors"}
     return res
+
+
+def _place_row(name: str, r: dict[str, Any]) -> str:
+    return (
+        f"{name:<12} {r['documents']:>5} {r['gold_mentions']:>5} {r['precision']:>7.3f}"
+        f" {r['recall']:>11.3f} {r['detected']:>9.3f}"
+        f" {r['within_161km_of_detected']:>21.3f} {r['regions_placed_apart']:>14}"
+    )
 
 
 def format_places_table(res: dict[str, Any]) -> str:
@@ -310,16 +412,17 @@ def format_places_table(res: dict[str, Any]) -> str:
         f"{'set':<12} {'docs':>5} {'gold':>5} {'P':>7} {'R (161 km)':>11} {'detected':>9}"
         f" {'<=161 km of detected':>21} {'regions apart':>14}"
     )
-    rows = [head]
     names = {"heldout": "held-out"}
     sets = [("development", res)] + [
         (names.get(name, name), res.get(name)) for name, _ in OTHER_PLACE_SETS
     ]
-    for name, r in sets:
-        if r:
-            rows.append(
-                f"{name:<12} {r['documents']:>5} {r['gold_mentions']:>5} {r['precision']:>7.3f}"
-                f" {r['recall']:>11.3f} {r['detected']:>9.3f}"
-                f" {r['within_161km_of_detected']:>21.3f} {r['regions_placed_apart']:>14}"
-            )
+    rows = [head, *(_place_row(name, r) for name, r in sets if r)]
+    r = res.get("anercorp")
+    if r:
+        rows.append(_place_row("anercorp*", r))
+        rows.append(
+            f"* ANERcorp test split, its own LOC spans: P counts only system places on those"
+            f" spans; {r['system_outside_gold']} places elsewhere (inside organisation names,"
+            f" for one) are not scored"
+        )
     return "\n".join(rows)
