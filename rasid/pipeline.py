@@ -91,7 +91,7 @@ class CycleReport:
     languages: dict[str, int] = field(default_factory=dict)
     held_finished: int = 0  # articles held by an earlier run, finished by this one
     elapsed_s: float = 0.0
-    # Feeds are finished one batch at a time: a story covered by several feeds is one story.
+    # A story covered by several feeds is one story.
     _story_ids: set[str] = field(default_factory=set, repr=False)
 
     @property
@@ -356,18 +356,35 @@ def _finish(
     return keep
 
 
-def _process_feed(
+@dataclass
+class _Fetched:
+    """A polled feed whose new items are fetched and extracted, waiting for the cycle's
+    dedup batch; its state is saved only once that batch is written."""
+
+    feed: Feed
+    outcome: FeedOutcome
+    state: FeedState
+    previous: FeedState
+    built: list[_Built]
+
+    @property
+    def articles(self) -> list[Article]:
+        return [b.article for b in self.built if b.article is not None]
+
+
+def _fetch_feed(
     feed: Feed,
     client: HttpClient,
     store: Store,
-    settings: Settings,
     pool: ThreadPoolExecutor,
-    report: CycleReport,
+    settings: Settings,
     progress: Progress,
     only_due: bool = False,
     pushed: bool = False,
     adaptive: bool = False,
-) -> FeedOutcome:
+) -> FeedOutcome | _Fetched:
+    """Poll one feed and fetch its new items. A feed with nothing to process comes back as
+    its final outcome, its state saved."""
     now = datetime.now(UTC)
     state = store.get_feed_state(feed.id)
     if state.disabled:
@@ -398,17 +415,44 @@ def _process_feed(
         return outcome
     outcome.new = len(items)
     built = list(pool.map(lambda it: _build(client, it, settings), items))
-    ok = [b for b in built if b.article is not None]
     for b in built:
         if b.error:
             outcome.failed += 1
             outcome.item_errors.append(b.error)
-    written = _finish([b.article for b in ok if b.article], store, settings, now)
-    for b in ok:
+    return _Fetched(feed, outcome, state, previous, built)
+
+
+def _one_per_url(fetched: list[_Fetched]) -> list[Article]:
+    """The cycle's articles, one per canonical URL. Two feeds can list the same page (an
+    aggregator adds tracking parameters): the copy whose link is already canonical is the
+    outlet's own and is kept, else the one of the feed listed first. Before, both were
+    written under the one id and whichever thread wrote last won the source."""
+    best: dict[str, Article] = {}
+    for f in fetched:
+        for art in f.articles:
+            kept = best.get(art.id)
+            if kept is None or (art.url == art.canonical_url and kept.url != kept.canonical_url):
+                best[art.id] = art
+    return list(best.values())
+
+
+def _account(
+    f: _Fetched, written: dict[int, str], store: Store, report: CycleReport, progress: Progress
+) -> FeedOutcome:
+    """One feed's share of the written batch: counts, report totals, and its saved state."""
+    outcome = f.outcome
+    for b in f.built:
+        art = b.article
+        if art is None:
+            continue
         report.encodings[b.encoding] = report.encodings.get(b.encoding, 0) + 1
-    report._story_ids.update(a.story_id for a, _ in written if a.story_id)
-    report.stories = len(report._story_ids)
-    for art, kind in written:
+        kind = written.get(id(art))
+        if kind is None:  # another feed's copy of the same page was kept
+            outcome.unchanged += 1
+            outcome.new -= 1
+            continue
+        if art.story_id:
+            report._story_ids.add(art.story_id)
         if kind == "held":
             outcome.held += 1
             continue
@@ -425,18 +469,79 @@ def _process_feed(
             report.extraction_methods.get(art.extraction, 0) + 1
         )
         report.languages[art.lang] = report.languages.get(art.lang, 0) + 1
+    report.stories = len(report._story_ids)
     # Only items that made it into the store count as seen: failures are retried next cycle,
     # and for that the next poll must get the whole feed, not a 304.
-    _mark_seen(state, [b.item.guid for b in ok])
+    state = f.state
+    _mark_seen(state, [b.item.guid for b in f.built if b.article is not None])
     if outcome.failed:
-        state = _keep_validators(state, previous)
+        state = _keep_validators(state, f.previous)
     store.save_feed_state(state)
     progress(
         "feed",
-        {"feed": feed.id, "status": "ok", "new": outcome.new, "indexed": outcome.indexed,
+        {"feed": f.feed.id, "status": "ok", "new": outcome.new, "indexed": outcome.indexed,
          "failed": outcome.failed, "unchanged": outcome.unchanged, "held": outcome.held},
     )  # fmt: skip
     return outcome
+
+
+def _failed_feed(feed: Feed, exc: Exception, progress: Progress) -> FeedOutcome:
+    reason = (
+        f"store: {exc}"
+        if isinstance(exc, StoreError)
+        else f"internal error: {type(exc).__name__}: {exc}"
+    )
+    progress("feed", {"feed": feed.id, "status": "error", "error": reason})
+    return FeedOutcome(feed.id, "error", reason)
+
+
+def _finish_cycle(
+    fetched: list[_Fetched],
+    store: Store,
+    settings: Settings,
+    report: CycleReport,
+    progress: Progress,
+) -> dict[str, FeedOutcome]:
+    """Dedup, enrich and index every fetched feed's articles as one batch, so the earliest
+    published copy of a story is its original whichever feed answered first, and the story
+    id is the same on every run. A store error fails every feed (none saves its state, so
+    all are retried next run); any other failure is retried feed by feed, so one bad article
+    costs only its own feed."""
+    now = datetime.now(UTC)
+    try:
+        done = _finish(_one_per_url(fetched), store, settings, now)
+    except StoreError as exc:  # the store is every feed's: each is retried next run
+        return {f.feed.id: _failed_feed(f.feed, exc, progress) for f in fetched}
+    except Exception:  # one feed's article must not cost the others theirs
+        _log.warning("the cycle's batch failed; finishing feed by feed", exc_info=True)
+    else:
+        return _account_all(fetched, {id(a): kind for a, kind in done}, store, report, progress)
+    outcomes: dict[str, FeedOutcome] = {}
+    for f in fetched:
+        try:
+            one = _finish(_one_per_url([f]), store, settings, now)
+        except Exception as exc:  # one feed's failure must not end the cycle
+            outcomes[f.feed.id] = _failed_feed(f.feed, exc, progress)
+        else:
+            written = {id(a): kind for a, kind in one}
+            outcomes.update(_account_all([f], written, store, report, progress))
+    return outcomes
+
+
+def _account_all(
+    fetched: list[_Fetched],
+    written: dict[int, str],
+    store: Store,
+    report: CycleReport,
+    progress: Progress,
+) -> dict[str, FeedOutcome]:
+    outcomes: dict[str, FeedOutcome] = {}
+    for f in fetched:
+        try:
+            outcomes[f.feed.id] = _account(f, written, store, report, progress)
+        except Exception as exc:  # its articles are written; its state is retried next run
+            outcomes[f.feed.id] = _failed_feed(f.feed, exc, progress)
+    return outcomes
 
 
 def run_cycle(
@@ -460,20 +565,22 @@ def run_cycle(
     feeds = settings.feeds
     pushed = pushed_feed_ids(settings) if only_due else set()
     progress("start", {"feeds": len(feeds)})
+    outcomes: dict[str, FeedOutcome] = {}
     with _resources(settings, store) as (client, st), ThreadPoolExecutor(settings.workers) as pool:
         report.held_finished = finish_held(st, settings)
-        # Feeds are polled concurrently; each feed's batch is then finished in turn.
+        # Feeds are polled and fetched concurrently; their articles are then finished as one
+        # batch (`_finish_cycle`).
         polls = ThreadPoolExecutor(max(1, min(settings.workers, len(feeds) or 1)))
+        fetched: list[_Fetched] = []
         try:
             futures = [
                 polls.submit(
-                    _process_feed,
+                    _fetch_feed,
                     f,
                     client,
                     st,
-                    settings,
                     pool,
-                    report,
+                    settings,
                     progress,
                     only_due,
                     f.id in pushed,
@@ -483,17 +590,20 @@ def run_cycle(
             ]
             for fut, feed in zip(futures, feeds, strict=True):
                 try:
-                    report.feeds.append(fut.result())
+                    got = fut.result()
                 except Exception as exc:  # one feed's failure must not end the cycle
-                    reason = (
-                        f"store: {exc}"
-                        if isinstance(exc, StoreError)
-                        else f"internal error: {type(exc).__name__}: {exc}"
-                    )
-                    report.feeds.append(FeedOutcome(feed.id, "error", reason))
-                    progress("feed", {"feed": feed.id, "status": "error", "error": reason})
+                    outcomes[feed.id] = _failed_feed(feed, exc, progress)
+                    continue
+                if isinstance(got, _Fetched):
+                    fetched.append(got)
+                else:
+                    outcomes[feed.id] = got
         finally:
             polls.shutdown(wait=True)
+        if fetched:
+            progress("fetched", {"articles": sum(len(f.articles) for f in fetched)})
+            outcomes.update(_finish_cycle(fetched, st, settings, report, progress))
+        report.feeds = [outcomes[f.id] for f in feeds]
         report.articles_indexed = report.total("indexed")
         if alerts:
             try:
