@@ -48,19 +48,40 @@ def load_manifest(corpus_dir: Path | None = None) -> dict[str, Any]:
     return json.loads((root / "manifest.json").read_text(encoding="utf-8"))
 
 
+# The outlets' local zones: some pages print local time with no zone (feed `timezone:`).
+_ZONES = {
+    "LY": "Africa/Tripoli",
+    "LB": "Asia/Beirut",
+    "EG": "Africa/Cairo",
+    "AE": "Asia/Dubai",
+    "SD": "Africa/Khartoum",
+    "QA": "Asia/Qatar",
+    "TN": "Africa/Tunis",
+}
+
+
 def demo_feeds(base_url: str, corpus_dir: Path | None = None) -> list[Feed]:
     """Every demo feed as a Feed record, including the one that answers 500."""
     base = base_url.rstrip("/")
+    manifest = load_manifest(corpus_dir)
     return [
-        Feed(id=f["id"], name=f["name"], url=f"{base}/{f['path']}", source=f["outlet"], lang="ar")
-        for f in load_manifest(corpus_dir)["feeds"]
+        Feed(
+            id=f["id"],
+            name=f["name"],
+            url=f"{base}/{f['path']}",
+            source=f["outlet"],
+            lang="ar",
+            timezone=_ZONES.get(manifest["outlets"][f["outlet"]].get("country", "")),
+        )
+        for f in manifest["feeds"]
     ]
 
 
 def feeds_yaml(base_url: str, corpus_dir: Path | None = None) -> str:
-    """The feeds file Rasid reads: a top-level ``feeds:`` list of {id, name, url, source}."""
+    """The feeds file Rasid reads: a top-level ``feeds:`` list of {id, name, url, source,
+    timezone}."""
     rows = [
-        {"id": f.id, "name": f.name, "url": f.url, "source": f.source}
+        {"id": f.id, "name": f.name, "url": f.url, "source": f.source, "timezone": f.timezone}
         for f in demo_feeds(base_url, corpus_dir)
     ]
     return yaml.safe_dump({"feeds": rows}, allow_unicode=True, sort_keys=False)

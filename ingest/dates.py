@@ -4,16 +4,17 @@ Handles RFC 822 (RSS), ISO 8601 (Atom, <meta>), and free Arabic text such as
 «الأحد ٧ نيسان/أبريل ٢٠١٩ - ٠٣:٤٥ م» or «الثلاثاء، 24 أغسطس 2020 10:15 ص»: Eastern Arabic and
 Persian digits, Egyptian/Gulf month names (يناير…), Levantine/Iraqi names (كانون الثاني…),
 Maghrebi names (جانفي…), weekday names, and ص/م for AM/PM. A time without a zone is taken as
-UTC (feeds that omit the zone are rare and usually mean UTC or the outlet's local time; there
-is no better guess without a per-outlet setting).
+UTC, unless the caller gives the outlet's zone (a feed's ``timezone:`` setting): many Arab
+outlets print local time with no zone.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_tz
+from zoneinfo import ZoneInfo
 
 _DIGITS = str.maketrans(
     {
@@ -104,7 +105,7 @@ def _prepare(text: str) -> str:
     return " ".join(text.split())
 
 
-def _build(y: int, mo: int, d: int, rest: str) -> datetime | None:
+def _build(y: int, mo: int, d: int, rest: str, default: tzinfo = UTC) -> datetime | None:
     if not (1900 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31):
         return None
     hour = minute = second = 0
@@ -117,40 +118,53 @@ def _build(y: int, mo: int, d: int, rest: str) -> datetime | None:
         elif marker in _AM and hour == 12:
             hour = 0
         rest = rest[tm.end() :]
-    tz: timezone = UTC
+    tz: tzinfo = default
     zm = _TZ.search(rest)
     if zm:
-        tz = _offset(zm.group(1) or zm.group(2)) or UTC
+        tz = _offset(zm.group(1) or zm.group(2)) or default
     try:
         return datetime(y, mo, d, hour, minute, second, tzinfo=tz)
     except ValueError:
         return None
 
 
-def _rfc822(text: str) -> datetime | None:
+_RFC_ZONE = re.compile(r"\d:\d{2}(?::\d{2})?\s*[A-Za-z+-]")
+
+
+def _rfc822(text: str, default: tzinfo = UTC) -> datetime | None:
     parsed = parsedate_tz(text)
     if parsed is None or parsed[0] < 1900:
         return None
-    offset = parsed[9] or 0
     try:
         naive = datetime(*parsed[:6])
     except ValueError:
         return None
-    return naive.replace(tzinfo=timezone(timedelta(seconds=offset)))
+    # email.utils reads a missing zone as +0000, like an explicit one.
+    if parsed[9] is None or (not parsed[9] and not _RFC_ZONE.search(text)):
+        return naive.replace(tzinfo=default)
+    return naive.replace(tzinfo=timezone(timedelta(seconds=parsed[9])))
 
 
-def parse_date(text: str, *, keep_tz: bool = False) -> datetime | None:
+def feed_zone(name: str | None) -> tzinfo | None:
+    """The zone a feed's ``timezone:`` names (an IANA name, validated at config load)."""
+    return ZoneInfo(name) if name else None
+
+
+def parse_date(
+    text: str, *, keep_tz: bool = False, default_tz: tzinfo | None = None
+) -> datetime | None:
     """Parse a date in any of the supported forms; None when no plausible date is found.
 
     The result is timezone-aware UTC; with ``keep_tz`` it keeps the offset the text gave
-    (useful to compare with a calendar date as the outlet printed it)."""
-    found = _parse_local(text)
+    (useful to compare with a calendar date as the outlet printed it). A time written with
+    no zone is in ``default_tz`` (the outlet's, e.g. ``ZoneInfo("Africa/Cairo")``), else UTC."""
+    found = _parse_local(text, default_tz or UTC)
     if found is None:
         return None
     return found if keep_tz else found.astimezone(UTC)
 
 
-def _parse_local(text: str) -> datetime | None:
+def _parse_local(text: str, default: tzinfo = UTC) -> datetime | None:
     if not text or not text.strip():
         return None
     text = text.strip()
@@ -158,7 +172,7 @@ def _parse_local(text: str) -> datetime | None:
         text = text[:500]
     # RFC 822 first: it is what RSS carries, and email.utils is exact about it.
     if re.match(r"^\s*(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s", text + " "):
-        found = _rfc822(text)
+        found = _rfc822(text, default)
         if found:
             return found
     prepared = _prepare(text)
@@ -170,15 +184,17 @@ def _parse_local(text: str) -> datetime | None:
             tz = UTC if m.group(7).upper() == "Z" else _offset(m.group(7))
         else:  # «2020-06-03 14:05:00 GMT+3»
             zm = _TZ.search(prepared[m.end() :])
-            tz = _offset(zm.group(1) or zm.group(2)) if zm else UTC
+            tz = _offset(zm.group(1) or zm.group(2)) if zm else default
         try:
-            base = datetime(y, mo, d, int(hh or 0), int(mm or 0), int(ss or 0), tzinfo=tz or UTC)
+            base = datetime(
+                y, mo, d, int(hh or 0), int(mm or 0), int(ss or 0), tzinfo=tz or default
+            )
         except ValueError:
             base = None
         if base is not None:
             if hh is None:
                 # Date-only ISO; a time may follow elsewhere (e.g. «2020-08-24 | 10:15 م»).
-                return _build(y, mo, d, prepared[m.end() :]) or base
+                return _build(y, mo, d, prepared[m.end() :], default) or base
             return base
     for pattern, order in ((_DAY_MONTH_YEAR, "dmy"), (_MONTH_DAY_YEAR, "mdy")):
         m = pattern.search(prepared)
@@ -187,12 +203,14 @@ def _parse_local(text: str) -> datetime | None:
             y, mo, d = (c, b, a) if order == "dmy" else (c, a, b)
             # Time may sit before the date («10:15 ص - 24 أغسطس 2020») or after it.
             rest = prepared[m.end() :]
-            found = _build(y, mo, d, rest if _TIME.search(rest) else prepared)
+            found = _build(y, mo, d, rest if _TIME.search(rest) else prepared, default)
             if found:
                 return found
     m = _YMD.search(prepared)
     if m:
-        found = _build(int(m.group(1)), int(m.group(2)), int(m.group(3)), prepared[m.end() :])
+        found = _build(
+            int(m.group(1)), int(m.group(2)), int(m.group(3)), prepared[m.end() :], default
+        )
         if found:
             return found
     m = _DMY.search(prepared)
@@ -200,7 +218,7 @@ def _parse_local(text: str) -> datetime | None:
         # Arab outlets write day first; accept M/D only when D/M is impossible.
         a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
         d, mo = (a, b) if b <= 12 else (b, a)
-        found = _build(y, mo, d, prepared[m.end() :])
+        found = _build(y, mo, d, prepared[m.end() :], default)
         if found:
             return found
-    return _rfc822(text)
+    return _rfc822(text, default)

@@ -12,13 +12,13 @@ import gzip
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from trafilatura.utils import load_html
 
-from ingest.dates import parse_date
+from ingest.dates import feed_zone, parse_date
 from ingest.encoding import decode_html
 from ingest.site_templates import SiteTemplates
 from rasid.records import FeedItem, FetchedPage
@@ -171,8 +171,9 @@ class PageMeta:
     lang: str | None = None
 
 
-def page_metadata(tree, base_url: str) -> PageMeta:
-    """Metadata a news page declares about itself (canonical link, Open Graph, JSON-LD)."""
+def page_metadata(tree, base_url: str, zone: tzinfo | None = None) -> PageMeta:
+    """Metadata a news page declares about itself (canonical link, Open Graph, JSON-LD).
+    ``zone`` is how to read a date written with no zone (the feed's ``timezone:``)."""
     meta = PageMeta()
     metas = _meta_index(tree)
     canon = tree.xpath("//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href")
@@ -189,7 +190,7 @@ def page_metadata(tree, base_url: str) -> PageMeta:
         meta.author = None  # article:author is often a profile URL, not a name
     # JSON-LD first: it usually keeps the outlet's own UTC offset (the local calendar date).
     for raw in [*_json_ld_dates(tree), _meta(metas, *_DATE_META)]:
-        found = parse_date(raw) if raw else None
+        found = parse_date(raw, default_tz=zone) if raw else None
         if found:
             meta.published_at, meta.published_raw = found, raw
             break
@@ -227,7 +228,8 @@ def extract_article(
     (``method`` 'site-template'), and trafilatura's results teach the registry."""
     text, encoding = decode_html(page.body or b"", page.headers)
     tree = _parse_tree(text) if text.strip() else None
-    meta = page_metadata(tree, page.final_url) if tree is not None else PageMeta()
+    zone = feed_zone(item.timezone) if item is not None else None
+    meta = page_metadata(tree, page.final_url, zone) if tree is not None else PageMeta()
     body, title, author, date_text = "", "", "", None
     method = "trafilatura"
     # host:port names a site (a port may be another site on one address)
@@ -267,7 +269,7 @@ def extract_article(
     if published is None and item is not None and item.published_at is not None:
         published, published_raw = item.published_at, item.published_at.isoformat()
     if published is None and date_text:
-        published, published_raw = parse_date(date_text), date_text
+        published, published_raw = parse_date(date_text, default_tz=zone), date_text
 
     lang = meta.lang
     if not lang:

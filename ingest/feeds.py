@@ -15,14 +15,14 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from urllib.parse import urljoin
 
 import feedparser
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml import ElementTree as SafeET
 
-from ingest.dates import parse_date
+from ingest.dates import feed_zone, parse_date
 from ingest.encoding import decode_bytes
 from ingest.http import FetchError, HttpClient, host_key
 from rasid.records import Feed, FeedItem, FeedState
@@ -150,11 +150,11 @@ def _hub_from_headers(headers: dict | None) -> str | None:
     return m.group(1).strip() if m else None
 
 
-def _entry_date(entry: Mapping) -> datetime | None:
+def _entry_date(entry: Mapping, zone: tzinfo | None = None) -> datetime | None:
     for key in ("published", "updated", "created", "dc_date", "date"):
         raw = entry.get(key)
         if raw:
-            found = parse_date(str(raw))
+            found = parse_date(str(raw), default_tz=zone)
             if found:
                 return found
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
@@ -195,8 +195,9 @@ def _entry_to_item(entry: Mapping, feed: Feed, base_url: str) -> FeedItem | None
         title=title,
         summary=summary,
         content=content,
-        published_at=_entry_date(entry),
+        published_at=_entry_date(entry, feed_zone(feed.timezone)),
         author=_clean_title(entry.get("author", "")),
+        timezone=feed.timezone,
     )
 
 

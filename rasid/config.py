@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -25,6 +26,21 @@ class FeedConfig(BaseModel):
     source: str = ""
     lang: str | None = None
     enabled: bool = True
+    # Many Arab outlets print local time with no zone; without this it is read as UTC.
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {v!r}: use an IANA name such as Africa/Tripoli or Asia/Riyadh"
+            ) from None
+        return v
 
     @field_validator("url")
     @classmethod
@@ -34,7 +50,14 @@ class FeedConfig(BaseModel):
         return v
 
     def to_feed(self) -> Feed:
-        return Feed(id=self.id, name=self.name, url=self.url, source=self.source, lang=self.lang)
+        return Feed(
+            id=self.id,
+            name=self.name,
+            url=self.url,
+            source=self.source,
+            lang=self.lang,
+            timezone=self.timezone,
+        )
 
 
 class FeedsFile(BaseModel):

@@ -33,6 +33,7 @@ class Feed:
     url: str
     source: str = ""  # outlet id; several feeds may belong to one outlet
     lang: str | None = None  # a hint only; detection decides
+    timezone: str | None = None  # IANA zone of dates the outlet writes with no zone
 
     def __post_init__(self) -> None:
         if not self.source:
@@ -92,6 +93,7 @@ class FeedItem:
     content: str = ""  # full content when the feed carries it (content:encoded, atom:content)
     published_at: datetime | None = None
     author: str = ""
+    timezone: str | None = None  # the feed's: how to read the page's zone-less dates
 
 
 @dataclass(slots=True)

@@ -46,3 +46,17 @@ def test_env_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     s = load_settings()
     assert s.store_url == "sqlite:///x.db"
     assert s.allow_private_networks
+
+
+def test_feed_timezone_is_checked_with_its_line(tmp_path: Path) -> None:
+    p = tmp_path / "feeds.yaml"
+    p.write_text(
+        "feeds:\n  - {id: a, name: A, url: 'http://x', timezone: Africa/Tripoli}\n"
+        "  - id: b\n    name: B\n    url: http://y\n    timezone: Libya/Tripoli\n"
+    )
+    with pytest.raises(ConfigError) as exc:
+        load_model(FeedsFile, p)
+    assert f"{p}:6: feeds[1].timezone" in str(exc.value)
+    assert "Africa/Tripoli" in str(exc.value)  # the message shows what a zone looks like
+    p.write_text("feeds:\n  - {id: a, name: A, url: 'http://x', timezone: Africa/Tripoli}\n")
+    assert load_model(FeedsFile, p).feeds[0].to_feed().timezone == "Africa/Tripoli"

@@ -61,3 +61,33 @@ def test_result_is_aware_utc_and_keep_tz_keeps_offset():
     assert found.tzinfo is UTC and found.day == 2
     local = parse_date("2020-06-03T03:01:00+04:00", keep_tz=True)
     assert local.day == 3 and local.utcoffset().total_seconds() == 4 * 3600
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "الخميس ١٧ أكتوبر ٢٠٢٤ - ٠٨:٠٥ م",  # Arabic, Eastern digits, no zone
+        "2024-10-17 20:05",
+        "17/10/2024 20:05",
+        "Thu, 17 Oct 2024 20:05:00",  # RFC 822 with its zone left out
+    ],
+)
+def test_a_time_without_zone_is_read_in_the_outlets_zone(text):
+    from zoneinfo import ZoneInfo
+
+    cairo = ZoneInfo("Africa/Cairo")  # +03:00 in October 2024 (summer time), +02:00 in January
+    assert parse_date(text) == datetime(2024, 10, 17, 20, 5, tzinfo=UTC)
+    assert parse_date(text, default_tz=cairo) == datetime(2024, 10, 17, 17, 5, tzinfo=UTC)
+    assert parse_date(text.replace("أكتوبر", "يناير").replace("-10-", "-01-").replace(
+        "/10/", "/01/").replace("Oct", "Jan"), default_tz=cairo).hour == 18  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text", ["Thu, 17 Oct 2024 20:05:00 GMT", "Thu, 17 Oct 2024 20:05:00 -0000",
+             "2024-10-17T20:05:00Z", "2024-10-17T20:05:00+00:00"],
+)  # fmt: skip
+def test_a_written_zone_wins_over_the_outlets(text):
+    from zoneinfo import ZoneInfo
+
+    found = parse_date(text, default_tz=ZoneInfo("Africa/Cairo"))
+    assert found == datetime(2024, 10, 17, 20, 5, tzinfo=UTC)
