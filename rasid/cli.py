@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from rasid.config import load_settings
-from rasid.terminal import rtl_line
+from rasid.terminal import rtl_markup
 from rasid.yamlconf import ConfigError
 from store.base import StoreError
 
@@ -37,6 +38,9 @@ config/alerts.yaml (rules: and channels:). RASID_STORE_URL, RASID_FEEDS, RASID_R
 and RASID_ALLOW_PRIVATE_NETWORKS=1 override them.
 """
 
+# Every piece of text that is not Rasid's own (titles, bodies, URLs, outlet and feed ids,
+# error messages quoting them) goes through `escape` or `rtl_markup` before reaching these:
+# rich reads «[/عاجل]» as a closing tag (MarkupError) and drops «[video]» as a style.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
@@ -67,14 +71,15 @@ def _progress(event: str, data: dict[str, Any]) -> None:
         err.print(f"[bold]Polling {data['feeds']} feeds…[/bold]")
     elif event == "feed":
         if data["status"] in {"error", "disabled"}:
-            err.print(f"  [red]✗[/red] {data['feed']}: {data['error']}")
+            err.print(f"  [red]✗[/red] {escape(data['feed'])}: {escape(str(data['error']))}")
         elif data["status"] == "not-modified":
-            err.print(f"  [dim]= {data['feed']}: not modified[/dim]")
+            err.print(f"  [dim]= {escape(data['feed'])}: not modified[/dim]")
         else:
             held = data.get("held", 0)
             err.print(
-                f"  [green]✓[/green] {data['feed']}: {data['new']} new, {data['indexed']} indexed,"
-                f" {data['unchanged']} unchanged, {data['failed']} failed"
+                f"  [green]✓[/green] {escape(data['feed'])}: {data['new']} new,"
+                f" {data['indexed']} indexed, {data['unchanged']} unchanged,"
+                f" {data['failed']} failed"
                 + (f", [yellow]{held} held (dedup state unreachable)[/yellow]" if held else "")
             )
     elif event == "alerts":
@@ -167,14 +172,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         art = hit.article
         when = (art.published_at or art.fetched_at).strftime("%Y-%m-%d %H:%M")
         title = hit.highlights.get("title", [art.title])[0]
-        out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + rtl_line(title).replace("[", r"\["))
+        out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + rtl_markup(title))
         meta = f"    {art.source} · {when} · {art.lang}"
         if art.duplicate_of:
             meta += f" · near-duplicate of {art.duplicate_of}"
-        out.print(f"[dim]{meta}[/dim]")
+        out.print(f"[dim]{escape(meta)}[/dim]")
         for frag in hit.highlights.get("body", [])[:2]:
-            out.print("    " + rtl_line(frag).replace("[", r"\["))
-        out.print(f"    [blue]{art.url}[/blue]")
+            out.print("    " + rtl_markup(frag))
+        out.print(f"    [blue]{escape(art.url)}[/blue]")
     return 0
 
 
@@ -196,11 +201,13 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     if not alerts:
         err.print("no alerts yet")
     for a in alerts:
-        out.print(f"[bold]{a.rule_id}[/bold] · {a.fired_at:%Y-%m-%d %H:%M} · {a.source}")
-        out.print("    " + rtl_line(a.title).replace("[", r"\["))
+        out.print(
+            f"[bold]{escape(a.rule_id)}[/bold] · {a.fired_at:%Y-%m-%d %H:%M} · {escape(a.source)}"
+        )
+        out.print("    " + rtl_markup(a.title))
         if a.other_sources:
-            out.print(f"    [dim]also: {', '.join(a.other_sources)}[/dim]")
-        out.print(f"    [blue]{a.url}[/blue]")
+            out.print(f"    [dim]also: {escape(', '.join(a.other_sources))}[/dim]")
+        out.print(f"    [blue]{escape(a.url)}[/blue]")
     return 0
 
 
@@ -221,9 +228,10 @@ def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
             _print_json({"id": art.id, "title": art.title, "source": art.source,
                          "url": art.url, "matched": terms})  # fmt: skip
         return 0
-    err.print(f"rule {args.rule!r} would match {len(matches)} recent article(s)")
+    err.print(f"rule {escape(repr(args.rule))} would match {len(matches)} recent article(s)")
     for art, terms in matches:
-        out.print("  " + rtl_line(art.title) + f"  [dim]({art.source}; {', '.join(terms)})[/dim]")
+        why = escape(f"({art.source}; {', '.join(terms)})")
+        out.print("  " + rtl_markup(art.title) + f"  [dim]{why}[/dim]")
     return 0
 
 
@@ -248,7 +256,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
         err.print(f"no stories in the articles ingested in the last {args.hours:g} h")
         return 0
     for i, s in enumerate(stories, 1):
-        out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + rtl_line(s.title).replace("[", r"\["))
+        out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + rtl_markup(s.title))
         more = len(s.sources) - 6
         outlets = ", ".join(s.sources[:6]) + (f" +{more}" if more > 0 else "")
         span = f"{s.first_seen:%Y-%m-%d %H:%M} → {s.last_seen:%Y-%m-%d %H:%M}"
@@ -260,9 +268,9 @@ def cmd_stories(args: argparse.Namespace) -> int:
             f" · {len(s.sources)} outlet{'s' * (len(s.sources) != 1)}: {outlets}"
             f" · {span} · {s.last_hour} in its last hour"
         )
-        out.print(f"[dim]{meta}[/dim]")
+        out.print(f"[dim]{escape(meta)}[/dim]")
         if s.url:
-            out.print(f"    [blue]{s.url}[/blue]")
+            out.print(f"    [blue]{escape(s.url)}[/blue]")
     return 0
 
 
@@ -292,7 +300,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             state = store.get_feed_state(args.enable)
             state.disabled, state.failures, state.next_poll_at = False, 0, None
             store.save_feed_state(state)
-            err.print(f"feed {args.enable} re-enabled")
+            err.print(f"feed {escape(args.enable)} re-enabled")
         health = feed_health(settings.feeds, store.all_feed_states(), datetime.now(UTC))
     finally:
         store.close()
@@ -302,7 +310,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         else:
             colour = {"ok": "green", "failing": "red", "disabled": "red"}.get(h.status, "yellow")
             extra = f" — {h.last_error}" if h.last_error else ""
-            out.print(f"[{colour}]{h.status:<12}[/{colour}] {h.feed_id}{extra}")
+            out.print(f"[{colour}]{h.status:<12}[/{colour}] {escape(h.feed_id + extra)}")
     return 0
 
 
@@ -316,16 +324,19 @@ def cmd_templates(args: argparse.Namespace) -> int:
             raise SystemExit(f"rasid templates: no template for {args.forget!r} in {path}")
         del saved[args.forget]
         site_templates.write(path, saved)
-        err.print(f"template for {args.forget} forgotten: its pages go to trafilatura again")
+        err.print(
+            f"template for {escape(args.forget)} forgotten: its pages go to trafilatura again"
+        )
     for host, t in sorted(saved.items()):
         selector = site_templates.selector(t)
         if args.json:
             _print_json({"site": host, **t, "selector": selector})
         else:
             drop = ", ".join(t.get("drop", [])) or "—"
-            out.print(f"{host}  body: {selector}  title: {t.get('title_rule')}  skips: {drop}")
+            line = f"{host}  body: {selector}  title: {t.get('title_rule')}  skips: {drop}"
+            out.print(line, markup=False)
     if not saved and not args.json:
-        err.print(f"no site templates learned yet ({path})")
+        err.print(f"no site templates learned yet ({path})", markup=False)
     return 0
 
 
@@ -366,19 +377,19 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         _print_json(doc)
         return 0
     out.print(
-        "[bold]" + rtl_line(art.title) + f"[/bold]  [dim]({art.lang}, {art.extraction})[/dim]"
+        "[bold]" + rtl_markup(art.title) + f"[/bold]  [dim]({art.lang}, {art.extraction})[/dim]"
     )
     for kind in ("PER", "ORG", "LOC"):
         names = [e["name"] for e in doc["entities"] if e["type"] == kind]
         if names:
-            out.print(f"  {kind}: " + rtl_line("، ".join(names)))
+            out.print(f"  {kind}: " + rtl_markup("، ".join(names)))
     for p in doc["places"]:
-        near = f" ≈ {rtl_line(p['near'])}" if p.get("near") else ""
+        near = f" ≈ {rtl_markup(p['near'])}" if p.get("near") else ""
         out.print(
-            f"  📍 {rtl_line(p['name'])}{near} → {p['country']} ({p['lat']:.3f}, {p['lon']:.3f})"
+            f"  📍 {rtl_markup(p['name'])}{near} → {p['country']} ({p['lat']:.3f}, {p['lon']:.3f})"
         )
     for c in doc["claims"]:
-        out.print(f"  🗣 {rtl_line(c['speaker'] + ' ' + c['cue'] + ': ' + c['quote'][:120])}")
+        out.print(f"  🗣 {rtl_markup(c['speaker'] + ' ' + c['cue'] + ': ' + c['quote'][:120])}")
     return 0
 
 
@@ -401,7 +412,7 @@ def cmd_ner(args: argparse.Namespace) -> int:
     if not Path(args.train).exists():
         raise SystemExit(f"rasid ner train: training file {args.train} not found (--train PATH)")
     result = train(Path(args.train), Path(args.out) if args.out else None)
-    err.print(f"model written to {result['model']}")
+    err.print(f"model written to {result['model']}", markup=False)
     _print_json({k: v for k, v in result.items() if k != "model"} | {"model": str(result["model"])})
     return 0
 
@@ -605,10 +616,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
-        err.print(f"[red]configuration error[/red]\n{exc}")
+        err.print(f"[red]configuration error[/red]\n{escape(str(exc))}")
         return 2
     except StoreError as exc:
-        err.print(f"[red]store error ({exc.cause}):[/red] {exc}")
+        err.print(f"[red]store error ({exc.cause}):[/red] {escape(str(exc))}")
         return 3
     except BrokenPipeError:
         return 0

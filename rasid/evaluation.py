@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 # what -> (module, function, sub-path of the data folder or None)
 _EVALS: dict[str, tuple[str, str, str | None]] = {
@@ -60,7 +61,7 @@ def print_table(what: str, result: dict[str, Any], console: Console) -> None:
     own = getattr(module, f"format_{what}_table", None) or getattr(module, "format_table", None)
     if callable(own):
         # The module knows its figures best (per-type P/R/F1 for NER, for instance).
-        console.print(own(result))
+        console.print(own(result), markup=False)
         return
     table = Table(title=f"rasid eval {what}")
     table.add_column("metric")
@@ -68,5 +69,5 @@ def print_table(what: str, result: dict[str, Any], console: Console) -> None:
     rows: list[tuple[str, str]] = []
     _flatten("", result, rows)
     for k, v in rows:
-        table.add_row(k, v)
+        table.add_row(Text(k), Text(v))  # Text: file names and failures are not markup
     console.print(table)
