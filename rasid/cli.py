@@ -45,6 +45,10 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
+class UsageError(Exception):
+    """A command was called in a way that cannot work; `main` prints it and exits 2."""
+
+
 def _print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
 
@@ -153,7 +157,20 @@ def cmd_search(args: argparse.Namespace) -> int:
         include_duplicates=not args.originals,
     )
     if not (query.text or query.entity or query.place or query.source):
-        raise SystemExit("rasid search: give a QUERY, or --entity/--place/--source")
+        raise UsageError("rasid search: give a QUERY, or --entity/--place/--source")
+    from processing.normalize import tokens
+
+    for flag, value in (
+        ("QUERY", query.text),
+        ("--entity", query.entity),
+        ("--place", query.place),
+    ):
+        # Search is by words; '!!!', '"' or '*' alone has none (and no operator syntax exists).
+        if value and value.strip() and not tokens(value):
+            raise UsageError(
+                f"rasid search: {flag} {value!r} has no word to search for"
+                " (punctuation and symbols are ignored)"
+            )
     store = open_store(_settings(args).store_url)
     try:
         hits = store.search(query)
@@ -615,6 +632,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except UsageError as exc:
+        err.print(str(exc), markup=False)
+        return 2
     except ConfigError as exc:
         err.print(f"[red]configuration error[/red]\n{escape(str(exc))}")
         return 2

@@ -63,6 +63,16 @@ def test_unknown_store_scheme_is_a_clear_error(capsys) -> None:  # type: ignore[
     assert "unknown store URL scheme" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("query", ["!!!", '"', "*"])
+def test_search_without_words_is_a_usage_error(
+    query: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    SqliteStore(tmp_path / "r.db").close()
+    assert main(["search", query, "--store", f"sqlite:///{tmp_path / 'r.db'}"]) == 2
+    err = capsys.readouterr().err
+    assert "has no word to search for" in err and "fts5" not in err
+
+
 # --- third-party text is printed verbatim, never read as rich markup -----------------------
 # «[/x]» used to crash rich (MarkupError), «[b]» and «[video]» silently vanished.
 BRACKETED = [

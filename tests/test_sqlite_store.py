@@ -60,6 +60,17 @@ def test_user_input_cannot_break_fts_syntax(tmp_path: Path) -> None:
     assert st.search(SearchQuery(text='"NEAR( OR * ^')) == []
 
 
+def test_a_query_without_words_matches_nothing(tmp_path: Path) -> None:
+    # '!!!' used to become an empty FTS5 group: "fts5: syntax error", a StoreError.
+    st = SqliteStore(tmp_path / "r.db")
+    st.upsert_articles([_art(1, "خبر", "نص", entities=[Entity("PER", "حفتر", [])])])
+    for junk in ("!!!", '"', "*", "«»", " ( ) "):
+        assert st.search(SearchQuery(text=junk)) == []
+        assert st.search(SearchQuery(text="خبر", entity=junk)) == []
+        assert st.search(SearchQuery(place=junk, source="s1")) == []
+    assert [h.article.id for h in st.search(SearchQuery(text="خبر!!!"))] == ["id1"]
+
+
 def test_feed_state_alerts_watermarks_roundtrip(tmp_path: Path) -> None:
     st = SqliteStore(tmp_path / "r.db")
     now = datetime.now(UTC)
