@@ -359,10 +359,14 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 # --- enrich / eval ------------------------------------------------------------------------
 def cmd_enrich(args: argparse.Namespace) -> int:
-    from rasid.enrich_one import enrich_path_or_url
+    from rasid.enrich_one import EnrichError, enrich_path_or_url
 
     settings = _settings(args)
-    art = enrich_path_or_url(args.target, settings)
+    try:
+        art = enrich_path_or_url(args.target, settings)
+    except EnrichError as exc:
+        err.print(f"rasid enrich: {exc}", markup=False)
+        return 1
     doc = {
         "title": art.title,
         "lang": art.lang,
