@@ -367,6 +367,12 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     except EnrichError as exc:
         err.print(f"rasid enrich: {exc}", markup=False)
         return 1
+    if art.lang != "ar":
+        err.print(
+            f"rasid enrich: enrichment is for Arabic text; this reads as {art.lang!r},"
+            " so no entities, places or claims are given",
+            markup=False,
+        )
     doc = {
         "title": art.title,
         "lang": art.lang,

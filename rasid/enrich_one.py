@@ -114,6 +114,10 @@ def _finish(item: FeedItem, title: str, body: str, now: datetime) -> Article:
 
 
 def _enriched(art: Article) -> Article:
+    if art.lang != "ar":
+        # As in the pipeline: the tagger, gazetteers and claim cues are Arabic; on English
+        # or French they turn whole sentences into organisations.
+        return art
     enr = enrich(art.title, art.body)
     art.entities, art.places, art.claims = enr.entities, enr.places, enr.claims
     return art

@@ -98,3 +98,41 @@ def test_cli_prints_the_reason_and_exits_1(tmp_path: Path, capsys, monkeypatch) 
         captured = capsys.readouterr()
         assert captured.out == "" and "rasid enrich: " in captured.err and message in captured.err
         assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        (
+            "Clashes in Tripoli\nThe spokesman of the Government of National Accord said on"
+            " Monday that the situation in the capital was stable.\n",
+            "en",
+        ),
+        (
+            "Affrontements à Tripoli\nLe porte-parole du gouvernement a déclaré lundi que la"
+            " situation dans la capitale était stable.\n",
+            "fr",
+        ),
+    ],
+)
+def test_non_arabic_text_is_not_enriched(
+    text: str, lang: str, tmp_path: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    # The Arabic tagger used to turn whole English sentences into organisations.
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    assert main(["enrich", "a.txt", "--json"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert doc["lang"] == lang and doc["title"] == text.splitlines()[0]
+    assert doc["body"] == text.splitlines()[1]
+    assert doc["entities"] == doc["places"] == doc["claims"] == []
+    assert "enrichment is for Arabic text" in captured.err
+    assert main(["enrich", "a.txt"]) == 0
+    assert "enrichment is for Arabic text" in capsys.readouterr().err
+    (tmp_path / "ar.txt").write_text(TEXT, encoding="utf-8")
+    assert main(["enrich", "ar.txt", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["places"] and "Arabic" not in captured.err
