@@ -29,9 +29,29 @@ def default_data_dir() -> Path:
     return here.parent / "shared" / "data"
 
 
+def _places_shared_dir(data: Path) -> Path:
+    """The folder above ``data``: the place sets read ``data/saudinewsnet/`` (and
+    ``data/ner/``) and ``seed/`` under it, so ``data`` must keep its name. Checked up front
+    because the evaluation runs for minutes before it would reach a missing file."""
+    hint = "(pass --data or set RASID_DATA_DIR)"
+    if not data.is_dir():
+        raise SystemExit(f"rasid eval places: {data} not found {hint}")
+    if data.resolve().name != "data":
+        raise SystemExit(
+            f"rasid eval places: {data} must be a folder named data, beside seed/:"
+            f" the place sets read data/saudinewsnet/ and seed/ of the folder above {hint}"
+        )
+    for need in (data / "saudinewsnet", data.parent / "seed"):
+        if not need.is_dir():
+            raise SystemExit(f"rasid eval places: {need} not found {hint}")
+    return data.resolve().parent
+
+
 def run_eval(what: str, data_dir: Path | None = None) -> dict[str, Any]:
     module, func, sub = _EVALS[what]
     fn = getattr(importlib.import_module(module), func)
+    if what == "places":
+        return dict(fn(_places_shared_dir(data_dir or default_data_dir())))
     if sub is None:
         return dict(fn())
     data = data_dir or default_data_dir()
