@@ -100,6 +100,7 @@ def _print_summary(report: Any, settings: Any, extra: list[str] | None = None) -
 
 def cmd_run(args: argparse.Namespace) -> int:
     from rasid.pipeline import run_cycle
+    from rasid.summary import EXIT_ALL_FEEDS_FAILED, all_feeds_failed
 
     settings = _settings(args)
     report = run_cycle(settings, progress=_progress if not args.json else lambda e, d: None)
@@ -107,7 +108,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         _print_json(report.to_dict())
     else:
         _print_summary(report, settings)
-    return 0
+    # The cycle itself went through; a distinct status lets cron notice that nothing answered.
+    return EXIT_ALL_FEEDS_FAILED if all_feeds_failed(report) else 0
 
 
 def cmd_watch(args: argparse.Namespace) -> int:

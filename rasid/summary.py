@@ -10,6 +10,17 @@ from typing import Any
 
 from rich.markup import escape
 
+# `rasid run` exit status when no feed answered: cron and monitors tell an outage (network
+# down, proxy gone) from a quiet cycle. Some feeds failing is normal and stays 0.
+EXIT_ALL_FEEDS_FAILED = 4
+_TRIED = {"ok", "not-modified", "error", "disabled"}  # not "not-due"/"pushed": skipped on purpose
+
+
+def all_feeds_failed(report: Any) -> bool:
+    """Every feed the cycle tried failed or is disabled after failures (and there was one)."""
+    tried = [f for f in report.feeds if f.status in _TRIED]
+    return bool(tried) and all(f.status in {"error", "disabled"} for f in tried)
+
 
 def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -> list[str]:
     r = report
@@ -45,10 +56,11 @@ def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -
         )
     if getattr(r, "held_finished", 0):
         lines.append(f"  held earlier       {r.held_finished} articles finished first")
+    none_answered = all_feeds_failed(r)
+    went_on = "" if none_answered else " (the other feeds went on)"
     for f in r.feeds_failed:
         lines.append(
-            f"  [red]feed {escape(f.feed_id)} failed:[/red] {escape(str(f.error))}"
-            " (the other feeds went on)"
+            f"  [red]feed {escape(f.feed_id)} failed:[/red] {escape(str(f.error))}{went_on}"
         )
     for f in r.feeds:
         if f.status == "disabled":
@@ -58,6 +70,11 @@ def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -
             lines.append(f"  [yellow]item failed ({escape(f.feed_id)}):[/yellow] {escape(e)}")
     for e in r.alert_errors[:5]:
         lines.append(f"  [yellow]delivery:[/yellow] {escape(e)}")
+    if none_answered:
+        lines.append(
+            f"  [red]no feed answered: every one failed or is disabled"
+            f" (exit status {EXIT_ALL_FEEDS_FAILED})[/red]"
+        )
     lines.append(f"  took               {r.elapsed_s:.1f} s")
     lines += extra or []
     store_flag = "" if store_url.endswith("data/rasid.db") else f" --store {escape(store_url)}"

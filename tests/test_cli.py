@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -181,3 +182,27 @@ def test_run_summary_prints_a_bracketed_item_error_verbatim(
     assert main(_run_args(tmp_path, f"{base}/feed.xml")) == 0
     out = capsys.readouterr().out
     assert f"item failed (feed0): {base}/a[/x][video]: HTTP 404" in out
+
+
+def _serve_feed(server, path: str) -> str:  # type: ignore[no-untyped-def]
+    rss = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        "</channel></rss>"
+    )
+    server.routes[path] = (200, {"Content-Type": "application/rss+xml"}, rss.encode())
+    return server.base_url + path
+
+
+def test_run_exits_4_when_every_feed_fails_and_0_when_some_answer(
+    loopback_server, tmp_path: Path, run_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    # Without network every feed failed and `rasid run` still exited 0: cron saw no outage.
+    base = loopback_server.base_url
+    dead = [f"{base}/gone-1.xml", f"{base}/gone-2.xml"]  # the test server answers 404
+    assert main(_run_args(tmp_path, *dead)) == 4
+    assert "no feed answered" in capsys.readouterr().out
+    assert main([*_run_args(tmp_path, *dead), "--json"]) == 4
+    assert json.loads(capsys.readouterr().out)["feeds_failed"] == 2
+    # partial failure is an ordinary cycle
+    assert main(_run_args(tmp_path, dead[0], _serve_feed(loopback_server, "/ok.xml"))) == 0
+    assert "no feed answered" not in capsys.readouterr().out

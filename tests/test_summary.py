@@ -10,7 +10,7 @@ from rich.console import Console
 
 from rasid.demo import _receiver_lines
 from rasid.pipeline import CycleReport, FeedOutcome
-from rasid.summary import summary_lines
+from rasid.summary import all_feeds_failed, summary_lines
 
 
 def _render(lines: list[str]) -> str:
@@ -45,3 +45,27 @@ def test_demo_email_subject_keeps_its_rule_tag() -> None:
     text = _render(_receiver_lines(webhook, smtp))
     assert "Subject: \u200f[tripoli] اشتباكات [/عاجل]" in text
     assert "[video] نص الخبر" in text and "https://x.example/[b]" in text
+
+
+def _report(*statuses: str) -> CycleReport:
+    report = CycleReport(started_at=datetime.now(UTC))
+    report.feeds = [
+        FeedOutcome(f"f{i}", s, error="connection refused" if s == "error" else None)
+        for i, s in enumerate(statuses)
+    ]
+    return report
+
+
+def test_all_feeds_failed_only_when_no_feed_answered() -> None:
+    assert all_feeds_failed(_report("error", "error"))
+    assert all_feeds_failed(_report("error", "disabled"))
+    assert all_feeds_failed(_report("error", "not-due"))  # skipped feeds do not count
+    assert not all_feeds_failed(_report("error", "ok"))
+    assert not all_feeds_failed(_report("error", "not-modified"))
+    assert not all_feeds_failed(_report("not-due", "pushed"))  # nothing was tried
+    assert not all_feeds_failed(_report())
+    text = _render(summary_lines(_report("error", "error"), "sqlite:///data/rasid.db"))
+    assert "no feed answered" in text and "exit status 4" in text
+    assert "the other feeds went on" not in text
+    text = _render(summary_lines(_report("error", "ok"), "sqlite:///data/rasid.db"))
+    assert "no feed answered" not in text and "the other feeds went on" in text
