@@ -46,7 +46,8 @@ out = Console(highlight=False, soft_wrap=True)
 
 
 class UsageError(Exception):
-    """A command was called in a way that cannot work; `main` prints it and exits 2."""
+    """A command was called in a way that cannot work; `main` prints it and exits 2, the
+    status argparse gives a malformed command line (README, "Exit status")."""
 
 
 def _print_json(obj: Any) -> None:
@@ -234,14 +235,14 @@ def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
     from alerts.rules import load_rules, preview
 
     if not args.rule:
-        raise SystemExit(
+        raise UsageError(
             "rasid alerts test: name the rule to preview, e.g. `rasid alerts test tripoli`"
         )
     rules = load_rules(settings.rules_path)
     try:
         matches = preview(args.rule, store, rules, args.limit)
     except KeyError as exc:
-        raise SystemExit(f"rasid alerts test: {exc.args[0]}") from None
+        raise UsageError(f"rasid alerts test: {exc.args[0]}") from None
     if args.json:
         for art, terms in matches:
             _print_json({"id": art.id, "title": art.title, "source": art.source,
@@ -259,7 +260,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
     from store.factory import open_store
 
     if args.hours <= 0 or args.limit <= 0:
-        raise SystemExit("rasid stories: --hours and --limit must be positive")
+        raise UsageError("rasid stories: --hours and --limit must be positive")
     now = datetime.now(UTC)
     store = open_store(_settings(args).store_url)
     try:
@@ -315,7 +316,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         if args.enable:
             known = {f.id for f in settings.feeds}
             if args.enable not in known:
-                raise SystemExit(f"rasid feeds: no feed {args.enable!r} in {settings.feeds_path}")
+                raise UsageError(f"rasid feeds: no feed {args.enable!r} in {settings.feeds_path}")
             state = store.get_feed_state(args.enable)
             state.disabled, state.failures, state.next_poll_at = False, 0, None
             store.save_feed_state(state)
@@ -340,7 +341,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
     saved = site_templates.read(path)
     if args.forget:
         if args.forget not in saved:
-            raise SystemExit(f"rasid templates: no template for {args.forget!r} in {path}")
+            raise UsageError(f"rasid templates: no template for {args.forget!r} in {path}")
         del saved[args.forget]
         site_templates.write(path, saved)
         err.print(

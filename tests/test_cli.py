@@ -206,3 +206,15 @@ def test_run_exits_4_when_every_feed_fails_and_0_when_some_answer(
     # partial failure is an ordinary cycle
     assert main(_run_args(tmp_path, dead[0], _serve_feed(loopback_server, "/ok.xml"))) == 0
     assert "no feed answered" not in capsys.readouterr().out
+
+
+def test_usage_errors_exit_2_like_argparse(
+    bracket_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = ["--rules", str(tmp_path / "rules.yaml"), "--store", bracket_store]
+    assert main(["alerts", "test", *rules]) == 2
+    assert "name the rule" in capsys.readouterr().err
+    assert main(["alerts", "test", "nosuchrule", *rules]) == 2
+    assert "nosuchrule" in capsys.readouterr().err
+    assert main(["search", "--store", bracket_store]) == 2
+    assert "give a QUERY" in capsys.readouterr().err
