@@ -174,7 +174,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                 f"rasid search: {flag} {value!r} has no word to search for"
                 " (punctuation and symbols are ignored)"
             )
-    store = open_store(_settings(args).store_url)
+    store = open_store(_settings(args).store_url, create=False)
     try:
         hits = store.search(query)
     finally:
@@ -207,7 +207,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     from store.factory import open_store
 
     settings = _settings(args)
-    store = open_store(settings.store_url)
+    store = open_store(settings.store_url, create=False)
     try:
         if args.action == "test":
             return _alerts_test(args, settings, store)
@@ -262,7 +262,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
     if args.hours <= 0 or args.limit <= 0:
         raise UsageError("rasid stories: --hours and --limit must be positive")
     now = datetime.now(UTC)
-    store = open_store(_settings(args).store_url)
+    store = open_store(_settings(args).store_url, create=False)
     try:
         articles = store.articles_ingested_since(now - timedelta(hours=args.hours))
     finally:
@@ -297,7 +297,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from store.factory import open_store
 
-    store = open_store(_settings(args).store_url)
+    store = open_store(_settings(args).store_url, create=False)
     try:
         for art in store.iter_articles():
             _print_json(art.to_dict())

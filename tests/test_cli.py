@@ -218,3 +218,38 @@ def test_usage_errors_exit_2_like_argparse(
     assert "nosuchrule" in capsys.readouterr().err
     assert main(["search", "--store", bracket_store]) == 2
     assert "give a QUERY" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv", [["search", "x"], ["stories"], ["alerts"], ["alerts", "test", "tripoli"], ["export"]]
+)
+def test_read_only_commands_do_not_create_a_missing_store(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A mistyped path used to become a new, empty database answering "no results".
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rules.yaml").write_text("rules:\n  - {id: tripoli, keywords: [طرابلس]}\n")
+    assert main([*argv, "--store", "sqlite:///data/rasidd.db"]) == 3
+    err = capsys.readouterr().err
+    assert f"no store at {tmp_path / 'data' / 'rasidd.db'}" in err
+    assert "sqlite:////abs/path absolute" in err
+    monkeypatch.setenv("RASID_STORE_URL", "bogus")
+    monkeypatch.setenv("RASID_RULES", str(tmp_path / "rules.yaml"))
+    assert main(argv) == 3
+    assert f"no store at {tmp_path / 'bogus'}" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [tmp_path / "rules.yaml"]  # nothing created
+
+
+def test_commands_that_write_still_create_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feeds.yaml").write_text("feeds: []\n")
+    (tmp_path / "alerts.yaml").write_text("rules: []\n")
+    store = "sqlite:///data/new.db"
+    assert main(["run", "--feeds", "feeds.yaml", "--rules", "alerts.yaml", "--store", store]) == 0
+    assert (tmp_path / "data" / "new.db").is_file()
+    assert main(["search", "x", "--store", store]) == 0

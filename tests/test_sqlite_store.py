@@ -1,7 +1,11 @@
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from rasid.records import Alert, Article, Entity, FeedState, Place, SearchQuery
+from store.base import StoreError
+from store.factory import open_store
 from store.sqlite import SqliteStore
 
 
@@ -86,3 +90,12 @@ def test_feed_state_alerts_watermarks_roundtrip(tmp_path: Path) -> None:
     assert st.get_watermark("alerts") == now
     st.close()
     assert SqliteStore(tmp_path / "r.db").get_feed_state("f").seen_guids == ["g1"]
+
+
+def test_open_store_for_reading_refuses_a_missing_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'no' / 'r.db'}"
+    with pytest.raises(StoreError, match="no store at") as exc:
+        open_store(url, create=False)
+    assert exc.value.cause == "missing" and not (tmp_path / "no").exists()
+    open_store(url).close()  # the default still creates it (run, demo, watch)
+    open_store(url, create=False).close()
