@@ -146,3 +146,39 @@ def decode_bytes(body: bytes, headers: dict | None = None) -> tuple[str, str]:
 def decode_html(body: bytes, headers: dict | None = None) -> tuple[str, str]:
     """(text, encoding) of an HTML page; see ``decode_bytes``."""
     return decode_bytes(body, headers)
+
+
+# C0 controls other than tab, newline, form feed and carriage return, DEL, and U+FFFD.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+_WIDE = ("utf_16", "utf_32")
+
+
+def decode_text(body: bytes) -> tuple[str, str] | None:
+    """(text, encoding) of a plain-text file, or None when the bytes are not text.
+
+    ``decode_bytes``, except that a UTF-16/32 BOM is trusted, and UTF-16/32 without one is
+    recognised: its bytes are ASCII-range pairs, so they pass as "valid" UTF-8 full of NULs;
+    charset-normalizer tells them apart. Other bytes with NULs, or a decoding where control
+    characters abound, are binary."""
+    utf16_bom = body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    utf32_bom = body.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE))  # FF FE 00 00
+    if utf16_bom or utf32_bom:
+        # The file says what it is. (decode_bytes weighs a BOM against windows-1256, which
+        # wins a short text: its 0xFF is an Arabic letter.)
+        encoding = "utf-32" if utf32_bom else "utf-16"
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError:
+            return None
+    elif b"\x00" in body[:65536]:
+        best = from_bytes(body).best()
+        if best is None or not str(best.encoding).startswith(_WIDE):
+            return None
+        text, encoding = str(best), _web_name(codecs.lookup(best.encoding).name)
+    else:
+        text, encoding = decode_bytes(body)
+    sample = text[:65536]
+    # Real text has next to no control characters; random bytes read as windows-1256 ~11 %.
+    if sample and len(_CONTROL.findall(sample)) > 0.02 * len(sample):
+        return None
+    return text, encoding

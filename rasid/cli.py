@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from rasid.config import load_settings
-from rasid.terminal import rtl_line
+from rasid.terminal import rtl_markup
 from rasid.yamlconf import ConfigError
 from store.base import StoreError
 
@@ -37,8 +38,16 @@ config/alerts.yaml (rules: and channels:). RASID_STORE_URL, RASID_FEEDS, RASID_R
 and RASID_ALLOW_PRIVATE_NETWORKS=1 override them.
 """
 
+# Every piece of text that is not Rasid's own (titles, bodies, URLs, outlet and feed ids,
+# error messages quoting them) goes through `escape` or `rtl_markup` before reaching these:
+# rich reads «[/عاجل]» as a closing tag (MarkupError) and drops «[video]» as a style.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
+
+
+class UsageError(Exception):
+    """A command was called in a way that cannot work; `main` prints it and exits 2, the
+    status argparse gives a malformed command line (README, "Exit status")."""
 
 
 def _print_json(obj: Any) -> None:
@@ -67,14 +76,15 @@ def _progress(event: str, data: dict[str, Any]) -> None:
         err.print(f"[bold]Polling {data['feeds']} feeds…[/bold]")
     elif event == "feed":
         if data["status"] in {"error", "disabled"}:
-            err.print(f"  [red]✗[/red] {data['feed']}: {data['error']}")
+            err.print(f"  [red]✗[/red] {escape(data['feed'])}: {escape(str(data['error']))}")
         elif data["status"] == "not-modified":
-            err.print(f"  [dim]= {data['feed']}: not modified[/dim]")
+            err.print(f"  [dim]= {escape(data['feed'])}: not modified[/dim]")
         else:
             held = data.get("held", 0)
             err.print(
-                f"  [green]✓[/green] {data['feed']}: {data['new']} new, {data['indexed']} indexed,"
-                f" {data['unchanged']} unchanged, {data['failed']} failed"
+                f"  [green]✓[/green] {escape(data['feed'])}: {data['new']} new,"
+                f" {data['indexed']} indexed, {data['unchanged']} unchanged,"
+                f" {data['failed']} failed"
                 + (f", [yellow]{held} held (dedup state unreachable)[/yellow]" if held else "")
             )
     elif event == "alerts":
@@ -91,6 +101,7 @@ def _print_summary(report: Any, settings: Any, extra: list[str] | None = None) -
 
 def cmd_run(args: argparse.Namespace) -> int:
     from rasid.pipeline import run_cycle
+    from rasid.summary import EXIT_ALL_FEEDS_FAILED, all_feeds_failed
 
     settings = _settings(args)
     report = run_cycle(settings, progress=_progress if not args.json else lambda e, d: None)
@@ -98,7 +109,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         _print_json(report.to_dict())
     else:
         _print_summary(report, settings)
-    return 0
+    # The cycle itself went through; a distinct status lets cron notice that nothing answered.
+    return EXIT_ALL_FEEDS_FAILED if all_feeds_failed(report) else 0
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -148,8 +160,21 @@ def cmd_search(args: argparse.Namespace) -> int:
         include_duplicates=not args.originals,
     )
     if not (query.text or query.entity or query.place or query.source):
-        raise SystemExit("rasid search: give a QUERY, or --entity/--place/--source")
-    store = open_store(_settings(args).store_url)
+        raise UsageError("rasid search: give a QUERY, or --entity/--place/--source")
+    from processing.normalize import tokens
+
+    for flag, value in (
+        ("QUERY", query.text),
+        ("--entity", query.entity),
+        ("--place", query.place),
+    ):
+        # Search is by words; '!!!', '"' or '*' alone has none (and no operator syntax exists).
+        if value and value.strip() and not tokens(value):
+            raise UsageError(
+                f"rasid search: {flag} {value!r} has no word to search for"
+                " (punctuation and symbols are ignored)"
+            )
+    store = open_store(_settings(args).store_url, create=False)
     try:
         hits = store.search(query)
     finally:
@@ -167,14 +192,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         art = hit.article
         when = (art.published_at or art.fetched_at).strftime("%Y-%m-%d %H:%M")
         title = hit.highlights.get("title", [art.title])[0]
-        out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + rtl_line(title).replace("[", r"\["))
+        out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + rtl_markup(title))
         meta = f"    {art.source} · {when} · {art.lang}"
         if art.duplicate_of:
             meta += f" · near-duplicate of {art.duplicate_of}"
-        out.print(f"[dim]{meta}[/dim]")
+        out.print(f"[dim]{escape(meta)}[/dim]")
         for frag in hit.highlights.get("body", [])[:2]:
-            out.print("    " + rtl_line(frag).replace("[", r"\["))
-        out.print(f"    [blue]{art.url}[/blue]")
+            out.print("    " + rtl_markup(frag))
+        out.print(f"    [blue]{escape(art.url)}[/blue]")
     return 0
 
 
@@ -182,7 +207,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     from store.factory import open_store
 
     settings = _settings(args)
-    store = open_store(settings.store_url)
+    store = open_store(settings.store_url, create=False)
     try:
         if args.action == "test":
             return _alerts_test(args, settings, store)
@@ -196,11 +221,13 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     if not alerts:
         err.print("no alerts yet")
     for a in alerts:
-        out.print(f"[bold]{a.rule_id}[/bold] · {a.fired_at:%Y-%m-%d %H:%M} · {a.source}")
-        out.print("    " + rtl_line(a.title).replace("[", r"\["))
+        out.print(
+            f"[bold]{escape(a.rule_id)}[/bold] · {a.fired_at:%Y-%m-%d %H:%M} · {escape(a.source)}"
+        )
+        out.print("    " + rtl_markup(a.title))
         if a.other_sources:
-            out.print(f"    [dim]also: {', '.join(a.other_sources)}[/dim]")
-        out.print(f"    [blue]{a.url}[/blue]")
+            out.print(f"    [dim]also: {escape(', '.join(a.other_sources))}[/dim]")
+        out.print(f"    [blue]{escape(a.url)}[/blue]")
     return 0
 
 
@@ -208,22 +235,23 @@ def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
     from alerts.rules import load_rules, preview
 
     if not args.rule:
-        raise SystemExit(
+        raise UsageError(
             "rasid alerts test: name the rule to preview, e.g. `rasid alerts test tripoli`"
         )
     rules = load_rules(settings.rules_path)
     try:
         matches = preview(args.rule, store, rules, args.limit)
     except KeyError as exc:
-        raise SystemExit(f"rasid alerts test: {exc.args[0]}") from None
+        raise UsageError(f"rasid alerts test: {exc.args[0]}") from None
     if args.json:
         for art, terms in matches:
             _print_json({"id": art.id, "title": art.title, "source": art.source,
                          "url": art.url, "matched": terms})  # fmt: skip
         return 0
-    err.print(f"rule {args.rule!r} would match {len(matches)} recent article(s)")
+    err.print(f"rule {escape(repr(args.rule))} would match {len(matches)} recent article(s)")
     for art, terms in matches:
-        out.print("  " + rtl_line(art.title) + f"  [dim]({art.source}; {', '.join(terms)})[/dim]")
+        why = escape(f"({art.source}; {', '.join(terms)})")
+        out.print("  " + rtl_markup(art.title) + f"  [dim]{why}[/dim]")
     return 0
 
 
@@ -232,9 +260,9 @@ def cmd_stories(args: argparse.Namespace) -> int:
     from store.factory import open_store
 
     if args.hours <= 0 or args.limit <= 0:
-        raise SystemExit("rasid stories: --hours and --limit must be positive")
+        raise UsageError("rasid stories: --hours and --limit must be positive")
     now = datetime.now(UTC)
-    store = open_store(_settings(args).store_url)
+    store = open_store(_settings(args).store_url, create=False)
     try:
         articles = store.articles_ingested_since(now - timedelta(hours=args.hours))
     finally:
@@ -248,7 +276,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
         err.print(f"no stories in the articles ingested in the last {args.hours:g} h")
         return 0
     for i, s in enumerate(stories, 1):
-        out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + rtl_line(s.title).replace("[", r"\["))
+        out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + rtl_markup(s.title))
         more = len(s.sources) - 6
         outlets = ", ".join(s.sources[:6]) + (f" +{more}" if more > 0 else "")
         span = f"{s.first_seen:%Y-%m-%d %H:%M} → {s.last_seen:%Y-%m-%d %H:%M}"
@@ -260,16 +288,16 @@ def cmd_stories(args: argparse.Namespace) -> int:
             f" · {len(s.sources)} outlet{'s' * (len(s.sources) != 1)}: {outlets}"
             f" · {span} · {s.last_hour} in its last hour"
         )
-        out.print(f"[dim]{meta}[/dim]")
+        out.print(f"[dim]{escape(meta)}[/dim]")
         if s.url:
-            out.print(f"    [blue]{s.url}[/blue]")
+            out.print(f"    [blue]{escape(s.url)}[/blue]")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from store.factory import open_store
 
-    store = open_store(_settings(args).store_url)
+    store = open_store(_settings(args).store_url, create=False)
     try:
         for art in store.iter_articles():
             _print_json(art.to_dict())
@@ -288,11 +316,11 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         if args.enable:
             known = {f.id for f in settings.feeds}
             if args.enable not in known:
-                raise SystemExit(f"rasid feeds: no feed {args.enable!r} in {settings.feeds_path}")
+                raise UsageError(f"rasid feeds: no feed {args.enable!r} in {settings.feeds_path}")
             state = store.get_feed_state(args.enable)
             state.disabled, state.failures, state.next_poll_at = False, 0, None
             store.save_feed_state(state)
-            err.print(f"feed {args.enable} re-enabled")
+            err.print(f"feed {escape(args.enable)} re-enabled")
         health = feed_health(settings.feeds, store.all_feed_states(), datetime.now(UTC))
     finally:
         store.close()
@@ -302,7 +330,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         else:
             colour = {"ok": "green", "failing": "red", "disabled": "red"}.get(h.status, "yellow")
             extra = f" — {h.last_error}" if h.last_error else ""
-            out.print(f"[{colour}]{h.status:<12}[/{colour}] {h.feed_id}{extra}")
+            out.print(f"[{colour}]{h.status:<12}[/{colour}] {escape(h.feed_id + extra)}")
     return 0
 
 
@@ -313,28 +341,41 @@ def cmd_templates(args: argparse.Namespace) -> int:
     saved = site_templates.read(path)
     if args.forget:
         if args.forget not in saved:
-            raise SystemExit(f"rasid templates: no template for {args.forget!r} in {path}")
+            raise UsageError(f"rasid templates: no template for {args.forget!r} in {path}")
         del saved[args.forget]
         site_templates.write(path, saved)
-        err.print(f"template for {args.forget} forgotten: its pages go to trafilatura again")
+        err.print(
+            f"template for {escape(args.forget)} forgotten: its pages go to trafilatura again"
+        )
     for host, t in sorted(saved.items()):
         selector = site_templates.selector(t)
         if args.json:
             _print_json({"site": host, **t, "selector": selector})
         else:
             drop = ", ".join(t.get("drop", [])) or "—"
-            out.print(f"{host}  body: {selector}  title: {t.get('title_rule')}  skips: {drop}")
+            line = f"{host}  body: {selector}  title: {t.get('title_rule')}  skips: {drop}"
+            out.print(line, markup=False)
     if not saved and not args.json:
-        err.print(f"no site templates learned yet ({path})")
+        err.print(f"no site templates learned yet ({path})", markup=False)
     return 0
 
 
 # --- enrich / eval ------------------------------------------------------------------------
 def cmd_enrich(args: argparse.Namespace) -> int:
-    from rasid.enrich_one import enrich_path_or_url
+    from rasid.enrich_one import EnrichError, enrich_path_or_url
 
     settings = _settings(args)
-    art = enrich_path_or_url(args.target, settings)
+    try:
+        art = enrich_path_or_url(args.target, settings)
+    except EnrichError as exc:
+        err.print(f"rasid enrich: {exc}", markup=False)
+        return 1
+    if art.lang != "ar":
+        err.print(
+            f"rasid enrich: enrichment is for Arabic text; this reads as {art.lang!r},"
+            " so no entities, places or claims are given",
+            markup=False,
+        )
     doc = {
         "title": art.title,
         "lang": art.lang,
@@ -366,19 +407,19 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         _print_json(doc)
         return 0
     out.print(
-        "[bold]" + rtl_line(art.title) + f"[/bold]  [dim]({art.lang}, {art.extraction})[/dim]"
+        "[bold]" + rtl_markup(art.title) + f"[/bold]  [dim]({art.lang}, {art.extraction})[/dim]"
     )
     for kind in ("PER", "ORG", "LOC"):
         names = [e["name"] for e in doc["entities"] if e["type"] == kind]
         if names:
-            out.print(f"  {kind}: " + rtl_line("، ".join(names)))
+            out.print(f"  {kind}: " + rtl_markup("، ".join(names)))
     for p in doc["places"]:
-        near = f" ≈ {rtl_line(p['near'])}" if p.get("near") else ""
+        near = f" ≈ {rtl_markup(p['near'])}" if p.get("near") else ""
         out.print(
-            f"  📍 {rtl_line(p['name'])}{near} → {p['country']} ({p['lat']:.3f}, {p['lon']:.3f})"
+            f"  📍 {rtl_markup(p['name'])}{near} → {p['country']} ({p['lat']:.3f}, {p['lon']:.3f})"
         )
     for c in doc["claims"]:
-        out.print(f"  🗣 {rtl_line(c['speaker'] + ' ' + c['cue'] + ': ' + c['quote'][:120])}")
+        out.print(f"  🗣 {rtl_markup(c['speaker'] + ' ' + c['cue'] + ': ' + c['quote'][:120])}")
     return 0
 
 
@@ -401,7 +442,7 @@ def cmd_ner(args: argparse.Namespace) -> int:
     if not Path(args.train).exists():
         raise SystemExit(f"rasid ner train: training file {args.train} not found (--train PATH)")
     result = train(Path(args.train), Path(args.out) if args.out else None)
-    err.print(f"model written to {result['model']}")
+    err.print(f"model written to {result['model']}", markup=False)
     _print_json({k: v for k, v in result.items() if k != "model"} | {"model": str(result["model"])})
     return 0
 
@@ -604,11 +645,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except UsageError as exc:
+        err.print(str(exc), markup=False)
+        return 2
     except ConfigError as exc:
-        err.print(f"[red]configuration error[/red]\n{exc}")
+        err.print(f"[red]configuration error[/red]\n{escape(str(exc))}")
         return 2
     except StoreError as exc:
-        err.print(f"[red]store error ({exc.cause}):[/red] {exc}")
+        err.print(f"[red]store error ({exc.cause}):[/red] {escape(str(exc))}")
         return 3
     except BrokenPipeError:
         return 0

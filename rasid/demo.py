@@ -15,7 +15,7 @@ import yaml
 from rich.console import Console
 
 from rasid.config import DEFAULT_RULES, load_settings
-from rasid.terminal import rtl_line
+from rasid.terminal import rtl_markup
 
 DEMO_DIR = Path("data/demo")
 # Article ids hash the canonical URL, port included: serving the demo on one port every
@@ -128,6 +128,7 @@ def _receiver_lines(webhook: Any, smtp: Any) -> list[str]:
         part = msg.get_body(preferencelist=("plain",))
         text = part.get_content() if part is not None else ""
         lines += ["", 'First e-mail received (text part; its HTML part is dir="rtl"):']
-        lines.append(f"  Subject: {rtl_line(str(msg['Subject']))}")
-        lines += ["  " + rtl_line(x).replace("[", r"\[") for x in text.strip().splitlines()[:8]]
+        # Summary lines are rich markup: «[tripoli]» in the subject is text, not a style.
+        lines.append(f"  Subject: {rtl_markup(str(msg['Subject']))}")
+        lines += ["  " + rtl_markup(x) for x in text.strip().splitlines()[:8]]
     return lines

@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 # what -> (module, function, sub-path of the data folder or None)
 _EVALS: dict[str, tuple[str, str, str | None]] = {
@@ -28,9 +29,29 @@ def default_data_dir() -> Path:
     return here.parent / "shared" / "data"
 
 
+def _places_shared_dir(data: Path) -> Path:
+    """The folder above ``data``: the place sets read ``data/saudinewsnet/`` (and
+    ``data/ner/``) and ``seed/`` under it, so ``data`` must keep its name. Checked up front
+    because the evaluation runs for minutes before it would reach a missing file."""
+    hint = "(pass --data or set RASID_DATA_DIR)"
+    if not data.is_dir():
+        raise SystemExit(f"rasid eval places: {data} not found {hint}")
+    if data.resolve().name != "data":
+        raise SystemExit(
+            f"rasid eval places: {data} must be a folder named data, beside seed/:"
+            f" the place sets read data/saudinewsnet/ and seed/ of the folder above {hint}"
+        )
+    for need in (data / "saudinewsnet", data.parent / "seed"):
+        if not need.is_dir():
+            raise SystemExit(f"rasid eval places: {need} not found {hint}")
+    return data.resolve().parent
+
+
 def run_eval(what: str, data_dir: Path | None = None) -> dict[str, Any]:
     module, func, sub = _EVALS[what]
     fn = getattr(importlib.import_module(module), func)
+    if what == "places":
+        return dict(fn(_places_shared_dir(data_dir or default_data_dir())))
     if sub is None:
         return dict(fn())
     data = data_dir or default_data_dir()
@@ -60,7 +81,7 @@ def print_table(what: str, result: dict[str, Any], console: Console) -> None:
     own = getattr(module, f"format_{what}_table", None) or getattr(module, "format_table", None)
     if callable(own):
         # The module knows its figures best (per-type P/R/F1 for NER, for instance).
-        console.print(own(result))
+        console.print(own(result), markup=False)
         return
     table = Table(title=f"rasid eval {what}")
     table.add_column("metric")
@@ -68,5 +89,5 @@ def print_table(what: str, result: dict[str, Any], console: Console) -> None:
     rows: list[tuple[str, str]] = []
     _flatten("", result, rows)
     for k, v in rows:
-        table.add_row(k, v)
+        table.add_row(Text(k), Text(v))  # Text: file names and failures are not markup
     console.print(table)

@@ -1,8 +1,25 @@
-"""The human summary of one cycle (pure: report in, lines of rich markup out)."""
+"""The human summary of one cycle (pure: report in, lines of rich markup out).
+
+Everything interpolated here comes from outside Rasid (feed ids, error messages quoting
+third-party URLs and GUIDs, charset labels), so it is escaped: «[/x]» in a URL made rich
+raise MarkupError after the cycle had committed, and «[video]» vanished."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from rich.markup import escape
+
+# `rasid run` exit status when no feed answered: cron and monitors tell an outage (network
+# down, proxy gone) from a quiet cycle. Some feeds failing is normal and stays 0.
+EXIT_ALL_FEEDS_FAILED = 4
+_TRIED = {"ok", "not-modified", "error", "disabled"}  # not "not-due"/"pushed": skipped on purpose
+
+
+def all_feeds_failed(report: Any) -> bool:
+    """Every feed the cycle tried failed or is disabled after failures (and there was one)."""
+    tried = [f for f in report.feeds if f.status in _TRIED]
+    return bool(tried) and all(f.status in {"error", "disabled"} for f in tried)
 
 
 def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -> list[str]:
@@ -23,13 +40,13 @@ def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -
         + (f", {r.alerts_failed} failed (kept in the outbox)" if r.alerts_failed else ""),
     ]
     if r.languages:
-        langs = ", ".join(f"{k}: {v}" for k, v in sorted(r.languages.items()))
+        langs = escape(", ".join(f"{k}: {v}" for k, v in sorted(r.languages.items())))
         lines.append(f"  languages          {langs}")
     if r.encodings:
-        encs = ", ".join(f"{k or 'n/a'}: {v}" for k, v in sorted(r.encodings.items()))
+        encs = escape(", ".join(f"{k or 'n/a'}: {v}" for k, v in sorted(r.encodings.items())))
         lines.append(f"  page encodings     {encs}")
     if r.extraction_methods:
-        meths = ", ".join(f"{k}: {v}" for k, v in sorted(r.extraction_methods.items()))
+        meths = escape(", ".join(f"{k}: {v}" for k, v in sorted(r.extraction_methods.items())))
         lines.append(f"  extraction         {meths}")
     held = r.total("held")
     if held:
@@ -39,19 +56,28 @@ def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -
         )
     if getattr(r, "held_finished", 0):
         lines.append(f"  held earlier       {r.held_finished} articles finished first")
+    none_answered = all_feeds_failed(r)
+    went_on = "" if none_answered else " (the other feeds went on)"
     for f in r.feeds_failed:
-        lines.append(f"  [red]feed {f.feed_id} failed:[/red] {f.error} (the other feeds went on)")
+        lines.append(
+            f"  [red]feed {escape(f.feed_id)} failed:[/red] {escape(str(f.error))}{went_on}"
+        )
     for f in r.feeds:
         if f.status == "disabled":
-            lines.append(f"  [red]feed {f.feed_id}[/red] {f.error}")
+            lines.append(f"  [red]feed {escape(f.feed_id)}[/red] {escape(str(f.error))}")
     for f in r.feeds:
         for e in f.item_errors[:3]:
-            lines.append(f"  [yellow]item failed ({f.feed_id}):[/yellow] {e}")
+            lines.append(f"  [yellow]item failed ({escape(f.feed_id)}):[/yellow] {escape(e)}")
     for e in r.alert_errors[:5]:
-        lines.append(f"  [yellow]delivery:[/yellow] {e}")
+        lines.append(f"  [yellow]delivery:[/yellow] {escape(e)}")
+    if none_answered:
+        lines.append(
+            f"  [red]no feed answered: every one failed or is disabled"
+            f" (exit status {EXIT_ALL_FEEDS_FAILED})[/red]"
+        )
     lines.append(f"  took               {r.elapsed_s:.1f} s")
     lines += extra or []
-    store_flag = "" if store_url.endswith("data/rasid.db") else f" --store {store_url}"
+    store_flag = "" if store_url.endswith("data/rasid.db") else f" --store {escape(store_url)}"
     lines += [
         "",
         "Search it:",

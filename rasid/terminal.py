@@ -16,6 +16,7 @@ import re
 import sys
 
 from bidi import get_display
+from rich.markup import escape
 
 RLM = "\u200f"
 RLI = "\u2067"
@@ -48,3 +49,10 @@ def rtl_line(text: str, mode: str | None = None) -> str:
     if mode == "visual":
         return get_display(text)
     return f"{RLM}{RLI}{text}{PDI}"
+
+
+def rtl_markup(text: str, mode: str | None = None) -> str:
+    """``rtl_line`` made safe inside rich markup. Titles and bodies are third-party text:
+    «[/عاجل]» would crash rich and «[video]» would vanish as an unknown style. Escaped after
+    the bidi step, because ``visual`` mode reorders characters (escapes included)."""
+    return escape(rtl_line(text, mode))

@@ -17,7 +17,8 @@ class StoreError(Exception):
 
     def __init__(self, message: str, *, cause: str = "error") -> None:
         super().__init__(message)
-        self.cause = cause  # short machine-readable tag: unreachable|auth|read-only|mapping|error
+        # short machine-readable tag: unreachable|auth|read-only|mapping|missing|error
+        self.cause = cause
 
 
 @runtime_checkable

@@ -34,11 +34,23 @@ def embedded_path(url: str | None = None) -> Path | None:
     return None
 
 
-def open_store(url: str | None = None) -> Store:
+def open_store(url: str | None = None, *, create: bool = True) -> Store:
+    """``create=False`` (commands that only read) refuses an embedded store file that does
+    not exist: opening it would create an empty database where a mistyped path is meant,
+    and every search would answer "no results"."""
     url = url or DEFAULT_STORE_URL
     path = embedded_path(url)
     if path is not None:
         from store.sqlite import SqliteStore
+
+        if not create and not path.exists():
+            raise StoreError(
+                f"no store at {path.absolute()} (from {url!r}); check --store or"
+                " RASID_STORE_URL, or fill it first with `rasid run`."
+                " sqlite:///rel/path is relative to the working directory,"
+                " sqlite:////abs/path absolute",
+                cause="missing",
+            )
 
         return SqliteStore(path)
     scheme = url.partition("://")[0]

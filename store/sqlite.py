@@ -169,12 +169,19 @@ class SqliteStore:
         where: list[str] = []
         params: list[object] = []
         match_parts: list[str] = []
-        if query.text.strip():
-            match_parts.append(f"{{title body}} : ({_fts_query(query.text)})")
-        if query.entity:
-            match_parts.append(f"entities : ({_fts_query(query.entity)})")
-        if query.place:
-            match_parts.append(f"places : ({_fts_query(query.place)})")
+        for columns, value in (
+            ("{title body}", query.text),
+            ("entities", query.entity),
+            ("places", query.place),
+        ):
+            if not (value or "").strip():
+                continue
+            terms = _fts_query(value)
+            if not terms:
+                # Punctuation alone ('!!!', '"', '*') leaves no word, so nothing can match;
+                # an empty group would be an FTS5 syntax error instead.
+                return []
+            match_parts.append(f"{columns} : ({terms})")
         if query.source:
             where.append("a.source = ?")
             params.append(query.source)

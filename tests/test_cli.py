@@ -1,9 +1,14 @@
+import json
 import subprocess
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from rasid.cli import build_parser, main
+from rasid.records import Alert, Article
+from store.sqlite import SqliteStore
 
 COMMANDS = [
     "demo",
@@ -57,3 +62,194 @@ def test_console_script_installed() -> None:
 def test_unknown_store_scheme_is_a_clear_error(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["search", "x", "--store", "mongodb://h"]) == 3
     assert "unknown store URL scheme" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("query", ["!!!", '"', "*"])
+def test_search_without_words_is_a_usage_error(
+    query: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    SqliteStore(tmp_path / "r.db").close()
+    assert main(["search", query, "--store", f"sqlite:///{tmp_path / 'r.db'}"]) == 2
+    err = capsys.readouterr().err
+    assert "has no word to search for" in err and "fts5" not in err
+
+
+# --- third-party text is printed verbatim, never read as rich markup -----------------------
+# «[/x]» used to crash rich (MarkupError), «[b]» and «[video]» silently vanished.
+BRACKETED = [
+    "[/عاجل] اشتباكات في طرابلس [update]",
+    "[video] طرابلس تستقبل [b]الوفد",
+    "طرابلس \\[x] نص",
+]
+
+
+def _bracketed_article(i: int, title: str, now: datetime) -> Article:
+    return Article(
+        id=f"a{i}", url=f"https://x.example/[/x]{i}", canonical_url=f"https://x.example/{i}",
+        source="src[/s]", feed_id="f", title=title, body="في طرابلس اليوم [video] خبر " * 4,
+        lang="ar", fetched_at=now, story_id=f"s{i}",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def bracket_store(tmp_path: Path) -> str:
+    now = datetime.now(UTC)
+    st = SqliteStore(tmp_path / "b.db")
+    st.upsert_articles(_bracketed_article(i, t, now) for i, t in enumerate(BRACKETED))
+    st.record_alert(
+        Alert(id="al1", rule_id="tripoli", article_id="a0", title=BRACKETED[0], source="src[/s]",
+              url="https://x.example/[/x]0", matched_terms=["طرابلس"], fired_at=now)
+    )  # fmt: skip
+    st.close()
+    (tmp_path / "rules.yaml").write_text("rules:\n  - {id: tripoli, keywords: [طرابلس]}\n")
+    return f"sqlite:///{tmp_path / 'b.db'}"
+
+
+def _bracket_output(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    assert main(list(argv)) == 0
+    return capsys.readouterr().out
+
+
+def test_alerts_test_prints_bracketed_titles_verbatim(
+    bracket_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = str(tmp_path / "rules.yaml")
+    text = _bracket_output(
+        capsys, "alerts", "test", "tripoli", "--rules", rules, "--store", bracket_store
+    )
+    for title in BRACKETED:
+        assert title in text
+    assert "(src[/s]; طرابلس)" in text
+
+
+def test_search_stories_alerts_print_bracketed_text_verbatim(
+    bracket_store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _bracket_output(capsys, "search", "نص", "--store", bracket_store)
+    assert "«نص»" in text and "\\[x]" in text and "src[/s]" in text
+    assert "https://x.example/[/x]2" in text
+    text = _bracket_output(capsys, "stories", "--store", bracket_store)
+    assert all(t in text for t in BRACKETED) and "https://x.example/[/x]0" in text
+    text = _bracket_output(capsys, "alerts", "--store", bracket_store)
+    assert BRACKETED[0] in text and "src[/s]" in text and "https://x.example/[/x]0" in text
+
+
+def test_enrich_prints_bracketed_title_and_claim_verbatim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "t.txt"
+    page.write_text(
+        f"{BRACKETED[0]}\nقال المتحدث باسم الحكومة في طرابلس إن [video] الوضع [b]مستقر.\n",
+        encoding="utf-8",
+    )
+    text = _bracket_output(capsys, "enrich", str(page))
+    assert BRACKETED[0] in text
+    assert "[video] الوضع [b]مستقر" in text
+
+
+def _run_args(tmp_path: Path, *feed_urls: str) -> list[str]:
+    feeds = "".join(
+        f"  - {{id: 'feed{i}', name: F, url: '{u}'}}\n" for i, u in enumerate(feed_urls)
+    )
+    (tmp_path / "feeds.yaml").write_text("feeds:\n" + feeds)
+    (tmp_path / "alerts.yaml").write_text("rules: []\n")
+    store = f"sqlite:///{tmp_path / 'r.db'}"
+    return ["run", "--feeds", str(tmp_path / "feeds.yaml"),
+            "--rules", str(tmp_path / "alerts.yaml"), "--store", store]  # fmt: skip
+
+
+@pytest.fixture
+def run_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
+    monkeypatch.setenv("RASID_OUTBOX", str(tmp_path / "outbox.db"))
+    monkeypatch.chdir(tmp_path)  # nothing lands in the repository's data/
+
+
+def test_run_summary_prints_a_bracketed_item_error_verbatim(
+    loopback_server, tmp_path: Path, run_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    base = loopback_server.base_url
+    rss = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><title>[/عاجل] اشتباكات [update]</title><link>{base}/a[/x][video]</link>"
+        "<guid>g1</guid></item></channel></rss>"
+    )
+    loopback_server.routes["/feed.xml"] = (
+        200,
+        {"Content-Type": "application/rss+xml"},
+        rss.encode(),
+    )
+    assert main(_run_args(tmp_path, f"{base}/feed.xml")) == 0
+    out = capsys.readouterr().out
+    assert f"item failed (feed0): {base}/a[/x][video]: HTTP 404" in out
+
+
+def _serve_feed(server, path: str) -> str:  # type: ignore[no-untyped-def]
+    rss = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        "</channel></rss>"
+    )
+    server.routes[path] = (200, {"Content-Type": "application/rss+xml"}, rss.encode())
+    return server.base_url + path
+
+
+def test_run_exits_4_when_every_feed_fails_and_0_when_some_answer(
+    loopback_server, tmp_path: Path, run_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    # Without network every feed failed and `rasid run` still exited 0: cron saw no outage.
+    base = loopback_server.base_url
+    dead = [f"{base}/gone-1.xml", f"{base}/gone-2.xml"]  # the test server answers 404
+    assert main(_run_args(tmp_path, *dead)) == 4
+    assert "no feed answered" in capsys.readouterr().out
+    assert main([*_run_args(tmp_path, *dead), "--json"]) == 4
+    assert json.loads(capsys.readouterr().out)["feeds_failed"] == 2
+    # partial failure is an ordinary cycle
+    assert main(_run_args(tmp_path, dead[0], _serve_feed(loopback_server, "/ok.xml"))) == 0
+    assert "no feed answered" not in capsys.readouterr().out
+
+
+def test_usage_errors_exit_2_like_argparse(
+    bracket_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = ["--rules", str(tmp_path / "rules.yaml"), "--store", bracket_store]
+    assert main(["alerts", "test", *rules]) == 2
+    assert "name the rule" in capsys.readouterr().err
+    assert main(["alerts", "test", "nosuchrule", *rules]) == 2
+    assert "nosuchrule" in capsys.readouterr().err
+    assert main(["search", "--store", bracket_store]) == 2
+    assert "give a QUERY" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv", [["search", "x"], ["stories"], ["alerts"], ["alerts", "test", "tripoli"], ["export"]]
+)
+def test_read_only_commands_do_not_create_a_missing_store(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A mistyped path used to become a new, empty database answering "no results".
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rules.yaml").write_text("rules:\n  - {id: tripoli, keywords: [طرابلس]}\n")
+    assert main([*argv, "--store", "sqlite:///data/rasidd.db"]) == 3
+    err = capsys.readouterr().err
+    assert f"no store at {tmp_path / 'data' / 'rasidd.db'}" in err
+    assert "sqlite:////abs/path absolute" in err
+    monkeypatch.setenv("RASID_STORE_URL", "bogus")
+    monkeypatch.setenv("RASID_RULES", str(tmp_path / "rules.yaml"))
+    assert main(argv) == 3
+    assert f"no store at {tmp_path / 'bogus'}" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [tmp_path / "rules.yaml"]  # nothing created
+
+
+def test_commands_that_write_still_create_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feeds.yaml").write_text("feeds: []\n")
+    (tmp_path / "alerts.yaml").write_text("rules: []\n")
+    store = "sqlite:///data/new.db"
+    assert main(["run", "--feeds", "feeds.yaml", "--rules", "alerts.yaml", "--store", store]) == 0
+    assert (tmp_path / "data" / "new.db").is_file()
+    assert main(["search", "x", "--store", store]) == 0

@@ -85,8 +85,8 @@ def test_rasid_templates_lists_and_forgets_a_site(
     assert main(["templates", "--forget", host, *store]) == 0
     assert "forgotten" in capsys.readouterr().err
     assert json.loads((tmp_path / "site-templates.json").read_text()) == {}
-    with pytest.raises(SystemExit, match="no template"):
-        main(["templates", "--forget", host, *store])
+    assert main(["templates", "--forget", host, *store]) == 2  # a usage error
+    assert "no template" in capsys.readouterr().err
 
     # the next process has nothing to trust and learns the site again
     monkeypatch.setattr(site_templates, "REGISTRY", SiteTemplates())

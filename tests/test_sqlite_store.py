@@ -1,7 +1,11 @@
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from rasid.records import Alert, Article, Entity, FeedState, Place, SearchQuery
+from store.base import StoreError
+from store.factory import open_store
 from store.sqlite import SqliteStore
 
 
@@ -60,6 +64,17 @@ def test_user_input_cannot_break_fts_syntax(tmp_path: Path) -> None:
     assert st.search(SearchQuery(text='"NEAR( OR * ^')) == []
 
 
+def test_a_query_without_words_matches_nothing(tmp_path: Path) -> None:
+    # '!!!' used to become an empty FTS5 group: "fts5: syntax error", a StoreError.
+    st = SqliteStore(tmp_path / "r.db")
+    st.upsert_articles([_art(1, "خبر", "نص", entities=[Entity("PER", "حفتر", [])])])
+    for junk in ("!!!", '"', "*", "«»", " ( ) "):
+        assert st.search(SearchQuery(text=junk)) == []
+        assert st.search(SearchQuery(text="خبر", entity=junk)) == []
+        assert st.search(SearchQuery(place=junk, source="s1")) == []
+    assert [h.article.id for h in st.search(SearchQuery(text="خبر!!!"))] == ["id1"]
+
+
 def test_feed_state_alerts_watermarks_roundtrip(tmp_path: Path) -> None:
     st = SqliteStore(tmp_path / "r.db")
     now = datetime.now(UTC)
@@ -75,3 +90,12 @@ def test_feed_state_alerts_watermarks_roundtrip(tmp_path: Path) -> None:
     assert st.get_watermark("alerts") == now
     st.close()
     assert SqliteStore(tmp_path / "r.db").get_feed_state("f").seen_guids == ["g1"]
+
+
+def test_open_store_for_reading_refuses_a_missing_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'no' / 'r.db'}"
+    with pytest.raises(StoreError, match="no store at") as exc:
+        open_store(url, create=False)
+    assert exc.value.cause == "missing" and not (tmp_path / "no").exists()
+    open_store(url).close()  # the default still creates it (run, demo, watch)
+    open_store(url, create=False).close()

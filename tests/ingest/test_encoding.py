@@ -64,3 +64,37 @@ def test_empty_and_binary_do_not_raise():
     assert decode_html(b"") == ("", "utf-8")
     text, _ = decode_html(bytes(range(256)))
     assert isinstance(text, str)
+
+
+TEXT = "اشتباكات في طرابلس\nقال المتحدث باسم الحكومة إن الوضع مستقر.\n"
+
+
+def test_decode_text_reads_legacy_and_wide_encodings():
+    from ingest.encoding import decode_text
+
+    for codec in (
+        "utf-8",
+        "utf-8-sig",
+        "windows-1256",
+        "utf-16",
+        "utf-16-le",
+        "utf-16-be",
+        "utf-32",
+    ):
+        got = decode_text(TEXT.encode(codec))
+        assert got is not None and got[0] == TEXT, codec
+    # UTF-16 without a BOM is ASCII-range pairs: "valid" UTF-8 full of NULs
+    assert decode_text(TEXT.encode("utf-16-le")) == (TEXT, "utf-16-le")
+    assert decode_text("plain English\n".encode("utf-16-le")) == ("plain English\n", "utf-16-le")
+
+
+def test_decode_text_refuses_binary():
+    import random
+
+    from ingest.encoding import decode_text
+
+    rng = random.Random(7)
+    noise = bytes(rng.randrange(256) for _ in range(4000))
+    assert decode_text(noise) is None
+    assert decode_text(noise.replace(b"\x00", b"")) is None  # no NUL: control characters
+    assert decode_text(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR") is None

@@ -1,0 +1,71 @@
+"""The cycle summary is rich markup: third-party text in it must print verbatim."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from types import SimpleNamespace
+
+from rich.console import Console
+
+from rasid.demo import _receiver_lines
+from rasid.pipeline import CycleReport, FeedOutcome
+from rasid.summary import all_feeds_failed, summary_lines
+
+
+def _render(lines: list[str]) -> str:
+    console = Console(record=True, width=400, force_terminal=False)
+    for line in lines:
+        console.print(line)
+    return console.export_text()
+
+
+def test_summary_prints_bracketed_errors_and_urls_verbatim() -> None:
+    report = CycleReport(started_at=datetime.now(UTC))
+    failing = FeedOutcome("feed[b]", "error", error="https://x.example/[/x]: HTTP 404")
+    ok = FeedOutcome("ok-feed", "ok", new=2, failed=1)
+    ok.item_errors = ["https://x.example/a[/عاجل] [video]: HTTP 404"]
+    report.feeds = [failing, ok]
+    report.alert_errors = ["email: SMTPError: [/x] rejected «[update]»"]
+    report.encodings = {"[b]": 1}
+    text = _render(summary_lines(report, "sqlite:////tmp/[video]/r.db"))
+    assert "feed feed[b] failed: https://x.example/[/x]: HTTP 404" in text
+    assert "item failed (ok-feed): https://x.example/a[/عاجل] [video]: HTTP 404" in text
+    assert "delivery: email: SMTPError: [/x] rejected «[update]»" in text
+    assert "[b]: 1" in text
+    assert "--store sqlite:////tmp/[video]/r.db" in text
+
+
+def test_demo_email_subject_keeps_its_rule_tag() -> None:
+    msg = EmailMessage()
+    msg["Subject"] = "\u200f[tripoli] اشتباكات [/عاجل]"
+    msg.set_content("[video] نص الخبر\nالرابط: https://x.example/[b]\n")
+    smtp = SimpleNamespace(messages=[msg])
+    webhook = SimpleNamespace(received=[], verified=0)
+    text = _render(_receiver_lines(webhook, smtp))
+    assert "Subject: \u200f[tripoli] اشتباكات [/عاجل]" in text
+    assert "[video] نص الخبر" in text and "https://x.example/[b]" in text
+
+
+def _report(*statuses: str) -> CycleReport:
+    report = CycleReport(started_at=datetime.now(UTC))
+    report.feeds = [
+        FeedOutcome(f"f{i}", s, error="connection refused" if s == "error" else None)
+        for i, s in enumerate(statuses)
+    ]
+    return report
+
+
+def test_all_feeds_failed_only_when_no_feed_answered() -> None:
+    assert all_feeds_failed(_report("error", "error"))
+    assert all_feeds_failed(_report("error", "disabled"))
+    assert all_feeds_failed(_report("error", "not-due"))  # skipped feeds do not count
+    assert not all_feeds_failed(_report("error", "ok"))
+    assert not all_feeds_failed(_report("error", "not-modified"))
+    assert not all_feeds_failed(_report("not-due", "pushed"))  # nothing was tried
+    assert not all_feeds_failed(_report())
+    text = _render(summary_lines(_report("error", "error"), "sqlite:///data/rasid.db"))
+    assert "no feed answered" in text and "exit status 4" in text
+    assert "the other feeds went on" not in text
+    text = _render(summary_lines(_report("error", "ok"), "sqlite:///data/rasid.db"))
+    assert "no feed answered" not in text and "the other feeds went on" in text
