@@ -85,6 +85,8 @@ class CycleReport:
     alerts_fired: int = 0
     alerts_delivered: int = 0
     alerts_failed: int = 0
+    alerts_pending: int = 0  # deliveries still waiting in the outbox (held or failed)
+    outbox: str = ""  # the outbox file this cycle delivered through
     alert_errors: list[str] = field(default_factory=list)
     encodings: dict[str, int] = field(default_factory=dict)
     extraction_methods: dict[str, int] = field(default_factory=dict)
@@ -616,6 +618,8 @@ def run_cycle(
                 report.alerts_fired = res["alerts"]
                 report.alerts_delivered = res["delivered"]
                 report.alerts_failed = res["failed"]
+                report.alerts_pending = res["pending"]
+                report.outbox = res["outbox"]
                 report.alert_errors = res["errors"]
     report.elapsed_s = time.perf_counter() - t0
     progress("end", {"elapsed_s": report.elapsed_s})
@@ -718,8 +722,9 @@ def evaluate_and_deliver(
         fired = evaluate(cfg.rules, articles, st, now, existing=known)
         # Known alerts go to deliver() too: the outbox ignores a key it already holds, and
         # one recorded by a run that died before queueing it is queued now, not lost.
+        outbox = settings.outbox_for(st)
         report = deliver(
-            [*fired, *known], cfg.enabled_channels(), settings.outbox_path, rules=cfg.rules,
+            [*fired, *known], cfg.enabled_channels(), outbox, rules=cfg.rules,
             timezone=cfg.timezone, now=now,
         )  # fmt: skip
         if articles:
@@ -728,13 +733,24 @@ def evaluate_and_deliver(
     finally:
         if own:
             st.close()
+    errors = list(report.errors)
+    # Alert ids are stable per (rule, story): an alert this store has only now fired but the
+    # outbox holds as sent was sent for another store sharing the outbox. It is not sent
+    # again (that is the outbox's promise), but it must not vanish without a word.
+    stale = {a.id for a in fired} & set(report.already_sent)
+    if stale:
+        errors.append(
+            f"{len(stale)} new alerts not sent: the outbox {outbox} already records them as"
+            " delivered (is it shared with another store? give each store its own outbox)"
+        )
     progress("alerts", {"fired": len(fired), "delivered": report.sent, "failed": report.failed})
     return {
         "alerts": len(fired),
         "delivered": report.sent,
         "failed": report.failed,
         "pending": report.pending,
-        "errors": list(report.errors),
+        "outbox": str(outbox),
+        "errors": errors,
         "alert_ids": [a.id for a in fired],
     }
 
