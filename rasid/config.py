@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ingest.schedule import ItemRetryPolicy
 from rasid.records import Feed
 from rasid.yamlconf import ConfigError, load_model
 from store.factory import embedded_path
@@ -79,6 +80,11 @@ class SettingsFile(BaseModel):
     allow_private_networks: bool = False
     workers: int = Field(default=8, ge=1, le=64)
     min_body_chars: int = Field(default=200, ge=0)
+    # An item whose article page keeps failing holds its feed's validators back (nothing is
+    # lost) for this many polls (half for a 404/410 page) and at least this many hours since
+    # its first failure; then it is given up, recorded in the feed state (`rasid feeds --json`).
+    item_attempts: int = Field(default=5, ge=1)
+    item_retry_hours: float = Field(default=1.0, ge=0)
     # Learn each site's article template from trafilatura's output and read later pages of
     # that site by it (ingest/site_templates.py); false = trafilatura on every page.
     site_templates: bool = True
@@ -113,6 +119,9 @@ class Settings:
         ).lower() in {"1", "true", "yes"}
         self.workers = file.workers
         self.min_body_chars = file.min_body_chars
+        self.item_retry = ItemRetryPolicy(
+            max_attempts=file.item_attempts, min_span_s=file.item_retry_hours * 3600
+        )
         self.site_templates = file.site_templates
         self.site_templates_file = file.site_templates_file
         # None: follow the store (see outbox_for); resolved late, because --store and
