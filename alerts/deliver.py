@@ -22,7 +22,7 @@ from tenacity import (
 )
 
 from alerts.channels import ChannelConfig
-from alerts.outbox import Entry, Outbox
+from alerts.outbox import Entry, Outbox, delivery_key
 from alerts.rules import Rule
 from alerts.schedule import plan, throttle_window
 from alerts.senders import SENDERS, Message, PermanentError
@@ -37,6 +37,10 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
     messages: int = 0  # messages sent (a digest carries several deliveries)
     held: int = 0  # of the new deliveries, how many were held for a later summary
+    # Alerts handed in whose delivery the outbox already records as sent: they are not sent
+    # again. For an alert the store has just fired, that means another store (or a wiped
+    # one) shares this outbox, which the caller should say out loud.
+    already_sent: list[str] = field(default_factory=list)
 
 
 def _transient(exc: BaseException) -> bool:
@@ -125,6 +129,10 @@ def deliver(
                     alert, ch.id, now=now, due_at=p.due_at, bundle=p.bundle, reason=p.reason
                 ):
                     report.held += p.bundle is not None
+                elif box.is_sent(delivery_key(alert.id, ch.id)):
+                    report.already_sent.append(alert.id)
+                # A key already there but not sent stays pending: claim_due below retries it
+                # once its backoff (or its hold) is over.
         due = box.claim_due(now)
         for msg, keys in _messages(due, rules_by_id, timezone):
             ch = enabled.get(msg.channel_id)

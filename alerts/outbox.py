@@ -166,7 +166,9 @@ class Outbox:
         )
 
     def pending(self) -> list[dict[str, object]]:
-        """For ``rasid alerts outbox``: what is waiting and why."""
+        """What is waiting and why: held for a summary (``reason``), or failed and waiting
+        for its next attempt (``attempts``, ``error``). ``rasid run --json`` carries the
+        count (``alerts_pending``) and the file (``outbox``)."""
         rows = self._db.execute(
             "SELECT key, channel_id, rule_id, reason, due_at, attempts, next_attempt_at, last_error"
             " FROM deliveries WHERE status='pending' ORDER BY due_at"

@@ -6,9 +6,10 @@ scheduler persists the result. Nothing here sleeps or does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rasid.records import FeedState
 
@@ -35,6 +36,73 @@ class BackoffPolicy:
     factor: float = 2.0
     max_s: float = 6 * 3600.0
     disable_after: int = 10
+
+
+@dataclass(frozen=True)
+class ItemRetryPolicy:
+    """How long one item whose article cannot be had may hold its feed back.
+
+    While an item is retried the feed's validators do not advance, so the next poll gets
+    the whole feed (200, not 304) and the item is tried again: a transient failure loses
+    nothing. Without a bound, one dead link made its feed re-download forever. An item is
+    given up after ``max_attempts`` failed polls, and no sooner than ``min_span_s`` after
+    its first failure (so `rasid watch --every 15` does not give up on a page that is down
+    for a minute).
+    """
+
+    max_attempts: int = 5
+    min_span_s: float = 3600.0
+
+    def attempts_for(self, status: int | None) -> int:
+        """A 404 or 410 says the page is gone, so half the attempts; not one, because a feed
+        may list an item a little before its page is published."""
+        if status in (404, 410):
+            return max(1, (self.max_attempts + 1) // 2)
+        return self.max_attempts
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    """One item of this poll whose article could not be had."""
+
+    key: str  # the item's link, else its GUID
+    guid: str
+    error: str
+    status: int | None = None  # HTTP status of the article page, when it answered
+
+
+GIVEN_UP_KEPT = 50  # given-up items remembered per feed, for `rasid feeds --json`
+
+
+def record_item_failures(
+    state: FeedState,
+    failures: Sequence[ItemFailure],
+    now: datetime,
+    policy: ItemRetryPolicy | None = None,
+) -> tuple[FeedState, list[dict[str, Any]]]:
+    """Count this poll's failed items; give up those past their attempts.
+
+    Returns the new state and the items given up now (the caller marks their GUIDs seen).
+    ``state.failing_items`` afterwards holds only the items still to retry: an item that
+    was fetched this time, or has left the feed, is forgotten. The feed's validators may
+    advance exactly when it is empty."""
+    p = policy or ItemRetryPolicy()
+    failing: dict[str, dict[str, Any]] = {}
+    given_up: list[dict[str, Any]] = []
+    for f in failures:
+        prev = state.failing_items.get(f.key, {})
+        attempts = int(prev.get("attempts", 0)) + 1
+        first = str(prev.get("first_failed_at") or now.isoformat())
+        span = (now - datetime.fromisoformat(first)).total_seconds()
+        if attempts >= p.attempts_for(f.status) and span >= p.min_span_s:
+            given_up.append(
+                {"item": f.key, "guid": f.guid, "attempts": attempts, "error": f.error,
+                 "given_up_at": now.isoformat()}
+            )  # fmt: skip
+        else:
+            failing[f.key] = {"attempts": attempts, "first_failed_at": first, "error": f.error}
+    kept = [*state.given_up_items, *given_up][-GIVEN_UP_KEPT:]
+    return replace(state, failing_items=failing, given_up_items=kept), given_up
 
 
 def next_interval(state: FeedState, new_items: int, bounds: IntervalBounds | None = None) -> float:

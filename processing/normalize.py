@@ -10,8 +10,11 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# Harakat, tanwin, shadda, sukun, dagger alef and Quranic marks.
-_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+# Harakat, tanwin, shadda, sukun, dagger alef and Quranic marks. Public as a character-class
+# body so the highlighter (which works on the original text) treats the same marks as part
+# of a word: Python's \w does not include these combining marks.
+DIACRITICS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+_DIACRITICS = re.compile(f"[{DIACRITICS}]")
 _TATWEEL = "\u0640"
 _FOLD = str.maketrans(
     {

@@ -8,13 +8,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ingest.schedule import ItemRetryPolicy
 from rasid.records import Feed
 from rasid.yamlconf import ConfigError, load_model
+from store.factory import embedded_path
 
 DEFAULT_CONFIG = Path("config/rasid.yaml")
 DEFAULT_FEEDS = Path("config/feeds.yaml")
 DEFAULT_RULES = Path("config/alerts.yaml")
 DEFAULT_STORE = "sqlite:///data/rasid.db"
+DEFAULT_ENGINE_OUTBOX = Path("data/outbox.db")
+OUTBOX_NAME = "outbox.db"
 
 
 class FeedConfig(BaseModel):
@@ -99,12 +103,21 @@ class SettingsFile(BaseModel):
     allow_private_networks: bool = False
     workers: int = Field(default=8, ge=1, le=64)
     min_body_chars: int = Field(default=200, ge=0)
+    # An item whose article page keeps failing holds its feed's validators back (nothing is
+    # lost) for this many polls (half for a 404/410 page) and at least this many hours since
+    # its first failure; then it is given up, recorded in the feed state (`rasid feeds --json`).
+    item_attempts: int = Field(default=5, ge=1)
+    item_retry_hours: float = Field(default=1.0, ge=0)
     # Learn each site's article template from trafilatura's output and read later pages of
     # that site by it (ingest/site_templates.py); false = trafilatura on every page.
     site_templates: bool = True
     # what was learned, kept across runs; default: beside the embedded store's file
     site_templates_file: str | None = None
-    outbox: str = "data/outbox.db"
+    # Alert deliveries (pending and sent, keyed by alert and channel). Default: beside the
+    # embedded store's file (<store dir>/outbox.db), so a fresh store gets a fresh outbox;
+    # beside a search engine, data/outbox.db. Alert ids are stable per (rule, story), so an
+    # outbox shared by two stores would take the second store's alerts for sent ones.
+    outbox: str | None = None
     spool_dir: str = "data/spool"
     dedup_window_hours: float = Field(default=72, gt=0)
     # A SQLite file for the dedup state. Default: the embedded store's own file; beside a
@@ -129,15 +142,38 @@ class Settings:
         ).lower() in {"1", "true", "yes"}
         self.workers = file.workers
         self.min_body_chars = file.min_body_chars
+        self.item_retry = ItemRetryPolicy(
+            max_attempts=file.item_attempts, min_span_s=file.item_retry_hours * 3600
+        )
         self.site_templates = file.site_templates
         self.site_templates_file = file.site_templates_file
-        self.outbox_path = Path(env.get("RASID_OUTBOX") or file.outbox)
+        # None: follow the store (see outbox_for); resolved late, because --store and
+        # load_settings(store=...) set store_url after this.
+        self.outbox: str | None = env.get("RASID_OUTBOX") or file.outbox
         self.spool_dir = Path(file.spool_dir)
         self.dedup_window_hours = file.dedup_window_hours
         self.dedup_db = file.dedup_db
         self.websub_db = file.websub_db
         self.http = file.http
         self._feeds: list[Feed] | None = None
+
+    def outbox_for(self, store: object | None = None) -> Path:
+        """The outbox file: ``outbox``/RASID_OUTBOX, else beside the embedded store's file
+        (``store.path`` when an open store is given, else the store URL's), else
+        data/outbox.db for a search engine."""
+        if self.outbox:
+            return Path(self.outbox)
+        path = getattr(store, "path", None) if store is not None else None
+        path = path or embedded_path(self.store_url)
+        return Path(path).parent / OUTBOX_NAME if path else DEFAULT_ENGINE_OUTBOX
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.outbox_for()
+
+    @outbox_path.setter
+    def outbox_path(self, value: str | Path) -> None:
+        self.outbox = str(value)
 
     @property
     def feeds(self) -> list[Feed]:

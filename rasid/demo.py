@@ -16,6 +16,7 @@ from rich.console import Console
 
 from rasid.config import DEFAULT_RULES, load_settings
 from rasid.terminal import rtl_markup
+from store.factory import embedded_path
 
 DEMO_DIR = Path("data/demo")
 # Article ids hash the canonical URL, port included: serving the demo on one port every
@@ -93,7 +94,12 @@ def run_demo(
             console.print(f"[bold]Sample corpus served at {server.base_url}[/bold]")
             console.print(f"  webhook receiver {webhook.url} · SMTP server 127.0.0.1:{smtp.port}")
             settings = load_settings(feeds=feeds_path, rules=rules_path, store=store_url)
-            settings.outbox_path = DEMO_DIR / "outbox.db"
+            # The demo's channels are its own receivers: their deliveries stay apart from the
+            # store's real outbox, but per store (data/demo/outbox.db for the default one),
+            # so a demo into a fresh store delivers its alerts instead of finding them "sent".
+            store_file = embedded_path(settings.store_url)
+            outbox_dir = store_file.parent / "demo" if store_file else DEMO_DIR
+            settings.outbox_path = outbox_dir / "outbox.db"
             report = run_cycle(settings, progress=(lambda e, d: None) if json_out else _progress)
             if json_out:
                 doc = report.to_dict()

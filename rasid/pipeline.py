@@ -20,7 +20,13 @@ from typing import Any
 from ingest.extract import extract_article
 from ingest.feeds import FeedPoll, poll_feed
 from ingest.http import FetchError, HttpClient, HttpSettings
-from ingest.schedule import apply_poll, is_due
+from ingest.schedule import (
+    ItemFailure,
+    ItemRetryPolicy,
+    apply_poll,
+    is_due,
+    record_item_failures,
+)
 from ingest.websub import poll_deferred_by_push
 from processing.assemble import assemble_article
 from processing.dedup import DedupConfig, DedupResult, DedupState, deduplicate
@@ -70,6 +76,8 @@ class FeedOutcome:
     near_duplicates: int = 0
     held: int = 0  # kept for the next run: the dedup state was unreachable
     item_errors: list[str] = field(default_factory=list)
+    # Items given up this poll after their attempts (ingest.schedule.ItemRetryPolicy).
+    given_up: list[str] = field(default_factory=list)
     article_ids: list[str] = field(default_factory=list)
 
 
@@ -85,6 +93,8 @@ class CycleReport:
     alerts_fired: int = 0
     alerts_delivered: int = 0
     alerts_failed: int = 0
+    alerts_pending: int = 0  # deliveries still waiting in the outbox (held or failed)
+    outbox: str = ""  # the outbox file this cycle delivered through
     alert_errors: list[str] = field(default_factory=list)
     encodings: dict[str, int] = field(default_factory=dict)
     extraction_methods: dict[str, int] = field(default_factory=dict)
@@ -171,6 +181,7 @@ class _Built:
     article: Article | None
     error: str | None = None
     encoding: str = ""
+    status: int | None = None  # HTTP status of a failed article page (404/410 count faster)
 
 
 def _build(client: HttpClient, item: FeedItem, settings: Settings) -> _Built:
@@ -182,7 +193,7 @@ def _build(client: HttpClient, item: FeedItem, settings: Settings) -> _Built:
     except FetchError as exc:
         # The feed's own text keeps the item alive when the page cannot be had.
         if len(item.content or item.summary) < 40:
-            return _Built(item, None, f"{item.url or item.guid}: {exc.reason}")
+            return _Built(item, None, f"{item.url or item.guid}: {exc.reason}", status=exc.status)
         page = FetchedPage(url=item.url, final_url=item.url, status=0, body=b"")
     with _CPU_LOCK:
         try:
@@ -200,6 +211,38 @@ def _build(client: HttpClient, item: FeedItem, settings: Settings) -> _Built:
         lang = detect_language(extracted.title, extracted.body)
         art = assemble_article(item, extracted, lang=lang, fetched_at=fetched_at)
     return _Built(item, art, encoding=extracted.encoding or "")
+
+
+def _settle_items(
+    state: FeedState, built: list[_Built], now: datetime, policy: ItemRetryPolicy
+) -> tuple[FeedState, list[str], list[str]]:
+    """Record this poll's items in the feed state: stored ones and given-up ones as seen,
+    failed ones counted towards their bound. Returns (state, item errors, given-up lines).
+
+    Only items that made it into the store, or were given up, count as seen: failures are
+    retried next poll, and for that the caller keeps the feed's validators back while
+    ``state.failing_items`` is not empty (the next poll must get the whole feed, not a 304).
+    """
+    failures = [
+        ItemFailure(b.item.url or b.item.guid, b.item.guid, b.error, b.status)
+        for b in built
+        if b.error
+    ]
+    state, gave_up = record_item_failures(state, failures, now, policy)
+    _mark_seen(
+        state, [b.item.guid for b in built if b.article is not None] + [g["guid"] for g in gave_up]
+    )
+    given_up = {g["item"]: g["attempts"] for g in gave_up}
+    errors, lines = [], []
+    for f in failures:
+        if f.key in given_up:
+            n = given_up[f.key]
+            lines.append(f"{f.error} (given up after {n} attempt{'s' * (n != 1)})")
+            errors.append(lines[-1])
+        else:
+            n = state.failing_items[f.key]["attempts"]
+            errors.append(f"{f.error} (attempt {n}; retried on the next poll)")
+    return state, errors, lines
 
 
 # --- stage 3: dedup + enrich + index (serial, so dedup sees every earlier article) --------
@@ -366,6 +409,7 @@ class _Fetched:
     state: FeedState
     previous: FeedState
     built: list[_Built]
+    retry: ItemRetryPolicy = field(default_factory=ItemRetryPolicy)
 
     @property
     def articles(self) -> list[Article]:
@@ -415,11 +459,8 @@ def _fetch_feed(
         return outcome
     outcome.new = len(items)
     built = list(pool.map(lambda it: _build(client, it, settings), items))
-    for b in built:
-        if b.error:
-            outcome.failed += 1
-            outcome.item_errors.append(b.error)
-    return _Fetched(feed, outcome, state, previous, built)
+    outcome.failed = sum(1 for b in built if b.error)  # _account words them, with attempts
+    return _Fetched(feed, outcome, state, previous, built, settings.item_retry)
 
 
 def _one_per_url(fetched: list[_Fetched]) -> list[Article]:
@@ -470,11 +511,10 @@ def _account(
         )
         report.languages[art.lang] = report.languages.get(art.lang, 0) + 1
     report.stories = len(report._story_ids)
-    # Only items that made it into the store count as seen: failures are retried next cycle,
-    # and for that the next poll must get the whole feed, not a 304.
-    state = f.state
-    _mark_seen(state, [b.item.guid for b in f.built if b.article is not None])
-    if outcome.failed:
+    state, outcome.item_errors, outcome.given_up = _settle_items(
+        f.state, f.built, datetime.now(UTC), f.retry
+    )
+    if state.failing_items:
         state = _keep_validators(state, f.previous)
     store.save_feed_state(state)
     progress(
@@ -616,6 +656,8 @@ def run_cycle(
                 report.alerts_fired = res["alerts"]
                 report.alerts_delivered = res["delivered"]
                 report.alerts_failed = res["failed"]
+                report.alerts_pending = res["pending"]
+                report.outbox = res["outbox"]
                 report.alert_errors = res["errors"]
     report.elapsed_s = time.perf_counter() - t0
     progress("end", {"elapsed_s": report.elapsed_s})
@@ -664,7 +706,8 @@ def process_feed_batch(
     """Fetch, extract, process and index one feed's new items (from ``poll_feed_task``)."""
     items = [_item_from_dict(d) for d in poll_result.get("new_items", [])]
     out: dict[str, Any] = {"feed_id": poll_result.get("feed_id"), "indexed": 0, "duplicates": 0,
-                           "failed": 0, "article_ids": [], "errors": []}  # fmt: skip
+                           "failed": 0, "article_ids": [], "errors": [],
+                           "given_up": []}  # fmt: skip
     if not items:
         return out
     with _resources(settings, store) as (client, st), ThreadPoolExecutor(settings.workers) as pool:
@@ -675,15 +718,16 @@ def process_feed_batch(
         articles = [a for a, kind in finished if kind != "held"]
         out["held"] = len(finished) - len(articles)
         state = st.get_feed_state(str(poll_result.get("feed_id")))
-        _mark_seen(state, [b.item.guid for b in built if b.article is not None])
-        if not any(b.error for b in built):
+        state, out["errors"], out["given_up"] = _settle_items(
+            state, built, datetime.now(UTC), settings.item_retry
+        )
+        if not state.failing_items:
             state.etag = poll_result.get("etag") or state.etag
             state.last_modified = poll_result.get("last_modified") or state.last_modified
         st.save_feed_state(state)
     out["indexed"] = len(articles)
     out["duplicates"] = sum(1 for a in articles if a.duplicate_of)
     out["article_ids"] = [a.id for a in articles]
-    out["errors"] = [b.error for b in built if b.error]
     out["failed"] = len(out["errors"])
     return out
 
@@ -718,8 +762,9 @@ def evaluate_and_deliver(
         fired = evaluate(cfg.rules, articles, st, now, existing=known)
         # Known alerts go to deliver() too: the outbox ignores a key it already holds, and
         # one recorded by a run that died before queueing it is queued now, not lost.
+        outbox = settings.outbox_for(st)
         report = deliver(
-            [*fired, *known], cfg.enabled_channels(), settings.outbox_path, rules=cfg.rules,
+            [*fired, *known], cfg.enabled_channels(), outbox, rules=cfg.rules,
             timezone=cfg.timezone, now=now,
         )  # fmt: skip
         if articles:
@@ -728,13 +773,24 @@ def evaluate_and_deliver(
     finally:
         if own:
             st.close()
+    errors = list(report.errors)
+    # Alert ids are stable per (rule, story): an alert this store has only now fired but the
+    # outbox holds as sent was sent for another store sharing the outbox. It is not sent
+    # again (that is the outbox's promise), but it must not vanish without a word.
+    stale = {a.id for a in fired} & set(report.already_sent)
+    if stale:
+        errors.append(
+            f"{len(stale)} new alerts not sent: the outbox {outbox} already records them as"
+            " delivered (is it shared with another store? give each store its own outbox)"
+        )
     progress("alerts", {"fired": len(fired), "delivered": report.sent, "failed": report.failed})
     return {
         "alerts": len(fired),
         "delivered": report.sent,
         "failed": report.failed,
         "pending": report.pending,
-        "errors": list(report.errors),
+        "outbox": str(outbox),
+        "errors": errors,
         "alert_ids": [a.id for a in fired],
     }
 

@@ -58,6 +58,13 @@ class FeedState:
     next_poll_at: datetime | None = None  # earliest next poll (interval, backoff, Retry-After)
     websub_hub: str | None = None  # hub the feed advertises (rel="hub"), if any
     last_poll_s: float | None = None  # how long the last poll took (feed health: slow)
+    # Items whose article could not be had, by item (its link, else its GUID):
+    # {"attempts", "first_failed_at" (ISO), "error"}. While one is here the feed's validators
+    # stay back, so the next poll gets the whole feed and the item again (ingest/schedule.py).
+    failing_items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Items given up after their attempts, newest last (bounded):
+    # {"item", "guid", "attempts", "error", "given_up_at" (ISO)}.
+    given_up_items: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: datetimes as ISO strings (every store keeps feed state this way)."""

@@ -9,10 +9,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from processing.normalize import match_forms, normalize, tokens
+from processing.normalize import DIACRITICS, match_forms, normalize, tokens
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Diacritics and tatweel sit inside \w runs in the original text: normalise each run.
+# A word of the original text: Python's \w has letters, digits and tatweel but not the
+# Arabic combining marks (tanween, shadda, damma, sukun…), so \w+ alone cut «مهاجرًا» into
+# «مهاجر» + «ا» and «محمّد» into «محم» + «د», and neither half matched. The marks (and the
+# invisible joiners ZWNJ/ZWJ, which `normalize` also drops) belong to the word; each run is
+# then normalised, so matching sees what `tokens` sees and the highlight keeps the marks.
+_WORD = re.compile(f"[\\w{DIACRITICS}\u200c\u200d]+")
 
 
 def query_terms(query: str) -> set[str]:

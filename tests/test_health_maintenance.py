@@ -26,6 +26,27 @@ def test_health_statuses() -> None:
                    "off": "disabled", "new": "never-polled"}  # fmt: skip
 
 
+def test_health_names_items_retried_and_given_up() -> None:
+    feeds = [Feed(i, i, f"http://x/{i}") for i in ("retry", "gave", "old")]
+    gone = {"item": "http://x/a", "guid": "g", "attempts": 3, "error": "http://x/a: HTTP 404"}
+    recent = (NOW - timedelta(hours=2)).isoformat()
+    states = [
+        FeedState("retry", last_polled_at=NOW, last_new_at=NOW, failing_items={
+            "http://x/b": {"attempts": 2, "first_failed_at": recent, "error": "x: HTTP 503"}}),
+        FeedState("gave", last_polled_at=NOW, last_new_at=NOW,
+                  given_up_items=[{**gone, "given_up_at": recent}]),
+        FeedState("old", last_polled_at=NOW, last_new_at=NOW,
+                  given_up_items=[{**gone, "given_up_at": (NOW - timedelta(days=2)).isoformat()}]),
+    ]  # fmt: skip
+    got = {h.feed_id: h for h in feed_health(feeds, states, NOW)}
+    assert [got[f].status for f in ("retry", "gave", "old")] == [
+        "items-retrying", "items-given-up", "ok"
+    ]  # fmt: skip
+    assert got["retry"].last_error == "retrying an item (attempt 2): x: HTTP 503"
+    assert got["gave"].last_error == "item given up after 3 attempts: http://x/a: HTTP 404"
+    assert got["old"].to_dict()["items_given_up"][0]["item"] == "http://x/a"  # still listed
+
+
 def test_maintenance_reports_and_prunes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("feeds:\n  - {id: a, name: A, url: 'http://127.0.0.1:9/x'}\n")

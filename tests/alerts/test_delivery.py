@@ -90,6 +90,25 @@ def test_receiver_down_then_up_no_loss_no_duplicate(tmp_path: Path, receiver: An
         assert ob.sent_keys() == {"al001:hook", "al002:hook", "al003:hook"}
 
 
+def test_known_key_pending_is_retried_sent_is_reported_not_resent(
+    tmp_path: Path, receiver: Any
+) -> None:
+    # A store that fires an alert the outbox already holds (alert ids are stable per rule and
+    # story): a pending delivery is still owed, a sent one is not sent again but is reported.
+    ch, box = hook(receiver), tmp_path / "o.db"
+    assert deliver([alert(1)], [ch], box, now=T0).failed == 1  # receiver down: pending
+    receiver.start()
+    assert deliver([alert(2)], [ch], box, now=T0 + timedelta(minutes=1)).sent == 2
+    with Outbox(box) as ob:
+        ob.enqueue(alert(3), "hook", now=T0, due_at=T0)
+        ob.mark_failed(["al003:hook"], "HTTP 503", T0 + timedelta(minutes=1))
+    r = deliver([alert(1), alert(2), alert(3)], [ch], box, now=T0 + timedelta(minutes=2))
+    assert (r.sent, r.failed, r.pending) == (1, 0, 0)
+    assert sorted(r.already_sent) == ["al001", "al002"]
+    keys = [req["headers"]["Idempotency-Key"] for req in receiver.requests]
+    assert sorted(keys) == ["al001:hook", "al002:hook", "al003:hook"]
+
+
 def test_transient_error_retried_in_process(tmp_path: Path, receiver: Any) -> None:
     def flaky(req: dict) -> None:
         receiver.status = 200 if len(receiver.requests) >= 2 else 503

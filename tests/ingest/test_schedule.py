@@ -1,12 +1,17 @@
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ingest.schedule import (
+    GIVEN_UP_KEPT,
     BackoffPolicy,
     IntervalBounds,
+    ItemFailure,
+    ItemRetryPolicy,
     backoff_delay,
     is_due,
     next_interval,
     record_failure,
+    record_item_failures,
     record_success,
 )
 from rasid.records import FeedState
@@ -77,3 +82,50 @@ def test_apply_poll():
     s3 = apply_poll(s2, FeedPoll("f", "error", error="HTTP 503", retry_after_s=900), NOW)
     assert s3.failures == 1 and s3.last_error == "HTTP 503" and s3.etag == '"e"'
     assert s3.next_poll_at == NOW + timedelta(seconds=900)
+
+
+def _fail(
+    state: FeedState, status: int | None, at: datetime, policy: ItemRetryPolicy
+) -> tuple[FeedState, list[dict[str, Any]]]:
+    err = f"http://x/a: HTTP {status}" if status else "http://x/a: timed out after 15s (read)"
+    return record_item_failures(state, [ItemFailure("http://x/a", "g1", err, status)], at, policy)
+
+
+def test_failing_item_is_given_up_after_its_attempts_404_sooner():
+    policy = ItemRetryPolicy(max_attempts=5, min_span_s=0)
+    for status, limit in ((404, 3), (410, 3), (503, 5), (None, 5)):
+        state = FeedState("f")
+        for attempt in range(1, limit):
+            state, gave_up = _fail(state, status, NOW + timedelta(minutes=attempt), policy)
+            assert gave_up == [] and state.failing_items["http://x/a"]["attempts"] == attempt
+        state, gave_up = _fail(state, status, NOW + timedelta(hours=1), policy)
+        assert state.failing_items == {}
+        assert [(g["item"], g["guid"], g["attempts"]) for g in gave_up] == [
+            ("http://x/a", "g1", limit)
+        ]
+        assert state.given_up_items == gave_up  # with the reason, for `rasid feeds --json`
+        assert gave_up[0]["error"].startswith("http://x/a: ") and gave_up[0]["given_up_at"]
+
+
+def test_item_is_not_given_up_before_its_retry_span():
+    # `rasid watch --every 15`: a page missing for a few minutes must not be lost.
+    policy = ItemRetryPolicy(max_attempts=5, min_span_s=3600)
+    state = FeedState("f")
+    for i in range(20):
+        state, gave_up = _fail(state, 404, NOW + timedelta(seconds=15 * i), policy)
+        assert gave_up == []
+    assert state.failing_items["http://x/a"]["first_failed_at"] == NOW.isoformat()
+    state, gave_up = _fail(state, 404, NOW + timedelta(hours=1), policy)
+    assert len(gave_up) == 1 and state.failing_items == {}
+
+
+def test_fetched_or_vanished_item_is_forgotten_and_give_ups_are_bounded():
+    policy = ItemRetryPolicy(max_attempts=1, min_span_s=0)
+    state, _ = _fail(FeedState("f"), 503, NOW, ItemRetryPolicy(min_span_s=0))
+    state, gave_up = record_item_failures(state, [], NOW, policy)  # fetched this time
+    assert state.failing_items == {} and gave_up == []
+    for i in range(GIVEN_UP_KEPT + 5):
+        failure = ItemFailure(f"http://x/{i}", f"g{i}", "HTTP 404", 404)
+        state, _ = record_item_failures(state, [failure], NOW, policy)
+    assert len(state.given_up_items) == GIVEN_UP_KEPT
+    assert state.given_up_items[-1]["item"] == f"http://x/{GIVEN_UP_KEPT + 4}"
