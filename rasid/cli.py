@@ -87,6 +87,10 @@ def _progress(event: str, data: dict[str, Any]) -> None:
                 f" {data['failed']} failed"
                 + (f", [yellow]{held} held (dedup state unreachable)[/yellow]" if held else "")
             )
+    elif event == "fetched":
+        # Feeds are fetched first, then the cycle's articles are processed as one batch.
+        n = data["articles"]
+        err.print(f"[bold]Deduplicating, enriching and indexing {n} articles…[/bold]")
     elif event == "alerts":
         err.print(f"[bold]Alerts:[/bold] {data['fired']} fired, {data['delivered']} delivered")
 
