@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ingest.schedule import ItemRetryPolicy
 from rasid.records import Feed
-from rasid.yamlconf import ConfigError, load_model
+from rasid.yamlconf import ConfigError, FieldError, load_model
 from store.factory import embedded_path
 
 DEFAULT_CONFIG = Path("config/rasid.yaml")
@@ -71,11 +71,15 @@ class FeedsFile(BaseModel):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> FeedsFile:
-        seen: set[str] = set()
-        for f in self.feeds:
+        seen: dict[str, int] = {}
+        for i, f in enumerate(self.feeds):
             if f.id in seen:
-                raise ValueError(f"duplicate feed id {f.id!r}")
-            seen.add(f.id)
+                # Located at the duplicate's own id, so the error names its line.
+                raise FieldError(
+                    f"duplicate feed id {f.id!r} (first used by feeds[{seen[f.id]}])",
+                    ("feeds", i, "id"),
+                )
+            seen[f.id] = i
         return self
 
 

@@ -28,6 +28,19 @@ class ConfigError(Exception):
         super().__init__("\n".join(lines))
 
 
+class FieldError(ValueError):
+    """A ValueError raised by a model validator about one place inside the model.
+
+    pydantic reports a model_validator's error at the model itself (``feeds:``), having no
+    way to know which entry was meant; ``loc`` (relative to the validated model, e.g.
+    ``("feeds", 3, "id")``) lets ``validate`` point at that entry's own line instead.
+    """
+
+    def __init__(self, msg: str, loc: tuple[int | str, ...]) -> None:
+        super().__init__(msg)
+        self.loc = loc
+
+
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader that remembers the line of every mapping key and sequence item."""
 
@@ -123,6 +136,8 @@ def validate(model: type[M], doc: Any, path: str | Path) -> M:
             loc = tuple(
                 p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
             )
+            # pydantic keeps the original exception in ctx["error"] for a ValueError.
+            loc += getattr(err.get("ctx", {}).get("error"), "loc", ())
             where = _fmt_loc(loc)
             msg = err["msg"]
             problems.append((_line_of(doc, loc), f"{where}: {msg}" if where else msg))

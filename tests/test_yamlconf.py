@@ -34,6 +34,19 @@ def test_duplicate_feed_ids_rejected(tmp_path: Path) -> None:
         load_model(FeedsFile, p)
 
 
+def test_duplicate_feed_id_points_at_the_duplicate_entry(tmp_path: Path) -> None:
+    # It used to be reported at line 1 (`feeds:`), leaving the user to hunt for it.
+    p = tmp_path / "feeds.yaml"
+    p.write_text(
+        "feeds:\n  - {id: a, name: A, url: 'http://x'}\n  - {id: b, name: B, url: 'http://y'}\n"
+        "  - name: C\n    id: a\n    url: http://z\n"
+    )
+    with pytest.raises(ConfigError) as exc:
+        load_model(FeedsFile, p)
+    assert f"{p}:5: feeds[2].id:" in str(exc.value)
+    assert "duplicate feed id 'a' (first used by feeds[0])" in str(exc.value)
+
+
 def test_shipped_feed_registry_is_valid() -> None:
     feeds = load_feeds(Path(__file__).resolve().parents[1] / "config" / "feeds.yaml")
     assert len(feeds) >= 8
