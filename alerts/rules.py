@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -83,7 +84,37 @@ def _check_tz(value: str | None) -> str | None:
     return value
 
 
+@cache
+def _territories() -> tuple[frozenset[str], dict[str, str]]:
+    """Known two-letter region codes, and English and Arabic names (casefolded) -> code."""
+    from babel import Locale
+
+    codes: set[str] = set()
+    names: dict[str, str] = {}
+    for lang in ("en", "ar"):
+        for code, name in Locale(lang).territories.items():
+            if len(code) == 2 and code.isalpha():
+                codes.add(code)
+                names.setdefault(name.casefold(), code)
+    return frozenset(codes), names
+
+
+def _check_country(value: str) -> str:
+    # Places carry ISO 3166-1 alpha-2 codes; a name such as «Libya» was accepted and then
+    # silently never matched anything.
+    code = value.strip().upper()
+    codes, names = _territories()
+    if code in codes:
+        return code
+    hint = names.get(value.strip().casefold())
+    raise ValueError(
+        f"{value!r} is not an ISO 3166-1 alpha-2 country code (two letters, e.g. LY for Libya)"
+        + (f"; use {hint}" if hint else "")
+    )
+
+
 Term = Annotated[str, AfterValidator(_check_term)]
+CountryCode = Annotated[str, AfterValidator(_check_country)]
 TimeZone = Annotated[str | None, AfterValidator(_check_tz)]
 
 
@@ -144,7 +175,7 @@ class Rule(BaseModel):
     sources: list[str] = []
     exclude_sources: list[str] = []
     languages: list[str] = []
-    countries: list[str] = []  # ISO 3166-1 alpha-2 of any place in the article
+    countries: list[CountryCode] = []  # ISO 3166-1 alpha-2 of any place in the article
     places: list[Term] = []  # a place named so in the article's places
     entities: list[Term] = []  # an entity named so in the article's entities
     min_story_size: int = Field(default=1, ge=1)  # articles in the story, this one included

@@ -79,6 +79,15 @@ def test_no_channels_key_means_console_and_jsonl(tmp_path: Path) -> None:
         ("timezone: Mars/Olympus\nrules: []\n", 1, "unknown time zone"),
         # rule with filters only
         ("rules:\n  - id: a\n    countries: [LY]\n", 2, "at least one of"),
+        # a country name where an ISO code is expected never matched; now it is refused
+        (
+            "rules:\n  - id: a\n    keywords: [x1x]\n    countries:\n      - LY\n      - Libya\n",
+            6,
+            "rules[0].countries[1]: Value error, 'Libya' is not an ISO 3166-1 alpha-2 country code"
+            " (two letters, e.g. LY for Libya); use LY",
+        ),
+        ("rules:\n  - id: a\n    keywords: [x1x]\n    countries: [ليبيا]\n", 4, "; use LY"),
+        ("rules:\n  - id: a\n    keywords: [x1x]\n    countries: [XQ]\n", 4, "alpha-2"),
         # unknown channel type
         ("channels:\n  - id: x\n    type: pigeon\n", 2, "channels[0]"),
         # YAML syntax error
@@ -119,3 +128,8 @@ def test_durations() -> None:
 def test_rule_model_directly() -> None:
     r = Rule(id="x", keywords=["طرابلس"])
     assert r.enabled and r.min_story_size == 1 and r.digest == "off"
+
+
+def test_country_codes_are_taken_in_any_case(tmp_path: Path) -> None:
+    path = write(tmp_path, "rules:\n  - id: a\n    keywords: [x1x]\n    countries: [ly, EG]\n")
+    assert load_config(path).rules[0].countries == ["LY", "EG"]
