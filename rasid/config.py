@@ -86,13 +86,15 @@ class FeedsFile(BaseModel):
 class HttpConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    connect_timeout: float = 5.0
-    read_timeout: float = 15.0
-    total_timeout: float = 30.0
-    max_bytes: int = 10_000_000
-    max_redirects: int = 5
-    per_host_concurrency: int = 2
-    politeness_delay: float = 0.0  # seconds between two requests to one host
+    # A zero or negative timeout, size or concurrency cannot fetch anything (max_bytes: -5
+    # was accepted and failed every page); 0 redirects and 0 delay are meaningful.
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=15.0, gt=0)
+    total_timeout: float = Field(default=30.0, gt=0)
+    max_bytes: int = Field(default=10_000_000, ge=1)
+    max_redirects: int = Field(default=5, ge=0)
+    per_host_concurrency: int = Field(default=2, ge=1)
+    politeness_delay: float = Field(default=0.0, ge=0)  # seconds between two requests to one host
     user_agent: str | None = None
 
 

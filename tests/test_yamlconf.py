@@ -73,3 +73,33 @@ def test_feed_timezone_is_checked_with_its_line(tmp_path: Path) -> None:
     assert "Africa/Tripoli" in str(exc.value)  # the message shows what a zone looks like
     p.write_text("feeds:\n  - {id: a, name: A, url: 'http://x', timezone: Africa/Tripoli}\n")
     assert load_model(FeedsFile, p).feeds[0].to_feed().timezone == "Africa/Tripoli"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [
+        ("max_bytes", "-5", "greater than or equal to 1"),
+        ("max_bytes", "0", "greater than or equal to 1"),
+        ("total_timeout", "0", "greater than 0"),
+        ("connect_timeout", "-1", "greater than 0"),
+        ("read_timeout", "0", "greater than 0"),
+        ("per_host_concurrency", "0", "greater than or equal to 1"),
+        ("max_redirects", "-1", "greater than or equal to 0"),
+        ("politeness_delay", "-0.5", "greater than or equal to 0"),
+    ],
+)
+def test_http_settings_refuse_non_positive_values(
+    tmp_path: Path, key: str, value: str, needle: str
+) -> None:
+    # `http.max_bytes: -5` was accepted and then refused every page as too large.
+    p = tmp_path / "rasid.yaml"
+    p.write_text(f"workers: 4\nhttp:\n  {key}: {value}\n")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(p)
+    assert f"{p}:3: http.{key}: Input should be {needle}" in str(exc.value)
+
+
+def test_http_settings_accept_zero_redirects_and_delay(tmp_path: Path) -> None:
+    p = tmp_path / "rasid.yaml"
+    p.write_text("http:\n  max_redirects: 0\n  politeness_delay: 0\n")
+    assert load_settings(p).http.max_redirects == 0
