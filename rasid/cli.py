@@ -62,6 +62,39 @@ def _parse_date(value: str) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+def _positive_int(value: str) -> int:
+    # `--limit -1` used to list everything and `--limit 0` printed "no results".
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {value!r}")
+    return n
+
+
+def _count(value: str) -> int:
+    """A whole number of 0 or more (`--cycles 0`: never stop)."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 0 or more, not {value!r}")
+    return n
+
+
+def _positive_number(value: str) -> float:
+    # `watch --every 0` (or -5) polled in a tight loop; nan and inf are no interval either.
+    try:
+        x = float(value)
+    except ValueError:
+        x = 0.0
+    if not (0 < x < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a number greater than 0, not {value!r}")
+    return x
+
+
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return load_settings(
         getattr(args, "config", None),
@@ -263,8 +296,6 @@ def cmd_stories(args: argparse.Namespace) -> int:
     from rasid.stories import top_stories
     from store.factory import open_store
 
-    if args.hours <= 0 or args.limit <= 0:
-        raise UsageError("rasid stories: --hours and --limit must be positive")
     now = datetime.now(UTC)
     store = open_store(_settings(args).store_url, create=False)
     try:
@@ -526,9 +557,11 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "run":
             sp.add_argument("--json", action="store_true", help="print the cycle report as JSON")
         else:
-            sp.add_argument("--every", type=float, default=300, metavar="SECONDS",
+            sp.add_argument("--every", type=_positive_number, default=300, metavar="SECONDS",
                             help="seconds between cycle starts (default 300)")  # fmt: skip
-            sp.add_argument("--cycles", type=int, default=0, help="stop after N cycles (0: never)")
+            sp.add_argument(
+                "--cycles", type=_count, default=0, help="stop after N cycles (0: never)"
+            )
             sp.add_argument(
                 "--adaptive",
                 action="store_true",
@@ -549,7 +582,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--place", help="only articles naming this place")
     sp.add_argument("--lang", help="only this language (ar, en, …)")
     sp.add_argument("--sort", choices=["relevance", "recency"], default="relevance")
-    sp.add_argument("--limit", type=int, default=20)
+    sp.add_argument("--limit", type=_positive_int, default=20, help="hits to show (default 20)")
     sp.add_argument("--originals", action="store_true", help="hide near-duplicates")
     sp.add_argument("--json", action="store_true", help="one JSON object per hit")
     sp.add_argument("--no-body", action="store_true", help="with --json: omit the body text")
@@ -561,7 +594,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("action", nargs="?", choices=["list", "test"], default="list")
     sp.add_argument("rule", nargs="?", help="with `test`: the rule id to preview")
     sp.add_argument("--rules", metavar="FILE", help="alert rules (default: config/alerts.yaml)")
-    sp.add_argument("--limit", type=int, default=50)
+    sp.add_argument(
+        "--limit", type=_positive_int, default=50, help="alerts or articles to show (default 50)"
+    )
     sp.add_argument("--json", action="store_true", help="one JSON object per alert")
     store_opt(sp)
 
@@ -574,10 +609,16 @@ def build_parser() -> argparse.ArgumentParser:
         "copies, outlets in the order they carried it, first and last seen (publication "
         "time, else fetch time) and how many arrived in the story's last hour.",
     )
-    sp.add_argument("--hours", type=float, default=24, help="ingested within (default 24)")
-    sp.add_argument("--limit", type=int, default=10, help="stories to list (default 10)")
     sp.add_argument(
-        "--min-articles", type=int, default=1, metavar="N", help="only stories of N+ articles"
+        "--hours", type=_positive_number, default=24, help="ingested within (default 24)"
+    )
+    sp.add_argument("--limit", type=_positive_int, default=10, help="stories to list (default 10)")
+    sp.add_argument(
+        "--min-articles",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="only stories of N+ articles",
     )
     sp.add_argument("--json", action="store_true", help="one JSON object per story")
     store_opt(sp)

@@ -253,3 +253,36 @@ def test_commands_that_write_still_create_the_store(
     assert main(["run", "--feeds", "feeds.yaml", "--rules", "alerts.yaml", "--store", store]) == 0
     assert (tmp_path / "data" / "new.db").is_file()
     assert main(["search", "x", "--store", store]) == 0
+
+
+# --- numbers that make no sense are refused by the parser ----------------------------------
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["search", "x", "--limit", "-1"], "--limit: must be a whole number of 1 or more"),
+        (["search", "x", "--limit", "0"], "--limit: must be a whole number of 1 or more"),
+        (["search", "x", "--limit", "ten"], "not 'ten'"),
+        (["alerts", "--limit", "0"], "--limit: must be a whole number of 1 or more"),
+        (["stories", "--limit", "-3"], "--limit: must be a whole number of 1 or more"),
+        (["stories", "--min-articles", "0"], "--min-articles: must be a whole number"),
+        (["stories", "--hours", "-1"], "--hours: must be a number greater than 0"),
+        (["watch", "--every", "0"], "--every: must be a number greater than 0"),
+        (["watch", "--every", "-5"], "--every: must be a number greater than 0"),
+        (["watch", "--every", "nan"], "--every: must be a number greater than 0"),
+        (["watch", "--cycles", "-1"], "--cycles: must be a whole number of 0 or more"),
+    ],
+)
+def test_non_positive_numbers_are_usage_errors(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `--limit -1` listed everything, `--limit 0` said "no results", `--every 0` spun.
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_positive_numbers_still_parse() -> None:
+    args = build_parser().parse_args(["watch", "--every", "0.5", "--cycles", "0"])
+    assert (args.every, args.cycles) == (0.5, 0)
+    assert build_parser().parse_args(["search", "x", "--limit", "1"]).limit == 1

@@ -100,5 +100,7 @@ def test_rasid_stories_on_an_empty_window(
     SqliteStore(empty.removeprefix("sqlite:///")).close()  # a store, with nothing in it
     assert main(["stories", "--store", empty]) == 0
     assert "no stories" in capsys.readouterr().err
-    assert main(["stories", "--store", store_url, "--hours", "0"]) == 2  # a usage error
-    assert "must be positive" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # a usage error, refused by argparse
+        main(["stories", "--store", store_url, "--hours", "0"])
+    assert exc.value.code == 2
+    assert "must be a number greater than 0" in capsys.readouterr().err
