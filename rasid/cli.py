@@ -198,6 +198,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     )
     if not (query.text or query.entity or query.place or query.source):
         raise UsageError("rasid search: give a QUERY, or --entity/--place/--source")
+    if args.no_body and not args.json:
+        # The terminal view never prints the body (only matching fragments): say so rather
+        # than accept a flag that does nothing.
+        raise UsageError("rasid search: --no-body only applies with --json")
     from processing.normalize import tokens
 
     for flag, value in (
@@ -585,7 +589,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=_positive_int, default=20, help="hits to show (default 20)")
     sp.add_argument("--originals", action="store_true", help="hide near-duplicates")
     sp.add_argument("--json", action="store_true", help="one JSON object per hit")
-    sp.add_argument("--no-body", action="store_true", help="with --json: omit the body text")
+    sp.add_argument(
+        "--no-body",
+        action="store_true",
+        help="with --json only (an error without it): omit the body text",
+    )
     store_opt(sp)
 
     sp = add(

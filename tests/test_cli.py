@@ -286,3 +286,13 @@ def test_positive_numbers_still_parse() -> None:
     args = build_parser().parse_args(["watch", "--every", "0.5", "--cycles", "0"])
     assert (args.every, args.cycles) == (0.5, 0)
     assert build_parser().parse_args(["search", "x", "--limit", "1"]).limit == 1
+
+
+def test_search_no_body_without_json_is_a_usage_error(
+    bracket_store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It was silently ignored: the terminal view never prints the body anyway.
+    assert main(["search", "نص", "--no-body", "--store", bracket_store]) == 2
+    assert "--no-body only applies with --json" in capsys.readouterr().err
+    assert main(["search", "نص", "--no-body", "--json", "--store", bracket_store]) == 0
+    assert "body" not in json.loads(capsys.readouterr().out.splitlines()[0])
