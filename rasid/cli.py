@@ -252,7 +252,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     try:
         if args.action == "test":
             return _alerts_test(args, settings, store)
-        alerts = store.recent_alerts(args.limit)
+        alerts = store.recent_alerts(args.limit, rule_id=args.rule)
     finally:
         store.close()
     if args.json:
@@ -260,7 +260,9 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             _print_json(a.to_dict())
         return 0
     if not alerts:
-        err.print("no alerts yet")
+        err.print(
+            f"no alerts for rule {escape(repr(args.rule))} yet" if args.rule else "no alerts yet"
+        )
     for a in alerts:
         out.print(
             f"[bold]{escape(a.rule_id)}[/bold] · {a.fired_at:%Y-%m-%d %H:%M} · {escape(a.source)}"
@@ -600,7 +602,9 @@ def build_parser() -> argparse.ArgumentParser:
         "alerts", cmd_alerts, "list recent alerts, or preview a rule: `rasid alerts test RULE`"
     )
     sp.add_argument("action", nargs="?", choices=["list", "test"], default="list")
-    sp.add_argument("rule", nargs="?", help="with `test`: the rule id to preview")
+    sp.add_argument(
+        "rule", nargs="?", help="with `test`: the rule id to preview; with `list`: only its alerts"
+    )
     sp.add_argument("--rules", metavar="FILE", help="alert rules (default: config/alerts.yaml)")
     sp.add_argument(
         "--limit", type=_positive_int, default=50, help="alerts or articles to show (default 50)"

@@ -709,12 +709,13 @@ class EngineStore:
                     raise self._fail("attach to alert", exc) from exc
         raise StoreError(f"attach to alert {alert_id}: too many concurrent updates")
 
-    def recent_alerts(self, limit: int = 50) -> list[Alert]:
+    def recent_alerts(self, limit: int = 50, rule_id: str | None = None) -> list[Alert]:
+        query = {"term": {"rule_id": rule_id}} if rule_id is not None else {"match_all": {}}
         res = self._search(
             "recent alerts",
             self.names.alerts,
             {
-                "query": {"match_all": {}},
+                "query": query,
                 "size": limit,
                 "sort": [{"fired_at": "desc"}, {"id": "asc"}],
             },

@@ -303,10 +303,12 @@ class SqliteStore:
                 (alert_id, article_id, source),
             )
 
-    def recent_alerts(self, limit: int = 50) -> list[Alert]:
+    def recent_alerts(self, limit: int = 50, rule_id: str | None = None) -> list[Alert]:
+        where, params = ("WHERE rule_id=? ", [rule_id]) if rule_id is not None else ("", [])
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, alert FROM alerts ORDER BY fired_at DESC LIMIT ?", (limit,)
+                f"SELECT id, alert FROM alerts {where}ORDER BY fired_at DESC LIMIT ?",
+                (*params, limit),
             ).fetchall()
             alerts = []
             for alert_id, doc in rows:

@@ -296,3 +296,21 @@ def test_search_no_body_without_json_is_a_usage_error(
     assert "--no-body only applies with --json" in capsys.readouterr().err
     assert main(["search", "نص", "--no-body", "--json", "--store", bracket_store]) == 0
     assert "body" not in json.loads(capsys.readouterr().out.splitlines()[0])
+
+
+def test_alerts_list_rule_shows_only_that_rules_alerts(
+    bracket_store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `rasid alerts list RULE` used to ignore RULE and list every rule's alerts.
+    st = SqliteStore(bracket_store.removeprefix("sqlite:///"))
+    st.record_alert(
+        Alert(id="al2", rule_id="other", article_id="a1", title=BRACKETED[1], source="s2",
+              url="https://x.example/1", matched_terms=["طرابلس"], fired_at=datetime.now(UTC))
+    )  # fmt: skip
+    st.close()
+    assert main(["alerts", "list", "other", "--json", "--store", bracket_store]) == 0
+    assert [json.loads(x)["rule_id"] for x in capsys.readouterr().out.splitlines()] == ["other"]
+    assert main(["alerts", "--json", "--store", bracket_store]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    assert main(["alerts", "list", "nosuch", "--store", bracket_store]) == 0
+    assert "no alerts for rule 'nosuch' yet" in capsys.readouterr().err
