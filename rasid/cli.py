@@ -275,7 +275,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
-    from alerts.rules import load_rules, preview
+    from alerts.preview import PREVIEW_DAYS, find_rule, preview_counted
+    from alerts.rules import load_rules
 
     if not args.rule:
         raise UsageError(
@@ -283,15 +284,28 @@ def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
         )
     rules = load_rules(settings.rules_path)
     try:
-        matches = preview(args.rule, store, rules, args.limit)
+        rule = find_rule(args.rule, rules)
     except KeyError as exc:
         raise UsageError(f"rasid alerts test: {exc.args[0]}") from None
+    matches, total = preview_counted(rule, store, rules, args.limit)
+    if rule.min_story_size > 1 or rule.spike is not None:
+        # The preview judges articles one by one; these need the story around them.
+        err.print(
+            "note: this rule's min_story_size and spike conditions are judged only when the"
+            " pipeline runs (on stories); the preview leaves them out",
+            markup=False,
+        )
     if args.json:
         for art, terms in matches:
             _print_json({"id": art.id, "title": art.title, "source": art.source,
                          "url": art.url, "matched": terms})  # fmt: skip
         return 0
-    err.print(f"rule {escape(repr(args.rule))} would match {len(matches)} recent article(s)")
+    # --limit caps what is listed, not the count: "would match 3" hid the other 9.
+    shown = f"; showing {len(matches)} of {total}" if total > len(matches) else ""
+    err.print(
+        f"rule {escape(repr(args.rule))} would match {total} article(s)"
+        f" ingested in the last {PREVIEW_DAYS:g} days{shown}"
+    )
     for art, terms in matches:
         why = escape(f"({art.source}; {', '.join(terms)})")
         out.print("  " + rtl_markup(art.title) + f"  [dim]{why}[/dim]")

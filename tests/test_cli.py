@@ -314,3 +314,25 @@ def test_alerts_list_rule_shows_only_that_rules_alerts(
     assert len(capsys.readouterr().out.splitlines()) == 2
     assert main(["alerts", "list", "nosuch", "--store", bracket_store]) == 0
     assert "no alerts for rule 'nosuch' yet" in capsys.readouterr().err
+
+
+def test_alerts_test_counts_beyond_the_limit_and_notes_story_conditions(
+    bracket_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `--limit 1` said "would match 1" when all three articles match.
+    rules = tmp_path / "rules.yaml"
+    argv = ["alerts", "test", "tripoli", "--rules", str(rules), "--store", bracket_store]
+    assert main([*argv, "--limit", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert "would match 3 article(s) ingested in the last 30 days; showing 1 of 3" in err
+    assert len(out.strip().splitlines()) == 1
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "would match 3 article(s)" in err and "showing" not in err
+    assert "min_story_size" not in err
+    # story conditions are not judged article by article: say so instead of ignoring them
+    rules.write_text("rules:\n  - {id: tripoli, keywords: [طرابلس], min_story_size: 3}\n")
+    assert main(argv) == 0
+    assert "min_story_size and spike conditions are judged only when the pipeline runs" in (
+        capsys.readouterr().err
+    )

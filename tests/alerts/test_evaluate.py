@@ -169,3 +169,13 @@ def test_preview(store: SqliteStore, mk: Callable[..., Article], now: datetime) 
         preview("nope", store, RULES)
     # Nothing recorded.
     assert store.recent_alerts() == []
+
+
+def test_preview_counted_counts_past_the_limit(
+    store: SqliteStore, mk: Callable[..., Article]
+) -> None:
+    from alerts.preview import preview_counted
+
+    store.upsert_articles([mk(f"a{i}", "في طرابلس") for i in range(5)] + [mk("b", "في بنغازي")])
+    shown, total = preview_counted("tripoli", store, RULES, limit=2)
+    assert (len(shown), total) == (2, 5)
