@@ -373,9 +373,14 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             if args.enable not in known:
                 raise UsageError(f"rasid feeds: no feed {args.enable!r} in {settings.feeds_path}")
             state = store.get_feed_state(args.enable)
-            state.disabled, state.failures, state.next_poll_at = False, 0, None
-            store.save_feed_state(state)
-            err.print(f"feed {escape(args.enable)} re-enabled")
+            if not state.disabled:
+                # Saying "re-enabled" here suggested it had been off; leave its state
+                # (failures, backoff) as the scheduler keeps it.
+                err.print(f"feed {escape(args.enable)} was not disabled: nothing to re-enable")
+            else:
+                state.disabled, state.failures, state.next_poll_at = False, 0, None
+                store.save_feed_state(state)
+                err.print(f"feed {escape(args.enable)} re-enabled")
         health = feed_health(settings.feeds, store.all_feed_states(), datetime.now(UTC))
     finally:
         store.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rasid.cli import build_parser, main
-from rasid.records import Alert, Article
+from rasid.records import Alert, Article, FeedState
 from store.sqlite import SqliteStore
 
 COMMANDS = [
@@ -336,3 +336,24 @@ def test_alerts_test_counts_beyond_the_limit_and_notes_story_conditions(
     assert "min_story_size and spike conditions are judged only when the pipeline runs" in (
         capsys.readouterr().err
     )
+
+
+def test_feeds_enable_says_when_the_feed_was_not_disabled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It said "re-enabled" for a feed that had never been disabled.
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - {id: a, name: A, url: 'http://x.example/a.xml'}\n")
+    db = tmp_path / "r.db"
+    st = SqliteStore(db)
+    st.save_feed_state(FeedState("a", failures=2))
+    argv = ["feeds", "--feeds", str(feeds), "--store", f"sqlite:///{db}", "--enable", "a"]
+    assert main(argv) == 0
+    assert "feed a was not disabled: nothing to re-enable" in capsys.readouterr().err
+    assert st.get_feed_state("a").failures == 2  # left as the scheduler keeps it
+    st.save_feed_state(FeedState("a", failures=10, disabled=True))
+    assert main(argv) == 0
+    assert "feed a re-enabled" in capsys.readouterr().err
+    state = st.get_feed_state("a")
+    assert not state.disabled and state.failures == 0
+    st.close()
