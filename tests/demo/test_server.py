@@ -188,6 +188,7 @@ def test_demo_feeds_and_yaml(tmp_path: Path):
         "name": "وكالة الصحراء للأنباء — آخر الأخبار",
         "url": "http://127.0.0.1:9999/sahara/rss.xml",
         "source": "sahara",
+        "timezone": "Africa/Tripoli",  # its pages' zone-less times are Libyan time
     }
 
 
