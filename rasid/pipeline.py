@@ -416,6 +416,19 @@ class _Fetched:
         return [b.article for b in self.built if b.article is not None]
 
 
+def _enable_command(feed_id: str, settings: Settings) -> str:
+    """The command that re-enables a feed, with the files this run used when they are not the
+    defaults, so it can be pasted as it is."""
+    from rasid.config import DEFAULT_FEEDS, DEFAULT_STORE
+
+    cmd = f"rasid feeds --enable {feed_id}"
+    if settings.feeds_path != DEFAULT_FEEDS:
+        cmd += f" --feeds {settings.feeds_path}"
+    if settings.store_url != DEFAULT_STORE:
+        cmd += f" --store {settings.store_url}"
+    return cmd
+
+
 def _fetch_feed(
     feed: Feed,
     client: HttpClient,
@@ -434,7 +447,7 @@ def _fetch_feed(
     if state.disabled:
         reason = (
             f"disabled after {state.failures} failures (last: {state.last_error});"
-            f" re-enable with `rasid feeds --enable {feed.id}`"
+            f" re-enable with `{_enable_command(feed.id, settings)}`"
         )
         progress("feed", {"feed": feed.id, "status": "disabled", "error": reason})
         return FeedOutcome(feed_id=feed.id, status="disabled", error=reason)

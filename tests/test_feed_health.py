@@ -47,7 +47,9 @@ def test_failing_feed_is_disabled_then_reenabled(
 
     again = run_cycle(settings)
     bad = next(f for f in again.feeds if f.feed_id == "bad")
-    assert bad.status == "disabled" and "rasid feeds --enable bad" in (bad.error or "")
+    assert bad.status == "disabled"
+    # the hint can be pasted as it is: it names this run's feeds file and store
+    assert f"`rasid feeds --enable bad --feeds {feeds} --store sqlite:///{db}`" in (bad.error or "")
     assert loopback_server.hits["/bad.xml"] == 1  # a disabled feed is not polled
 
     assert (
