@@ -475,11 +475,12 @@ def cmd_enrich(args: argparse.Namespace) -> int:
             out.print(f"  {kind}: " + rtl_markup("، ".join(names)))
     for p in doc["places"]:
         near = f" ≈ {rtl_markup(p['near'])}" if p.get("near") else ""
-        out.print(
-            f"  📍 {rtl_markup(p['name'])}{near} → {p['country']} ({p['lat']:.3f}, {p['lon']:.3f})"
-        )
+        # A region spanning countries (North Africa) has no country code.
+        where = f"{p['country']} " if p["country"] else ""
+        out.print(f"  📍 {rtl_markup(p['name'])}{near} → {where}({p['lat']:.3f}, {p['lon']:.3f})")
     for c in doc["claims"]:
-        out.print(f"  🗣 {rtl_markup(c['speaker'] + ' ' + c['cue'] + ': ' + c['quote'][:120])}")
+        quote = c["quote"] if len(c["quote"]) <= 120 else c["quote"][:119] + "…"
+        out.print(f"  🗣 {rtl_markup(c['speaker'] + ' ' + c['cue'] + ': ' + quote)}")
     return 0
 
 

@@ -587,6 +587,8 @@ def run_command(
             for s in targets:
                 request_unsubscribe(subs, s.id)
                 echo(f"{s.feed_id}: unsubscription queued (sent by the running `serve`)")
+            if not targets:
+                echo(f"no subscription for {feed_id!r} (`rasid websub list` shows them)")
             return 0 if targets else 1
     echo(f"unknown action {action!r}")
     return 2

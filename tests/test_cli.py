@@ -147,6 +147,33 @@ def test_enrich_prints_bracketed_title_and_claim_verbatim(
     assert "[video] الوضع [b]مستقر" in text
 
 
+def test_enrich_marks_a_cut_quote_and_a_region_without_country(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "t.txt"
+    long = "إن الوضع في طرابلس مستقر " * 12
+    page.write_text(
+        f"تقرير\nقال المتحدث باسم الحكومة {long}.\nوتشهد منطقة شمال إفريقيا موجة حر.\n",
+        encoding="utf-8",
+    )
+    text = _bracket_output(capsys, "enrich", str(page))
+    claim = next(line for line in text.splitlines() if "🗣" in line)
+    assert "…" in claim  # a quote cut at 120 characters says so
+    region = next(line for line in text.splitlines() if "إفريقيا" in line and "📍" in line)
+    assert "→ (" in region  # North Africa has no country code, and no blank is printed
+
+
+def test_websub_unsubscribe_of_an_unknown_feed_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feeds.yaml").write_text("feeds: []\n")
+    code = main(["websub", "unsubscribe", "nosuch", "--feeds", str(tmp_path / "feeds.yaml"),
+                 "--store", f"sqlite:///{tmp_path / 'r.db'}"])  # fmt: skip
+    assert code == 1
+    assert "no subscription for 'nosuch'" in capsys.readouterr().out
+
+
 def _run_args(tmp_path: Path, *feed_urls: str) -> list[str]:
     feeds = "".join(
         f"  - {{id: 'feed{i}', name: F, url: '{u}'}}\n" for i, u in enumerate(feed_urls)
