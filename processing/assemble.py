@@ -18,6 +18,14 @@ class ExtractedLike(Protocol):
     method: str
 
 
+def _not_after(published: datetime | None, fetched_at: datetime) -> datetime | None:
+    """Nothing is published after it was fetched: a date in the future (a typo, a misread
+    zone, a scheduled-post date) would keep the article on top of every recency sort."""
+    if published is None or published <= fetched_at:
+        return published
+    return fetched_at
+
+
 def assemble_article(
     item: FeedItem, extracted: ExtractedLike, *, lang: str, fetched_at: datetime
 ) -> Article:
@@ -33,7 +41,7 @@ def assemble_article(
         body=extracted.body.strip(),
         lang=lang,
         fetched_at=fetched_at,
-        published_at=item.published_at or extracted.published_at,
+        published_at=_not_after(item.published_at or extracted.published_at, fetched_at),
         guid=item.guid,
         summary=item.summary,
         author=extracted.author or item.author,

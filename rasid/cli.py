@@ -231,7 +231,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 0
     for i, hit in enumerate(hits, 1):
         art = hit.article
-        when = (art.published_at or art.fetched_at).strftime("%Y-%m-%d %H:%M")
+        when = (art.published_at or art.fetched_at).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         title = hit.highlights.get("title", [art.title])[0]
         out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + rtl_markup(title))
         meta = f"    {art.source} · {when} · {art.lang}"
