@@ -73,21 +73,26 @@ def test_engine_killed_mid_cycle_spool_then_exactly_once(
     url = (
         f"{es_node.url}?prefix={prefix}&spool={tmp_path / 'spool'}&retries=1&backoff=0.1&timeout=5"
     )
-    # One outlet answers at once, the others slowly: the engine dies once the fast outlet's
-    # pages are fetched, while the other polled feeds still wait for theirs, so the cycle's
-    # batch meets a dead engine.
+    # One outlet answers at once, the others slowly: the engine dies once the first page is
+    # served, while the polled feeds still wait for the rest, so the cycle's batch meets a
+    # dead engine. (Not "the fast outlet's first page": under load its feed's first state
+    # read can time out, and then it fetches nothing.)
     fast = sorted({f.source for f in build_corpus(items).feeds})[0]
     site: Site = make_site(items, page_delay=1.0, delays={fast: 0.0}, store_url=url)
     proc = site.popen()
     deadline = time.monotonic() + 240
     while proc.poll() is None and time.monotonic() < deadline:
-        if any(p.startswith(f"{fast}/") and p.endswith(".html") for p in site.server.hits):
+        # a copy: the server's threads add paths while this looks
+        if any(p.endswith(".html") for p in list(site.server.hits)):
             es_node.kill()
             break
         time.sleep(0.05)
     killed_while_running = proc.poll() is None
-    _out, err = proc.communicate(timeout=240)
-    assert killed_while_running, f"the cycle ended before the engine was killed:\n{err[-2000:]}"
+    out, err = proc.communicate(timeout=240)
+    assert killed_while_running, (
+        f"the cycle ended (exit {proc.returncode}) before the engine was killed; pages served:"
+        f" {sorted(site.server.hits)[:20]}\nstdout:\n{out[-2000:]}\nstderr:\n{err[-2000:]}"
+    )
     # Batches that reached the index wait in the spool; those whose dedup state (in the
     # engine too) was unreachable wait, not deduplicated, in spool/undeduplicated.
     spooled = list((tmp_path / "spool").rglob("*.jsonl"))
