@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -112,6 +113,12 @@ def _progress(event: str, data: dict[str, Any]) -> None:
             err.print(f"  [red]✗[/red] {escape(data['feed'])}: {escape(str(data['error']))}")
         elif data["status"] == "not-modified":
             err.print(f"  [dim]= {escape(data['feed'])}: not modified[/dim]")
+        elif data["status"] == "backoff":
+            until = f", next poll {data['until']:%H:%M} UTC" if data.get("until") else ""
+            err.print(
+                f"  [yellow]…[/yellow] {escape(data['feed'])}: in backoff after"
+                f" {data['failures']} failures{until} (last: {escape(str(data['error']))})"
+            )
         else:
             held = data.get("held", 0)
             err.print(
@@ -152,25 +159,57 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     from rasid.pipeline import run_cycle
+    from rasid.summary import EXIT_ALL_FEEDS_FAILED, all_feeds_failed
 
     settings = _settings(args)
     cycles = 0
+    tried = answered = False  # over all cycles: did a feed fail, did one answer
+    stopped_by: list[int] = []
+
+    def on_term(signum: int, frame: object) -> None:
+        stopped_by.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)  # a service stop ends like Ctrl-C
     try:
         while True:
             started = time.monotonic()
-            report = run_cycle(settings, progress=_progress, only_due=True, adaptive=args.adaptive)
+            if cycles and (problem := settings.reload_feeds()):
+                err.print(f"[red]feeds file[/red] {escape(str(problem))}\n  still polling the"
+                          " feeds it listed before")  # fmt: skip
+            try:
+                report = run_cycle(
+                    settings, progress=_progress, only_due=True, adaptive=args.adaptive
+                )
+            except ConfigError as exc:
+                # A typo in the rules must not stop ingestion; the alert watermark does not
+                # move, so these articles are judged once the file is fixed.
+                err.print(
+                    f"[red]configuration error[/red]\n{escape(str(exc))}\n"
+                    "  ingesting without alerts until it is fixed"
+                )
+                report = run_cycle(
+                    settings, progress=_progress, only_due=True, adaptive=args.adaptive,
+                    alerts=False,
+                )  # fmt: skip
             cycles += 1
+            tried |= all_feeds_failed(report)
+            answered |= any(f.status in {"ok", "not-modified"} for f in report.feeds)
             err.print(
                 f"[dim]{datetime.now(UTC):%H:%M:%S} cycle {cycles}:"
-                f" {report.articles_indexed} indexed, {report.alerts_fired} alerts,"
-                f" {report.elapsed_s:.1f}s[/dim]"
+                f" {report.articles_indexed} indexed, {len(report.feeds_failed)} feeds failed,"
+                f" {report.alerts_fired} alerts, {report.elapsed_s:.1f}s[/dim]"
             )
             if args.cycles and cycles >= args.cycles:
-                return 0
+                # as `rasid run`: a distinct status when no cycle reached a feed (feeds in
+                # backoff between failures count as failed)
+                return EXIT_ALL_FEEDS_FAILED if tried and not answered else 0
             time.sleep(max(0.0, args.every - (time.monotonic() - started)))
     except KeyboardInterrupt:
-        err.print("stopped")
-        return 0
+        err.print("stopped: the cycle under way saved nothing; the next run fetches it again")
+        return 128 + (stopped_by[0] if stopped_by else signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -187,6 +187,15 @@ class Settings:
             self._feeds = load_feeds(self.feeds_path)
         return self._feeds
 
+    def reload_feeds(self) -> ConfigError | None:
+        """Read the feeds file again (`rasid watch` does so each cycle, so an edit takes
+        effect). A file that no longer validates keeps the feeds in use and is returned."""
+        try:
+            self._feeds = load_feeds(self.feeds_path)
+        except ConfigError as exc:
+            return exc
+        return None
+
     def feed(self, feed_id: str) -> Feed:
         for f in self.feeds:
             if f.id == feed_id:

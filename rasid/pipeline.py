@@ -184,7 +184,14 @@ class _Built:
     status: int | None = None  # HTTP status of a failed article page (404/410 count faster)
 
 
+# Set while a cycle is being stopped (Ctrl-C, SIGTERM): page fetches not yet started end at
+# once. Nothing of that cycle is saved, so the next run fetches them again.
+_STOP = threading.Event()
+
+
 def _build(client: HttpClient, item: FeedItem, settings: Settings) -> _Built:
+    if _STOP.is_set():
+        return _Built(item, None, f"{item.url or item.guid}: stopped")
     fetched_at = datetime.now(UTC)
     try:
         if not item.url:
@@ -454,6 +461,9 @@ def _fetch_feed(
     # Backoff and Retry-After always hold; the adaptive interval only when asked for, so
     # `rasid watch --every 15` polls a healthy feed every 15 s.
     if only_due and not is_due(state, now) and (adaptive or state.failures):
+        if state.failures:  # a feed in backoff says so; one resting on its interval need not
+            progress("feed", {"feed": feed.id, "status": "backoff", "failures": state.failures,
+                              "until": state.next_poll_at, "error": state.last_error})  # fmt: skip
         return FeedOutcome(feed_id=feed.id, status="not-due")
     if only_due and poll_deferred_by_push(state, now, pushed):
         # Its hub pushes new entries to `rasid websub serve`; a safety poll still runs (6 h).
@@ -615,6 +625,13 @@ def run_cycle(
     report = CycleReport(started_at=datetime.now(UTC))
     from rasid.websub_server import pushed_feed_ids
 
+    _STOP.clear()  # a cycle stopped before this one left it set
+    if alerts:
+        # A broken rules file is found before anything is polled, not after indexing.
+        from alerts.config import load_config
+
+        load_config(settings.rules_path)
+
     feeds = settings.feeds
     pushed = pushed_feed_ids(settings) if only_due else set()
     progress("start", {"feeds": len(feeds)})
@@ -651,6 +668,12 @@ def run_cycle(
                     fetched.append(got)
                 else:
                     outcomes[feed.id] = got
+        except BaseException:
+            # Ctrl-C or SIGTERM: queued polls are dropped and queued page fetches end at once
+            # (_STOP); requests under way end at their timeouts. Nothing is saved.
+            _STOP.set()
+            polls.shutdown(wait=True, cancel_futures=True)
+            raise
         finally:
             polls.shutdown(wait=True)
         if fetched:
