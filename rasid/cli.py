@@ -699,9 +699,9 @@ def build_parser() -> argparse.ArgumentParser:
     store_opt(sp)
 
     sp = add("feeds", cmd_feeds, "feed health: failing, stale, disabled; re-enable a feed")
-    sp.add_argument("--feeds", metavar="FILE")
+    sp.add_argument("--feeds", metavar="FILE", help="feed registry (default: config/feeds.yaml)")
     sp.add_argument("--enable", metavar="FEED_ID", help="re-enable a feed disabled after failures")
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--json", action="store_true", help="one JSON object per feed")
     store_opt(sp)
 
     sp = add(
@@ -723,11 +723,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("eval", cmd_eval, "measure quality on the real data in ../shared/data")
     sp.add_argument("what", choices=["ner", "places", "extraction", "dedup", "alerts"])
     sp.add_argument("--data", help="data folder (default: ../shared/data)")
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--json", action="store_true", help="print the figures as one JSON object")
 
     sp = add("ner", cmd_ner, "train the optional statistical entity tagger: `rasid ner train`")
     sp.add_argument("action", choices=["train"])
-    sp.add_argument("--train", default="../shared/data/ner/ANERCorp_train.txt")
+    sp.add_argument(
+        "--train",
+        default="../shared/data/ner/ANERCorp_train.txt",
+        help="CoNLL training file (default: %(default)s)",
+    )
     sp.add_argument("--out", help="model path (default: the user cache)")
 
     sp = add(
@@ -737,21 +741,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("action", choices=["serve", "list", "unsubscribe"])
     sp.add_argument(
-        "feed", nargs="?", help="with unsubscribe: feed or subscription id (default all)"
+        "feed",
+        nargs="?",
+        help="with list or unsubscribe: a feed or subscription id (default: all of them)",
     )
     sp.add_argument(
         "--public-url", help="https base URL hubs call back; callbacks are URL/websub/<id>"
     )
-    sp.add_argument("--port", type=int, default=8090)
+    sp.add_argument("--port", type=int, default=8090, help="with serve (default: %(default)s)")
     sp.add_argument("--host", default="127.0.0.1", help="bind address (put a TLS proxy in front)")
     sp.add_argument("--discover-all", action="store_true", help="GET every feed to look for a hub")
-    sp.add_argument("--feeds", metavar="FILE")
-    sp.add_argument("--rules", metavar="FILE")
+    sp.add_argument("--feeds", metavar="FILE", help="feed registry (default: config/feeds.yaml)")
+    sp.add_argument(
+        "--rules", metavar="FILE", help="rules for pushed articles (default: config/alerts.yaml)"
+    )
     store_opt(sp)
 
     sp = add("kibana", cmd_kibana, "import Rasid's saved objects into Kibana: `rasid kibana setup`")
     sp.add_argument("action", choices=["setup"])
-    sp.add_argument("--kibana-url", default="http://localhost:5601")
+    sp.add_argument(
+        "--kibana-url", default="http://localhost:5601", help="Kibana (default: %(default)s)"
+    )
     store_opt(sp)
     return p
 

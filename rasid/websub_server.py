@@ -580,7 +580,8 @@ def run_command(
     with SubscriptionStore(db) as subs:
         if action == "list":
             for sub in subs.all():
-                echo(json.dumps(sub.to_dict(), ensure_ascii=False))
+                if feed_id in (None, sub.feed_id, sub.id):
+                    echo(json.dumps(sub.to_dict(), ensure_ascii=False))
             return 0
         if action == "unsubscribe":
             targets = [s for s in subs.all() if feed_id in (None, s.feed_id, s.id)]
@@ -588,7 +589,11 @@ def run_command(
                 request_unsubscribe(subs, s.id)
                 echo(f"{s.feed_id}: unsubscription queued (sent by the running `serve`)")
             if not targets:
-                echo(f"no subscription for {feed_id!r} (`rasid websub list` shows them)")
+                echo(
+                    f"no subscription for {feed_id!r} (`rasid websub list` shows them)"
+                    if feed_id
+                    else "no subscriptions"
+                )
             return 0 if targets else 1
     echo(f"unknown action {action!r}")
     return 2

@@ -172,6 +172,9 @@ def test_websub_unsubscribe_of_an_unknown_feed_says_so(
                  "--store", f"sqlite:///{tmp_path / 'r.db'}"])  # fmt: skip
     assert code == 1
     assert "no subscription for 'nosuch'" in capsys.readouterr().out
+    files = ["--feeds", str(tmp_path / "feeds.yaml"), "--store", f"sqlite:///{tmp_path / 'r.db'}"]
+    assert main(["websub", "unsubscribe", *files]) == 1
+    assert "no subscriptions" in capsys.readouterr().out
 
 
 def _run_args(tmp_path: Path, *feed_urls: str) -> list[str]:
