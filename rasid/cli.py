@@ -298,13 +298,22 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         for a in alerts:
             _print_json(a.to_dict())
         return 0
+    if not alerts and args.rule:
+        from alerts.preview import find_rule
+        from alerts.rules import load_rules
+
+        try:  # a misspelt rule is a usage error, as with `alerts test`
+            find_rule(args.rule, load_rules(settings.rules_path))
+        except KeyError as exc:
+            raise UsageError(f"rasid alerts list: {exc.args[0]}") from None
     if not alerts:
         err.print(
             f"no alerts for rule {escape(repr(args.rule))} yet" if args.rule else "no alerts yet"
         )
     for a in alerts:
+        when = a.fired_at.astimezone(UTC)
         out.print(
-            f"[bold]{escape(a.rule_id)}[/bold] · {a.fired_at:%Y-%m-%d %H:%M} · {escape(a.source)}"
+            f"[bold]{escape(a.rule_id)}[/bold] · {when:%Y-%m-%d %H:%M} UTC · {escape(a.source)}"
         )
         out.print("    " + rtl_markup(a.title))
         if a.other_sources:
@@ -569,6 +578,11 @@ def cmd_kibana(args: argparse.Namespace) -> int:
 
     store = open_store(_settings(args).store_url)
     try:
+        if getattr(store, "names", None) is None:  # the embedded store: nothing for Kibana
+            raise UsageError(
+                f"rasid kibana setup: Kibana reads Elasticsearch, and {store.url} is not one"
+                " (--store elasticsearch://HOST:PORT or https://HOST:PORT)"
+            )
         result = setup_kibana(args.kibana_url, store)
     finally:
         store.close()

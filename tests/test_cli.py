@@ -329,7 +329,7 @@ def test_search_no_body_without_json_is_a_usage_error(
 
 
 def test_alerts_list_rule_shows_only_that_rules_alerts(
-    bracket_store: str, capsys: pytest.CaptureFixture[str]
+    bracket_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # `rasid alerts list RULE` used to ignore RULE and list every rule's alerts.
     st = SqliteStore(bracket_store.removeprefix("sqlite:///"))
@@ -342,8 +342,15 @@ def test_alerts_list_rule_shows_only_that_rules_alerts(
     assert [json.loads(x)["rule_id"] for x in capsys.readouterr().out.splitlines()] == ["other"]
     assert main(["alerts", "--json", "--store", bracket_store]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2
-    assert main(["alerts", "list", "nosuch", "--store", bracket_store]) == 0
-    assert "no alerts for rule 'nosuch' yet" in capsys.readouterr().err
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - {id: quiet, keywords: [سرت]}\n  - {id: other, keywords: [x]}\n")
+    files = ["--rules", str(rules), "--store", bracket_store]
+    assert main(["alerts", "list", "quiet", *files]) == 0  # a rule that has not fired yet
+    assert "no alerts for rule 'quiet' yet" in capsys.readouterr().err
+    assert main(["alerts", "list", "nosuch", *files]) == 2  # a misspelt one, as alerts test
+    assert "known: quiet, other" in capsys.readouterr().err
+    assert main(["alerts", "list", "other", *files]) == 0
+    assert " UTC · s2" in capsys.readouterr().out  # times say their zone
 
 
 def test_alerts_test_counts_beyond_the_limit_and_notes_story_conditions(
@@ -387,3 +394,11 @@ def test_feeds_enable_says_when_the_feed_was_not_disabled(
     state = st.get_feed_state("a")
     assert not state.disabled and state.failures == 0
     st.close()
+
+
+def test_kibana_setup_on_the_embedded_store_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    SqliteStore(tmp_path / "r.db").close()
+    assert main(["kibana", "setup", "--store", f"sqlite:///{tmp_path / 'r.db'}"]) == 2
+    assert "Kibana reads Elasticsearch" in capsys.readouterr().err
