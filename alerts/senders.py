@@ -8,15 +8,18 @@ accepted the message but before the outbox recorded it as sent).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -176,8 +179,63 @@ def send_telegram(ch: TelegramChannel, msg: Message, console: Any = None) -> Non
 # --- e-mail --------------------------------------------------------------------------------------
 
 
+# An RFC 2047 encoded-word may be at most 75 characters, and a header line should stay within
+# 78: «Subject: » (9) + «=?utf-8?b?…?=» (12) leave 57 for base64, i.e. 42 bytes of UTF-8.
+_EW_BYTES = 42
+_WORDS = re.compile(r"\S+\s*|\s+")
+
+
+def _subject_words(value: str) -> list[str]:
+    """Cut ``value`` into pieces of at most _EW_BYTES UTF-8 bytes, at spaces where possible,
+    each piece keeping the space that follows it, so no space ever sits *between* two
+    encoded-words (where RFC 2047 decoders must drop it)."""
+    pieces: list[str] = []
+    cur = ""
+    for token in _WORDS.findall(value):
+        if len((cur + token).encode()) <= _EW_BYTES:
+            cur += token
+            continue
+        if cur:
+            pieces.append(cur)
+        cur = ""
+        for char in token:  # a word longer than one encoded-word: cut between characters
+            if len((cur + char).encode()) > _EW_BYTES:
+                pieces.append(cur)
+                cur = ""
+            cur += char
+    if cur:
+        pieces.append(cur)
+    return pieces
+
+
+def fold_subject(name: str, value: str, linesep: str = "\r\n") -> str:
+    """``Name: =?utf-8?b?…?=`` with one encoded-word per line, every line < 78 characters."""
+    words = [f"=?utf-8?b?{base64.b64encode(p.encode()).decode()}?=" for p in _subject_words(value)]
+    return f"{name}: " + f"{linesep} ".join(words) + linesep
+
+
+class _MailPolicy(EmailPolicy):
+    """The default SMTP policy, except for the Subject. Python's folder (3.11 at least) cuts
+    a long non-ASCII subject into encoded-words with the space between two words falling
+    *between* two encoded-words, where decoders must ignore it: «الثانية وسقوط» arrived as
+    «الثانيةوسقوط». We fold the subject ourselves, keeping every space inside a word."""
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() == "subject" and not str(value).isascii():
+            return fold_subject(name, str(value), self.linesep)
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() == "subject" and not str(value).isascii():
+            return fold_subject(name, str(value), self.linesep).encode("ascii")
+        return super().fold_binary(name, value)
+
+
+MAIL_POLICY = _MailPolicy()  # linesep "\n"; smtplib flattens with "\r\n"
+
+
 def build_email(ch: EmailChannel, msg: Message) -> EmailMessage:
-    em = EmailMessage()
+    em = EmailMessage(policy=MAIL_POLICY)
     em["Subject"] = render.subject(msg.alerts, msg.reason)
     em["From"] = ch.sender
     em["To"] = ", ".join(dict.fromkeys([*ch.to, *msg.recipients]))

@@ -323,3 +323,44 @@ def test_telegram_retry_resumes_after_sent_parts(tmp_path: Path, receiver: Any) 
     texts = [req["json"]["text"] for req in receiver.requests]
     # The third part failed once and was resent; no other part was repeated.
     assert texts[2] == texts[3] and len(texts) == len(set(texts)) + 1
+
+
+# --- e-mail headers ----------------------------------------------------------------------------
+
+
+def _mail(**kw: Any) -> EmailChannel:
+    return EmailChannel(
+        id="mail", type="email", host="127.0.0.1", sender="rasid@localhost", to=["d@x.org"], **kw
+    )
+
+
+def _wire(em: Any) -> bytes:
+    # What smtplib.send_message puts on the wire.
+    from email.generator import BytesGenerator
+    from io import BytesIO
+
+    buf = BytesIO()
+    BytesGenerator(buf).flatten(em, linesep="\r\n")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "اشتباكات عنيفة في العاصمة طرابلس الليلة الثانية وسقوط عدد من القتلى والجرحى في الأحياء",
+        " ".join(["الثانية وسقوط"] * 40),  # far past one line, and past 998 unfolded
+        "كلمةطويلةجدابلامسافات" * 6 + " ثم كلمات قصيرة بعدها " + "BBC Arabic 2024",
+        "عنوان  بمسافتين   وثلاث",
+    ],
+    ids=["one-fold", "past-998", "long-word", "double-spaces"],
+)
+def test_email_long_arabic_subject_round_trips_exactly(title: str) -> None:
+    from alerts.senders import Message, build_email
+
+    a = alert(1, title=title)
+    em = build_email(_mail(), Message(key="k", channel_id="mail", alerts=[a]))
+    data = _wire(em)
+    assert all(len(line) <= 998 for line in data.split(b"\r\n"))
+    assert all(len(line) <= 78 for line in data.split(b"\r\n\r\n")[0].split(b"\r\n"))
+    got = email.message_from_bytes(data, policy=email.policy.default)
+    assert str(got["Subject"]) == str(em["Subject"]) and str(got["Subject"]).endswith(title)
