@@ -90,6 +90,11 @@ def _messages(
             owner=rule.owner if rule else None,
             recipients=list(rule.recipients) if rule else [],
             tz=(rule.timezone if rule and rule.timezone else tz),
+            rule_names={
+                e.rule_id: rules[e.rule_id].name
+                for e in group
+                if e.rule_id in rules and rules[e.rule_id].name
+            },
         )
         out.append((msg, [e.key for e in group]))
     return out

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import formatdate
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,11 @@ class Message:
     tz: str = "UTC"
     # Parts already accepted (Telegram): an in-process retry resumes after them.
     parts_sent: int = 0
+    # Rule id -> rule name, for the rules that have one: readers see names, not ids.
+    rule_names: dict[str, str] = field(default_factory=dict)
+
+    def subject(self) -> str:
+        return render.subject(self.alerts, self.reason, self.rule_names)
 
     @property
     def single(self) -> bool:
@@ -59,12 +64,18 @@ class Message:
 
     def text(self) -> str:
         if self.single:
-            return render.render_text(self.alerts[0], tz=self.tz)
+            a = self.alerts[0]
+            return render.render_text(
+                a, tz=self.tz, rule=render.rule_label(a.rule_id, self.rule_names)
+            )
         return render.render_digest_text(self.alerts, self.reason, tz=self.tz)
 
     def html(self) -> str:
         if self.single:
-            return render.render_html(self.alerts[0], tz=self.tz)
+            a = self.alerts[0]
+            return render.render_html(
+                a, tz=self.tz, rule=render.rule_label(a.rule_id, self.rule_names)
+            )
         return render.render_digest_html(self.alerts, self.reason, tz=self.tz)
 
 
@@ -91,7 +102,7 @@ def send_console(ch: ConsoleChannel, msg: Message, console: Any = None) -> None:
 
     # stderr by default: `rasid run --json` keeps stdout for machine-readable output.
     out = console or Console(stderr=True)
-    title = render.subject(msg.alerts, msg.reason)
+    title = msg.subject()
     # Bidi controls confuse terminal width maths; the terminal does its own (or no) shaping.
     body = "".join(c for c in msg.text() if c not in "\u200f\u2066\u2067\u2068\u2069")
     # Text objects, not markup strings: «[tripoli]» in a title must not be read as a style tag.
@@ -236,16 +247,21 @@ MAIL_POLICY = _MailPolicy()  # linesep "\n"; smtplib flattens with "\r\n"
 
 def build_email(ch: EmailChannel, msg: Message) -> EmailMessage:
     em = EmailMessage(policy=MAIL_POLICY)
-    em["Subject"] = render.subject(msg.alerts, msg.reason)
+    em["Subject"] = msg.subject()
     em["From"] = ch.sender
     em["To"] = ", ".join(dict.fromkeys([*ch.to, *msg.recipients]))
-    em["Date"] = formatdate(localtime=False)
+    # format_datetime of an aware UTC time gives «+0000»; formatdate(localtime=False) gave
+    # «-0000», which RFC 5322 reserves for "zone unknown".
+    em["Date"] = format_datetime(datetime.now(UTC))
     # A stable Message-ID from the idempotency key lets mail systems drop a resend.
     digest = hashlib.sha1(msg.key.encode()).hexdigest()[:24]
     em["Message-ID"] = f"<{digest}@rasid>"
     em["X-Rasid-Key"] = msg.key
     em.set_content(msg.text(), subtype="plain", charset="utf-8")
     em.add_alternative(msg.html(), subtype="html", charset="utf-8")
+    # set_content gives every part its own MIME-Version; RFC 2045 wants it on the top only.
+    for part in em.iter_parts():
+        del part["MIME-Version"]
     return em
 
 

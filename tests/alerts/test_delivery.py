@@ -273,7 +273,12 @@ def test_email_starttls_with_rtl_html_and_text(
         ca_file=str(tls_cert[0]), username="rasid", password="pw", sender="rasid@localhost",
         to=["desk@example.org"], retry_wait_s=0,
     )  # fmt: skip
-    rules = [Rule(id="tripoli", keywords=["طرابلس"], recipients=["owner@example.org"])]
+    rules = [
+        Rule(
+            id="tripoli", name="طرابلس الليبية", keywords=["طرابلس"],
+            recipients=["owner@example.org"],
+        )
+    ]  # fmt: skip
     r = deliver([alert(1)], [ch], tmp_path / "o.db", rules=rules, now=T0)
     assert (r.sent, r.failed) == (1, 0), r.errors
     (got,) = smtp_server.messages
@@ -286,6 +291,13 @@ def test_email_starttls_with_rtl_html_and_text(
     html = msg.get_body(preferencelist=("html",)).get_content()
     assert text.startswith(RLM) and "\u2066https://news.example/1?x=1&y=2\u2069" in text
     assert 'dir="rtl"' in html and "<mark>طرابلس</mark>" in html
+    # The rule's name, not its id, in the subject; and the body says which rule fired.
+    assert str(msg["Subject"]) == f"{RLM}[طرابلس الليبية] {alert(1).title}"
+    assert "القاعدة: \u2067طرابلس الليبية\u2069" in text
+    assert "القاعدة: <bdi>طرابلس الليبية</bdi>" in html
+    # «+0000», not «-0000» (RFC 5322: zone unknown); MIME-Version on the top level only.
+    assert msg["Date"].endswith(" +0000") and msg["Date"].datetime.utcoffset() == timedelta(0)
+    assert [p.get("MIME-Version") for p in msg.walk()] == ["1.0", None, None]
 
 
 def test_email_refuses_untrusted_certificate(tmp_path: Path, smtp_server: Any) -> None:
@@ -364,3 +376,21 @@ def test_email_long_arabic_subject_round_trips_exactly(title: str) -> None:
     assert all(len(line) <= 78 for line in data.split(b"\r\n\r\n")[0].split(b"\r\n"))
     got = email.message_from_bytes(data, policy=email.policy.default)
     assert str(got["Subject"]) == str(em["Subject"]) and str(got["Subject"]).endswith(title)
+
+
+def test_email_without_rule_name_uses_rule_id_in_subject_and_body() -> None:
+    from alerts.senders import Message, build_email
+
+    for names in ({}, {"other": "غير"}):
+        msg = Message(key="k", channel_id="mail", alerts=[alert(1)], rule_names=names)
+        em = email.message_from_bytes(_wire(build_email(_mail(), msg)), policy=email.policy.default)
+        assert str(em["Subject"]).startswith(f"{RLM}[tripoli] ")
+        text = em.get_body(preferencelist=("plain",)).get_content()
+        assert "القاعدة: \u2066tripoli\u2069" in text
+
+
+def test_digest_subject_names_rules() -> None:
+    from alerts.render import subject
+
+    got = subject([alert(1), alert(2, rule_id="gas")], "digest", {"tripoli": "طرابلس الليبية"})
+    assert got.endswith("gas، طرابلس الليبية")
