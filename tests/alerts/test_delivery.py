@@ -8,6 +8,7 @@ import email
 import email.policy
 import json
 import ssl
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -394,3 +395,75 @@ def test_digest_subject_names_rules() -> None:
 
     got = subject([alert(1), alert(2, rule_id="gas")], "digest", {"tripoli": "طرابلس الليبية"})
     assert got.endswith("gas، طرابلس الليبية")
+
+
+# --- a receiver that accepts and never answers ---------------------------------------------------
+
+
+@pytest.fixture
+def hanging() -> Any:
+    """A loopback socket that accepts connections and never answers; counts connections."""
+    import socket
+    import threading
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+    srv.settimeout(0.05)
+    state: dict[str, Any] = {"port": srv.getsockname()[1], "conns": [], "stop": False}
+
+    def loop() -> None:
+        while not state["stop"]:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            state["conns"].append(conn)  # held open, never read or answered
+
+    t = threading.Thread(target=loop, daemon=True)
+    t.start()
+    yield state
+    state["stop"] = True
+    t.join(2)
+    for c in state["conns"]:
+        c.close()
+    srv.close()
+
+
+def _hang_hook(port: int, timeout: float) -> WebhookChannel:
+    return WebhookChannel(
+        id="hook", type="webhook", url=f"http://127.0.0.1:{port}/hook", retries=3,
+        retry_wait_s=0, timeout_s=timeout,
+    )  # fmt: skip
+
+
+def test_hanging_webhook_one_attempt_per_delivery_after_a_timeout(
+    tmp_path: Path, hanging: Any
+) -> None:
+    ch = _hang_hook(hanging["port"], 0.3)
+    started = time.monotonic()
+    r = deliver([alert(i) for i in range(1, 5)], [ch], tmp_path / "o.db", now=T0, budget_s=30)
+    elapsed = time.monotonic() - started
+    # The first delivery gets its 3 attempts; once the channel has timed out, 1 each.
+    assert len(hanging["conns"]) == 3 + 3
+    assert (r.sent, r.failed, r.pending, r.deferred) == (0, 4, 4, 0)
+    assert elapsed < 6 * 0.3 + 2, elapsed  # was 4 x 3 x 0.3 s
+    assert all("Timeout" in e for e in r.errors)
+
+
+def test_hanging_webhook_pass_stops_at_budget_and_leaves_the_rest_pending(
+    tmp_path: Path, hanging: Any
+) -> None:
+    ch, box = _hang_hook(hanging["port"], 0.4), tmp_path / "o.db"
+    started = time.monotonic()
+    r = deliver([alert(i) for i in range(1, 7)], [ch], box, now=T0, budget_s=1.0)
+    elapsed = time.monotonic() - started
+    # No send starts after 1 s; the one under way may take its 0.4 s timeout.
+    assert elapsed < 1.0 + 0.4 + 1.0, elapsed
+    assert r.sent == 0 and r.failed >= 1 and r.failed + r.deferred == 6 and r.deferred >= 3
+    assert r.pending == 6 and "left pending for the next pass" in r.errors[-1]
+    # Left-over rows are not leased and have no failure counted: the next pass takes them.
+    with Outbox(box) as ob:
+        untried = [p for p in ob.pending() if p["attempts"] == 0]
+        assert len(untried) == r.deferred
+        assert {e.key for e in ob.claim_due(T0)} == {p["key"] for p in untried}
