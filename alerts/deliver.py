@@ -8,16 +8,18 @@ never lost and never sent twice to the same channel.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from tenacity import (
+    RetryCallState,
     Retrying,
     retry_if_exception,
-    stop_after_attempt,
     wait_exponential,
 )
 
@@ -41,17 +43,52 @@ class DeliveryReport:
     # again. For an alert the store has just fired, that means another store (or a wiped
     # one) shares this outbox, which the caller should say out loud.
     already_sent: list[str] = field(default_factory=list)
+    # Due deliveries not tried because the pass ran out of time: still pending, not leased.
+    deferred: int = 0
 
 
 def _transient(exc: BaseException) -> bool:
     return not isinstance(exc, PermanentError | RuntimeError | ValueError | TypeError)
 
 
-def send_with_retry(channel: Any, msg: Message, console: Any = None) -> None:
+# A delivery pass stops starting sends after this long. Well under the outbox lease
+# (outbox.LEASE_S): the send under way when the budget runs out may still take a channel's
+# timeout, and an overlapping pass must not find our rows' lease expired and send them too.
+PASS_BUDGET_S = 120.0
+
+
+def _timed_out(exc: BaseException) -> bool:
+    # socket.timeout is TimeoutError (smtplib); httpx has its own hierarchy.
+    return isinstance(exc, TimeoutError | httpx.TimeoutException)
+
+
+def send_with_retry(
+    channel: Any,
+    msg: Message,
+    console: Any = None,
+    *,
+    attempts: int | None = None,
+    deadline: float | None = None,
+) -> None:
+    """Send with up to ``attempts`` (default: the channel's ``retries``) tries, starting none
+    after ``deadline`` (a time.monotonic() value)."""
     sender = SENDERS[channel.type]
+    limit = attempts or channel.retries
+
+    def stop(state: RetryCallState) -> bool:
+        if state.attempt_number >= limit:
+            return True
+        return deadline is not None and time.monotonic() >= deadline
+
+    backoff = wait_exponential(multiplier=channel.retry_wait_s, max=30)
+
+    def wait(state: RetryCallState) -> float:  # never sleep past the deadline
+        w = backoff(state)
+        return w if deadline is None else min(w, max(0.0, deadline - time.monotonic()))
+
     for attempt in Retrying(
-        stop=stop_after_attempt(channel.retries),
-        wait=wait_exponential(multiplier=channel.retry_wait_s, max=30),
+        stop=stop,
+        wait=wait,
         retry=retry_if_exception(_transient),
         reraise=True,
     ):
@@ -90,6 +127,11 @@ def _messages(
             owner=rule.owner if rule else None,
             recipients=list(rule.recipients) if rule else [],
             tz=(rule.timezone if rule and rule.timezone else tz),
+            rule_names={
+                e.rule_id: rules[e.rule_id].name
+                for e in group
+                if e.rule_id in rules and rules[e.rule_id].name
+            },
         )
         out.append((msg, [e.key for e in group]))
     return out
@@ -106,10 +148,16 @@ def deliver(
     timezone: str = "UTC",
     backoff_s: float = 30.0,
     backoff_max_s: float = 3600.0,
+    budget_s: float = PASS_BUDGET_S,
 ) -> DeliveryReport:
     """Enqueue ``alerts`` for every applicable enabled channel, then send everything due
     (including deliveries held or failed in earlier runs). ``rules`` supplies per-rule
-    channels, recipients, throttle, quiet hours and digest; without it alerts go out at once."""
+    channels, recipients, throttle, quiet hours and digest; without it alerts go out at once.
+
+    No send starts after ``budget_s`` seconds of sending: what is left stays pending for
+    the next pass. Once a channel has timed out in this pass, each further message to it
+    gets a single attempt (a receiver that hangs would otherwise cost retries x timeout
+    for every delivery)."""
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
@@ -134,7 +182,14 @@ def deliver(
                 # A key already there but not sent stays pending: claim_due below retries it
                 # once its backoff (or its hold) is over.
         due = box.claim_due(now)
+        deadline = time.monotonic() + budget_s
+        timed_out: set[str] = set()  # channels that timed out in this pass
         for msg, keys in _messages(due, rules_by_id, timezone):
+            if time.monotonic() >= deadline:
+                # Out of time: free the rows at once (no failure counted) for the next pass.
+                box.release(keys)
+                report.deferred += len(keys)
+                continue
             ch = enabled.get(msg.channel_id)
             if ch is None:
                 # Channel disabled or removed: keep the deliveries until it comes back.
@@ -144,8 +199,12 @@ def deliver(
                 )
                 continue
             try:
-                send_with_retry(ch, msg, console)
+                send_with_retry(
+                    ch, msg, console, attempts=1 if ch.id in timed_out else None, deadline=deadline
+                )
             except Exception as exc:  # kept in the outbox, retried on a later run
+                if _timed_out(exc):
+                    timed_out.add(ch.id)
                 attempts = 1 + max(e.attempts for e in due if e.key in keys)
                 box.mark_failed(
                     keys,
@@ -158,5 +217,10 @@ def deliver(
             box.mark_sent(keys, msg.key, datetime.now(UTC))
             report.sent += len(keys)
             report.messages += 1
+        if report.deferred:
+            report.errors.append(
+                f"delivery pass stopped after {budget_s:g} s: {report.deferred} deliveries"
+                " left pending for the next pass"
+            )
         report.pending = box.pending_count()
     return report

@@ -33,6 +33,10 @@ CREATE INDEX IF NOT EXISTS deliveries_rule ON deliveries(rule_id, channel_id, cr
 """
 
 
+# How long a claimed row stays reserved for the pass that claimed it.
+LEASE_S = 300.0
+
+
 def delivery_key(alert_id: str, channel_id: str) -> str:
     return f"{alert_id}:{channel_id}"
 
@@ -113,7 +117,7 @@ class Outbox:
         ).fetchone()
         return int(row[0])
 
-    def claim_due(self, now: datetime, lease_s: float = 300.0) -> list[Entry]:
+    def claim_due(self, now: datetime, lease_s: float = LEASE_S) -> list[Entry]:
         """Pending deliveries that are due and not leased by another run; lease them."""
         n = _iso(now)
         self._db.execute("BEGIN IMMEDIATE")

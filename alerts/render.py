@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -83,11 +83,13 @@ def _mark(text: str, alert: Alert, start: str, end: str) -> str:
 # --- plain text ------------------------------------------------------------------------------
 
 
-def _lines_text(alert: Alert, tz: str | ZoneInfo | None) -> list[str]:
+def _lines_text(alert: Alert, tz: str | ZoneInfo | None, rule: str = "") -> list[str]:
     title = _mark(alert.title, alert, "«", "»")
     when = format_time(alert.published_at or alert.fired_at, tz)
     lines = [rtl(title) if _ARABIC.search(title) else ltr(title)]
     lines.append(f"{LABELS['source']}: {isolate(alert.source)} · {LABELS['time']}: {ltr(when)}")
+    if rule:  # a single alert's body otherwise never says which rule fired
+        lines.append(f"{LABELS['rule']}: {isolate(rule)}")
     lines.append(
         f"{LABELS['terms']}: " + _AR_SEP.join(isolate(f"«{t}»") for t in alert.matched_terms)
     )
@@ -107,8 +109,9 @@ def _rtl_lines(lines: Sequence[str]) -> str:
     return "\n".join(f"{RLM}{line}" if line else "" for line in lines)
 
 
-def render_text(alert: Alert, *, tz: str | ZoneInfo | None = None) -> str:
-    return _rtl_lines(_lines_text(alert, tz))
+def render_text(alert: Alert, *, tz: str | ZoneInfo | None = None, rule: str = "") -> str:
+    """``rule``: the rule's display name (or id), shown on its own line when given."""
+    return _rtl_lines(_lines_text(alert, tz, rule))
 
 
 def digest_heading(alerts: Sequence[Alert], reason: str) -> str:
@@ -130,12 +133,21 @@ def render_digest_text(
     return _rtl_lines(lines).rstrip("\n")
 
 
-def subject(alerts: Sequence[Alert], reason: str = "") -> str:
+def rule_label(rule_id: str, names: Mapping[str, str] | None = None) -> str:
+    """A rule's ``name`` when it has one, else its id."""
+    return (names or {}).get(rule_id) or rule_id
+
+
+def subject(
+    alerts: Sequence[Alert], reason: str = "", names: Mapping[str, str] | None = None
+) -> str:
+    """``names``: rule id -> rule name; a reader knows «طرابلس الليبية», not «tripoli»."""
     if len(alerts) == 1 and not reason:
         a = alerts[0]
-        return f"{RLM}[{a.rule_id}] {a.title}"
+        return f"{RLM}[{rule_label(a.rule_id, names)}] {a.title}"
     label = LABELS.get(reason, LABELS["digest"])
-    return f"{RLM}{label} ({len(alerts)}) · " + _AR_SEP.join(sorted({a.rule_id for a in alerts}))
+    rules = sorted({rule_label(a.rule_id, names) for a in alerts})
+    return f"{RLM}{label} ({len(alerts)}) · " + _AR_SEP.join(rules)
 
 
 # --- HTML ----------------------------------------------------------------------------------------
@@ -150,7 +162,7 @@ def _bdi(value: str) -> str:
     return f"<bdi>{html.escape(value)}</bdi>"
 
 
-def _html_block(alert: Alert, tz: str | ZoneInfo | None) -> str:
+def _html_block(alert: Alert, tz: str | ZoneInfo | None, rule: str = "") -> str:
     url = html.escape(alert.url, quote=True)
     when_dt = alert.published_at or alert.fired_at
     when = html.escape(format_time(when_dt, tz))
@@ -160,6 +172,7 @@ def _html_block(alert: Alert, tz: str | ZoneInfo | None) -> str:
         f'<h2 style="margin:0 0 .3em"><a href="{url}">{_html_marked(alert.title, alert)}</a></h2>',
         f"<p>{LABELS['source']}: {_bdi(alert.source)} · {LABELS['time']}: "
         f'<time datetime="{iso}" dir="ltr">{when}</time></p>',
+        *([f"<p>{LABELS['rule']}: {_bdi(rule)}</p>"] if rule else []),
         f"<p>{LABELS['terms']}: "
         + _AR_SEP.join(f"<mark>{html.escape(t)}</mark>" for t in alert.matched_terms)
         + "</p>",
@@ -189,8 +202,8 @@ def _html_page(title: str, body: str) -> str:
     )
 
 
-def render_html(alert: Alert, *, tz: str | ZoneInfo | None = None) -> str:
-    return _html_page(alert.title, _html_block(alert, tz))
+def render_html(alert: Alert, *, tz: str | ZoneInfo | None = None, rule: str = "") -> str:
+    return _html_page(alert.title, _html_block(alert, tz, rule))
 
 
 def render_digest_html(

@@ -8,16 +8,19 @@ accepted the message but before the outbox recorded it as sent).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.policy import EmailPolicy
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,11 @@ class Message:
     tz: str = "UTC"
     # Parts already accepted (Telegram): an in-process retry resumes after them.
     parts_sent: int = 0
+    # Rule id -> rule name, for the rules that have one: readers see names, not ids.
+    rule_names: dict[str, str] = field(default_factory=dict)
+
+    def subject(self) -> str:
+        return render.subject(self.alerts, self.reason, self.rule_names)
 
     @property
     def single(self) -> bool:
@@ -56,12 +64,18 @@ class Message:
 
     def text(self) -> str:
         if self.single:
-            return render.render_text(self.alerts[0], tz=self.tz)
+            a = self.alerts[0]
+            return render.render_text(
+                a, tz=self.tz, rule=render.rule_label(a.rule_id, self.rule_names)
+            )
         return render.render_digest_text(self.alerts, self.reason, tz=self.tz)
 
     def html(self) -> str:
         if self.single:
-            return render.render_html(self.alerts[0], tz=self.tz)
+            a = self.alerts[0]
+            return render.render_html(
+                a, tz=self.tz, rule=render.rule_label(a.rule_id, self.rule_names)
+            )
         return render.render_digest_html(self.alerts, self.reason, tz=self.tz)
 
 
@@ -88,7 +102,7 @@ def send_console(ch: ConsoleChannel, msg: Message, console: Any = None) -> None:
 
     # stderr by default: `rasid run --json` keeps stdout for machine-readable output.
     out = console or Console(stderr=True)
-    title = render.subject(msg.alerts, msg.reason)
+    title = msg.subject()
     # Bidi controls confuse terminal width maths; the terminal does its own (or no) shaping.
     body = "".join(c for c in msg.text() if c not in "\u200f\u2066\u2067\u2068\u2069")
     # Text objects, not markup strings: «[tripoli]» in a title must not be read as a style tag.
@@ -176,18 +190,78 @@ def send_telegram(ch: TelegramChannel, msg: Message, console: Any = None) -> Non
 # --- e-mail --------------------------------------------------------------------------------------
 
 
+# An RFC 2047 encoded-word may be at most 75 characters, and a header line should stay within
+# 78: «Subject: » (9) + «=?utf-8?b?…?=» (12) leave 57 for base64, i.e. 42 bytes of UTF-8.
+_EW_BYTES = 42
+_WORDS = re.compile(r"\S+\s*|\s+")
+
+
+def _subject_words(value: str) -> list[str]:
+    """Cut ``value`` into pieces of at most _EW_BYTES UTF-8 bytes, at spaces where possible,
+    each piece keeping the space that follows it, so no space ever sits *between* two
+    encoded-words (where RFC 2047 decoders must drop it)."""
+    pieces: list[str] = []
+    cur = ""
+    for token in _WORDS.findall(value):
+        if len((cur + token).encode()) <= _EW_BYTES:
+            cur += token
+            continue
+        if cur:
+            pieces.append(cur)
+        cur = ""
+        for char in token:  # a word longer than one encoded-word: cut between characters
+            if len((cur + char).encode()) > _EW_BYTES:
+                pieces.append(cur)
+                cur = ""
+            cur += char
+    if cur:
+        pieces.append(cur)
+    return pieces
+
+
+def fold_subject(name: str, value: str, linesep: str = "\r\n") -> str:
+    """``Name: =?utf-8?b?…?=`` with one encoded-word per line, every line < 78 characters."""
+    words = [f"=?utf-8?b?{base64.b64encode(p.encode()).decode()}?=" for p in _subject_words(value)]
+    return f"{name}: " + f"{linesep} ".join(words) + linesep
+
+
+class _MailPolicy(EmailPolicy):
+    """The default SMTP policy, except for the Subject. Python's folder (3.11 at least) cuts
+    a long non-ASCII subject into encoded-words with the space between two words falling
+    *between* two encoded-words, where decoders must ignore it: «الثانية وسقوط» arrived as
+    «الثانيةوسقوط». We fold the subject ourselves, keeping every space inside a word."""
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() == "subject" and not str(value).isascii():
+            return fold_subject(name, str(value), self.linesep)
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() == "subject" and not str(value).isascii():
+            return fold_subject(name, str(value), self.linesep).encode("ascii")
+        return super().fold_binary(name, value)
+
+
+MAIL_POLICY = _MailPolicy()  # linesep "\n"; smtplib flattens with "\r\n"
+
+
 def build_email(ch: EmailChannel, msg: Message) -> EmailMessage:
-    em = EmailMessage()
-    em["Subject"] = render.subject(msg.alerts, msg.reason)
+    em = EmailMessage(policy=MAIL_POLICY)
+    em["Subject"] = msg.subject()
     em["From"] = ch.sender
     em["To"] = ", ".join(dict.fromkeys([*ch.to, *msg.recipients]))
-    em["Date"] = formatdate(localtime=False)
+    # format_datetime of an aware UTC time gives «+0000»; formatdate(localtime=False) gave
+    # «-0000», which RFC 5322 reserves for "zone unknown".
+    em["Date"] = format_datetime(datetime.now(UTC))
     # A stable Message-ID from the idempotency key lets mail systems drop a resend.
     digest = hashlib.sha1(msg.key.encode()).hexdigest()[:24]
     em["Message-ID"] = f"<{digest}@rasid>"
     em["X-Rasid-Key"] = msg.key
     em.set_content(msg.text(), subtype="plain", charset="utf-8")
     em.add_alternative(msg.html(), subtype="html", charset="utf-8")
+    # set_content gives every part its own MIME-Version; RFC 2045 wants it on the top only.
+    for part in em.iter_parts():
+        del part["MIME-Version"]
     return em
 
 

@@ -352,4 +352,12 @@ def maintenance_report(report: Mapping[str, Any]) -> dict[str, Any]:
                 "feed %s is %s: %s", feed.get("feed_id"), feed.get("status"), feed.get("last_error")
             )
     log.info("feed health: %s", counts)
+    alerts = report.get("alerts") or {}
+    for error in alerts.get("errors") or []:
+        log.warning("alert delivery: %s", error)
+    if alerts:
+        log.info(
+            "alert outbox: %s sent, %s failed, %s pending",
+            alerts.get("sent"), alerts.get("failed"), alerts.get("pending"),
+        )  # fmt: skip
     return {**report, "health_counts": counts}

@@ -831,9 +831,36 @@ def evaluate_and_deliver(
     }
 
 
+def deliver_due(settings: Settings, outbox: Path | None = None) -> dict[str, Any]:
+    """Send what the outbox holds and is now due: failed sends whose backoff is over, and
+    throttle, quiet-hours and digest summaries whose time has come. evaluate_and_deliver does
+    this too, but only runs when articles arrive (under Airflow, on the articles event), so
+    without this pass a retry or a summary would wait for the next new article."""
+    from alerts.config import load_config
+    from alerts.deliver import deliver
+
+    outbox = outbox or settings.outbox_for()
+    out: dict[str, Any] = {"sent": 0, "messages": 0, "failed": 0, "pending": 0, "errors": []}
+    out["outbox"] = str(outbox)
+    if not outbox.exists():  # nothing was ever queued: do not create an empty outbox
+        return out
+    try:
+        cfg = load_config(settings.rules_path)
+    except Exception as exc:  # a broken rules file must not stop the rest of maintenance
+        out["errors"].append(f"alerts config: {exc}")
+        return out
+    report = deliver([], cfg.enabled_channels(), outbox, rules=cfg.rules, timezone=cfg.timezone)
+    out.update(
+        sent=report.sent, messages=report.messages, failed=report.failed,
+        pending=report.pending, errors=list(report.errors),
+    )  # fmt: skip
+    return out
+
+
 def maintenance(settings: Settings, *, store: Store | None = None) -> dict[str, Any]:
-    """Daily housekeeping: feed health, dedup-window pruning, and the store's own upkeep
-    (for a search engine: spool replay, rollover and retention)."""
+    """Daily housekeeping: feed health, dedup-window pruning, the store's own upkeep (for a
+    search engine: spool replay, rollover and retention), and delivery of what the alert
+    outbox holds and is due (``alerts``: sent, failed, pending counts)."""
     from rasid.health import feed_health
 
     own = store is None
@@ -846,13 +873,17 @@ def maintenance(settings: Settings, *, store: Store | None = None) -> dict[str, 
             pruned = state.prune(now - config.window)
         housekeeping = getattr(st, "housekeeping", None)
         upkeep = housekeeping() if callable(housekeeping) else {}
+        outbox = settings.outbox_for(st)
     finally:
         if own:
             st.close()
+    # After the store is closed: slow receivers must not keep it open.
+    delivery = deliver_due(settings, outbox)
     return {
         "feed_health": [h.to_dict() for h in health],
         "dedup_pruned": pruned,
         "store": upkeep,
+        "alerts": delivery,
     }
 
 

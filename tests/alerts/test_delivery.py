@@ -8,6 +8,7 @@ import email
 import email.policy
 import json
 import ssl
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -273,7 +274,12 @@ def test_email_starttls_with_rtl_html_and_text(
         ca_file=str(tls_cert[0]), username="rasid", password="pw", sender="rasid@localhost",
         to=["desk@example.org"], retry_wait_s=0,
     )  # fmt: skip
-    rules = [Rule(id="tripoli", keywords=["طرابلس"], recipients=["owner@example.org"])]
+    rules = [
+        Rule(
+            id="tripoli", name="طرابلس الليبية", keywords=["طرابلس"],
+            recipients=["owner@example.org"],
+        )
+    ]  # fmt: skip
     r = deliver([alert(1)], [ch], tmp_path / "o.db", rules=rules, now=T0)
     assert (r.sent, r.failed) == (1, 0), r.errors
     (got,) = smtp_server.messages
@@ -286,6 +292,13 @@ def test_email_starttls_with_rtl_html_and_text(
     html = msg.get_body(preferencelist=("html",)).get_content()
     assert text.startswith(RLM) and "\u2066https://news.example/1?x=1&y=2\u2069" in text
     assert 'dir="rtl"' in html and "<mark>طرابلس</mark>" in html
+    # The rule's name, not its id, in the subject; and the body says which rule fired.
+    assert str(msg["Subject"]) == f"{RLM}[طرابلس الليبية] {alert(1).title}"
+    assert "القاعدة: \u2067طرابلس الليبية\u2069" in text
+    assert "القاعدة: <bdi>طرابلس الليبية</bdi>" in html
+    # «+0000», not «-0000» (RFC 5322: zone unknown); MIME-Version on the top level only.
+    assert msg["Date"].endswith(" +0000") and msg["Date"].datetime.utcoffset() == timedelta(0)
+    assert [p.get("MIME-Version") for p in msg.walk()] == ["1.0", None, None]
 
 
 def test_email_refuses_untrusted_certificate(tmp_path: Path, smtp_server: Any) -> None:
@@ -323,3 +336,134 @@ def test_telegram_retry_resumes_after_sent_parts(tmp_path: Path, receiver: Any) 
     texts = [req["json"]["text"] for req in receiver.requests]
     # The third part failed once and was resent; no other part was repeated.
     assert texts[2] == texts[3] and len(texts) == len(set(texts)) + 1
+
+
+# --- e-mail headers ----------------------------------------------------------------------------
+
+
+def _mail(**kw: Any) -> EmailChannel:
+    return EmailChannel(
+        id="mail", type="email", host="127.0.0.1", sender="rasid@localhost", to=["d@x.org"], **kw
+    )
+
+
+def _wire(em: Any) -> bytes:
+    # What smtplib.send_message puts on the wire.
+    from email.generator import BytesGenerator
+    from io import BytesIO
+
+    buf = BytesIO()
+    BytesGenerator(buf).flatten(em, linesep="\r\n")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "اشتباكات عنيفة في العاصمة طرابلس الليلة الثانية وسقوط عدد من القتلى والجرحى في الأحياء",
+        " ".join(["الثانية وسقوط"] * 40),  # far past one line, and past 998 unfolded
+        "كلمةطويلةجدابلامسافات" * 6 + " ثم كلمات قصيرة بعدها " + "BBC Arabic 2024",
+        "عنوان  بمسافتين   وثلاث",
+    ],
+    ids=["one-fold", "past-998", "long-word", "double-spaces"],
+)
+def test_email_long_arabic_subject_round_trips_exactly(title: str) -> None:
+    from alerts.senders import Message, build_email
+
+    a = alert(1, title=title)
+    em = build_email(_mail(), Message(key="k", channel_id="mail", alerts=[a]))
+    data = _wire(em)
+    assert all(len(line) <= 998 for line in data.split(b"\r\n"))
+    assert all(len(line) <= 78 for line in data.split(b"\r\n\r\n")[0].split(b"\r\n"))
+    got = email.message_from_bytes(data, policy=email.policy.default)
+    assert str(got["Subject"]) == str(em["Subject"]) and str(got["Subject"]).endswith(title)
+
+
+def test_email_without_rule_name_uses_rule_id_in_subject_and_body() -> None:
+    from alerts.senders import Message, build_email
+
+    for names in ({}, {"other": "غير"}):
+        msg = Message(key="k", channel_id="mail", alerts=[alert(1)], rule_names=names)
+        em = email.message_from_bytes(_wire(build_email(_mail(), msg)), policy=email.policy.default)
+        assert str(em["Subject"]).startswith(f"{RLM}[tripoli] ")
+        text = em.get_body(preferencelist=("plain",)).get_content()
+        assert "القاعدة: \u2066tripoli\u2069" in text
+
+
+def test_digest_subject_names_rules() -> None:
+    from alerts.render import subject
+
+    got = subject([alert(1), alert(2, rule_id="gas")], "digest", {"tripoli": "طرابلس الليبية"})
+    assert got.endswith("gas، طرابلس الليبية")
+
+
+# --- a receiver that accepts and never answers ---------------------------------------------------
+
+
+@pytest.fixture
+def hanging() -> Any:
+    """A loopback socket that accepts connections and never answers; counts connections."""
+    import socket
+    import threading
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+    srv.settimeout(0.05)
+    state: dict[str, Any] = {"port": srv.getsockname()[1], "conns": [], "stop": False}
+
+    def loop() -> None:
+        while not state["stop"]:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            state["conns"].append(conn)  # held open, never read or answered
+
+    t = threading.Thread(target=loop, daemon=True)
+    t.start()
+    yield state
+    state["stop"] = True
+    t.join(2)
+    for c in state["conns"]:
+        c.close()
+    srv.close()
+
+
+def _hang_hook(port: int, timeout: float) -> WebhookChannel:
+    return WebhookChannel(
+        id="hook", type="webhook", url=f"http://127.0.0.1:{port}/hook", retries=3,
+        retry_wait_s=0, timeout_s=timeout,
+    )  # fmt: skip
+
+
+def test_hanging_webhook_one_attempt_per_delivery_after_a_timeout(
+    tmp_path: Path, hanging: Any
+) -> None:
+    ch = _hang_hook(hanging["port"], 0.3)
+    started = time.monotonic()
+    r = deliver([alert(i) for i in range(1, 5)], [ch], tmp_path / "o.db", now=T0, budget_s=30)
+    elapsed = time.monotonic() - started
+    # The first delivery gets its 3 attempts; once the channel has timed out, 1 each.
+    assert len(hanging["conns"]) == 3 + 3
+    assert (r.sent, r.failed, r.pending, r.deferred) == (0, 4, 4, 0)
+    assert elapsed < 6 * 0.3 + 2, elapsed  # was 4 x 3 x 0.3 s
+    assert all("Timeout" in e for e in r.errors)
+
+
+def test_hanging_webhook_pass_stops_at_budget_and_leaves_the_rest_pending(
+    tmp_path: Path, hanging: Any
+) -> None:
+    ch, box = _hang_hook(hanging["port"], 0.4), tmp_path / "o.db"
+    started = time.monotonic()
+    r = deliver([alert(i) for i in range(1, 7)], [ch], box, now=T0, budget_s=1.0)
+    elapsed = time.monotonic() - started
+    # No send starts after 1 s; the one under way may take its 0.4 s timeout.
+    assert elapsed < 1.0 + 0.4 + 1.0, elapsed
+    assert r.sent == 0 and r.failed >= 1 and r.failed + r.deferred == 6 and r.deferred >= 3
+    assert r.pending == 6 and "left pending for the next pass" in r.errors[-1]
+    # Left-over rows are not leased and have no failure counted: the next pass takes them.
+    with Outbox(box) as ob:
+        untried = [p for p in ob.pending() if p["attempts"] == 0]
+        assert len(untried) == r.deferred
+        assert {e.key for e in ob.claim_due(T0)} == {p["key"] for p in untried}
