@@ -1,5 +1,6 @@
 """rasid_maintenance, daily: feed health report (failing, stale), replay of spooled documents,
-index housekeeping (rollover, retention) and pruning of the dedup window."""
+index housekeeping (rollover, retention), pruning of the dedup window, and a pass over the
+alert outbox (rasid_deliver makes one every 5 minutes)."""
 
 from __future__ import annotations
 

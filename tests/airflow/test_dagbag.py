@@ -18,6 +18,7 @@ EXPECTED_TASKS = {
     "rasid_ingest": {"list_feeds", "feed.poll", "feed.process", "publish"},
     "rasid_alerts": {"evaluate_and_deliver"},
     "rasid_maintenance": {"maintenance"},
+    "rasid_deliver": {"deliver_due"},
 }
 
 
@@ -67,6 +68,11 @@ def test_alerts_are_scheduled_on_the_articles_asset(dagbag: Any) -> None:
 
 def test_maintenance_runs_daily(dagbag: Any) -> None:
     assert dagbag.dags["rasid_maintenance"].timetable.expression == "0 0 * * *"
+
+
+def test_due_deliveries_are_sent_every_five_minutes(dagbag: Any) -> None:
+    # rasid_alerts runs only when articles arrive: a retry or a digest must not wait for one
+    assert dagbag.dags["rasid_deliver"].timetable.expression == "*/5 * * * *"
 
 
 def test_ingest_schedule_comes_from_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
