@@ -17,12 +17,16 @@ COPY --chown=airflow:0 processing /opt/rasid/processing
 COPY --chown=airflow:0 store /opt/rasid/store
 COPY --chown=airflow:0 alerts /opt/rasid/alerts
 COPY --chown=airflow:0 demo /opt/rasid/demo
+# `rasid kibana setup` (and airflow-init's saved-objects import) needs kibana/. tools/ (test
+# engines started from Maven Central) is left out: nothing at runtime imports it.
+# tests/test_packaging.py checks that every first-party package imported at runtime is copied.
+COPY --chown=airflow:0 kibana /opt/rasid/kibana
 RUN pip install --no-cache-dir -c /opt/rasid/constraints.txt \
         "apache-airflow==${AIRFLOW_VERSION}" \
         "apache-airflow-providers-elasticsearch" \
         "apache-airflow-providers-opensearch" \
         /opt/rasid \
-    && python -c "import rasid.airflow_support, rasid.pipeline"
+    && python -c "import rasid.airflow_support, rasid.pipeline, rasid.cli, kibana.setup"
 
 # Defaults; docker-compose.yml mounts ./config and ./dags over these so edits need no rebuild.
 COPY --chown=airflow:0 config /opt/rasid/config

@@ -15,10 +15,22 @@ PYTEST_ARGS ?=
 .PHONY: demo test test-unit test-engine test-airflow test-faults lint bench eval ner-model install install-airflow system-deps clean help
 
 help:
-	@echo "make demo    run one full cycle on the bundled sample corpus"
-	@echo "make test    run the whole test suite (installs everything it needs)"
-	@echo "make bench   run the benchmarks in bench/ (ratios against in-run baselines)"
-	@echo "make test-faults   only the fault-tolerance suite"
+	@echo "make demo            one full cycle on the bundled sample corpus into data/rasid.db"
+	@echo "make install         create .venv and install Rasid + test tools, pinned by requirements.lock"
+	@echo "make install-airflow create .venv-airflow with Apache Airflow, pinned by constraints.txt"
+	@echo "make system-deps     apt-get the Debian packages the tests need (docker-compose, maven, JDK 17, ...)"
+	@echo "make lint            ruff check and ruff format --check"
+	@echo "make ner-model       train the optional entity tagger from ANERcorp (needs ../shared)"
+	@echo "make eval            quality figures: NER, extraction, places (when ../shared has data), alerts"
+	@echo "make test            everything: lint, eval, unit, real search engines, real Airflow, faults"
+	@echo "make test-unit       unit tests only (no search engine, no Airflow, no fault injection)"
+	@echo "make test-engine     tests against real Elasticsearch/OpenSearch (fetched via Maven)"
+	@echo "make test-airflow    tests against real Apache Airflow (in .venv-airflow)"
+	@echo "make test-faults     the fault-injection suite (loopback servers)"
+	@echo "make bench           the benchmarks in bench/ (BENCH_ARGS=--quick for a smoke run)"
+	@echo "make clean           DELETES .venv, .venv-airflow, caches and data/ (the default store,"
+	@echo "                     its dedup state, outbox and WebSub db): the indexed articles are lost"
+	@echo "make help            this list"
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -96,9 +108,10 @@ test-faults: $(STAMP) system-deps
 	$(BIN)/pytest -m faults $(PYTEST_ARGS)
 
 # Baselines for the pipeline benchmark (newspaper4k) and the profiler; not needed elsewhere.
+# Pinned and constrained by the lock: unpinned, newspaper4k 0.9.6 downgraded python-dateutil.
 BENCHSTAMP := $(VENV)/.bench-installed
 $(BENCHSTAMP): $(STAMP)
-	$(BIN)/pip install -q newspaper4k pyinstrument
+	$(BIN)/pip install -q -c requirements.lock newspaper4k==0.9.4.1 pyinstrument==5.1.3
 	touch $@
 
 bench: $(STAMP) $(BENCHSTAMP) system-deps

@@ -37,6 +37,11 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             route(self)
 
+    def do_POST(self) -> None:
+        """Same routes as GET; the request body is read first, into ``self.body``."""
+        self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.do_GET()
+
     def log_message(self, format: str, *args: object) -> None:  # keep test output clean
         pass
 

@@ -162,6 +162,22 @@ def _split_auth(url: str) -> tuple[str, tuple[str, str] | None]:
     return clean, (parts.username, parts.password or "")
 
 
+def _import_answer(r: httpx.Response, base: str) -> dict[str, Any]:
+    """The JSON of Kibana's import answer. A --kibana-url that is not Kibana (a wrong port, a
+    proxy's login page, a redirect) answered HTML and raised a bare JSONDecodeError."""
+    ctype = r.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    try:
+        body = r.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or "success" not in body:
+        raise StoreError(
+            f"{base} did not answer as Kibana (got {ctype}, HTTP {r.status_code}): "
+            "is --kibana-url Kibana's own address (port 5601 by default)?"
+        )
+    return body
+
+
 def setup_kibana(
     kibana_url: str,
     store: Store,
@@ -205,7 +221,7 @@ def setup_kibana(
         )
     if r.status_code >= 400:
         raise StoreError(f"Kibana import failed: HTTP {r.status_code}: {r.text[:500]}")
-    body = r.json()
+    body = _import_answer(r, base)
     if not body.get("success", False):
         errors = [
             f"{e.get('type')}/{e.get('id')}: {e.get('error')}" for e in body.get("errors", [])

@@ -169,8 +169,12 @@ def parse_schedule(value: str | None) -> str | timedelta | None:
 
 def raise_on_poll_error(poll_result: Mapping[str, Any]) -> dict[str, Any]:
     """Pass a successful poll through; turn a failed one into an exception so Airflow retries
-    it (with exponential backoff) and shows the feed's task as failed when retries run out."""
-    if poll_result.get("status") == "error":
+    it (with exponential backoff) and shows the feed's task as failed when retries run out.
+
+    A feed still in its failure backoff ("not-due": not polled, no failure counted) fails
+    the same way, so a feed that is down stays red in every run rather than turning green
+    when a retry comes before its next poll time."""
+    if poll_result.get("status") in ("error", "not-due"):
         raise FeedPollError(f"feed {poll_result.get('feed_id')}: {poll_result.get('error')}")
     return dict(poll_result)
 

@@ -19,6 +19,8 @@ DEFAULT_RULES = Path("config/alerts.yaml")
 DEFAULT_STORE = "sqlite:///data/rasid.db"
 DEFAULT_ENGINE_OUTBOX = Path("data/outbox.db")
 OUTBOX_NAME = "outbox.db"
+DEFAULT_ENGINE_WEBSUB = Path("data/websub.db")
+WEBSUB_NAME = "websub.db"
 
 
 class FeedConfig(BaseModel):
@@ -129,7 +131,10 @@ class SettingsFile(BaseModel):
     # A SQLite file for the dedup state. Default: the embedded store's own file; beside a
     # search engine, the engine itself (index <prefix>-dedup, shared across machines).
     dedup_db: str | None = None
-    websub_db: str = "data/websub.db"  # WebSub subscriptions and the push inbox
+    # WebSub subscriptions and the push inbox. Default: beside the embedded store's file
+    # (<store dir>/websub.db, so `--store` decides, not the working directory); beside a search
+    # engine, data/websub.db.
+    websub_db: str | None = None
     http: HttpConfig = HttpConfig()
 
 
@@ -159,7 +164,8 @@ class Settings:
         self.spool_dir = Path(file.spool_dir)
         self.dedup_window_hours = file.dedup_window_hours
         self.dedup_db = file.dedup_db
-        self.websub_db = file.websub_db
+        # None: follow the store (see websub_path), resolved late like the outbox.
+        self.websub_db: str | None = file.websub_db
         self.http = file.http
         self._feeds: list[Feed] | None = None
 
@@ -172,6 +178,16 @@ class Settings:
         path = getattr(store, "path", None) if store is not None else None
         path = path or embedded_path(self.store_url)
         return Path(path).parent / OUTBOX_NAME if path else DEFAULT_ENGINE_OUTBOX
+
+    @property
+    def websub_path(self) -> Path:
+        """The WebSub database: ``websub_db``, else beside the embedded store's file, else
+        data/websub.db for a search engine. (``RASID_WEBSUB_DB`` is applied by its user,
+        rasid.websub_server.websub_db_path.)"""
+        if self.websub_db:
+            return Path(self.websub_db)
+        path = embedded_path(self.store_url)
+        return Path(path).parent / WEBSUB_NAME if path else DEFAULT_ENGINE_WEBSUB
 
     @property
     def outbox_path(self) -> Path:

@@ -65,7 +65,8 @@ def feed_health(feeds: list[Feed], states: list[FeedState], now: datetime) -> li
             error = f"item given up after {last.get('attempts')} attempts: {last.get('error')}"
         health = FeedHealth(
             feed.id, status, st.failures, error, st.last_success_at, st.last_new_at,
-            items_retrying=len(st.failing_items), items_given_up=list(st.given_up_items),
+            last_poll_s=st.last_poll_s, items_retrying=len(st.failing_items),
+            items_given_up=list(st.given_up_items),
         )  # fmt: skip
         out.append(health)
     return out

@@ -704,7 +704,13 @@ def run_cycle(
 def poll_feed_task(
     settings: Settings, feed_id: str, *, store: Store | None = None
 ) -> dict[str, Any]:
-    """Poll one feed and return its new items as JSON-able dicts (an XCom)."""
+    """Poll one feed and return its new items as JSON-able dicts (an XCom).
+
+    Backoff and Retry-After hold as in ``rasid watch``: a feed in backoff comes back
+    "not-due" with no items, unpolled and with no failure counted. Without this every
+    scheduled run and every Airflow retry counted one more failure, and a feed was
+    disabled after about ten minutes of outage. The adaptive interval does not apply:
+    the DAG's schedule sets the pace of a healthy feed."""
     feed = settings.feed(feed_id)
     with _resources(settings, store) as (client, st):
         now = datetime.now(UTC)
@@ -712,11 +718,19 @@ def poll_feed_task(
         if state.disabled:
             return {"feed_id": feed_id, "status": "disabled", "error": state.last_error,
                     "new_items": []}  # fmt: skip
+        if state.failures and not is_due(state, now):
+            due = state.next_poll_at.isoformat() if state.next_poll_at else None
+            n = state.failures
+            why = (f"in backoff after {n} failure{'s' * (n != 1)} (last: {state.last_error});"
+                   f" next poll at {due}")  # fmt: skip
+            return {"feed_id": feed_id, "status": "not-due", "error": why,
+                    "next_poll_at": due, "new_items": []}  # fmt: skip
         poll = poll_feed(client, feed, state)
         items: list[FeedItem] = []
         if poll.status == "ok":
             items, _ = _new_items(poll, state, st)
         new_state = apply_poll(state, poll, now, new_items=len(items))
+        new_state.last_poll_s = poll.elapsed_s
         if items:
             # The validators move on only once the batch is indexed (process_feed_batch):
             # if that task fails, the next poll gets the full feed again, not a 304.

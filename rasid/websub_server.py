@@ -70,9 +70,13 @@ def _now() -> datetime:
 
 def websub_db_path(settings: Settings) -> Path:
     """``RASID_WEBSUB_DB`` (the environment overrides files, as for every setting), else
-    ``settings.websub_db`` when the settings have it, else data/websub.db."""
-    configured = os.environ.get("RASID_WEBSUB_DB") or getattr(settings, "websub_db", None)
-    return Path(configured or DEFAULT_DB)
+    ``settings.websub_path``: ``websub_db`` from the config file, else beside the embedded
+    store's file, else data/websub.db (a search-engine store)."""
+    configured = os.environ.get("RASID_WEBSUB_DB")
+    if configured:
+        return Path(configured)
+    resolved = getattr(settings, "websub_path", None)
+    return Path(resolved) if resolved else DEFAULT_DB
 
 
 def pushed_feed_ids(settings: Settings, now: datetime | None = None) -> set[str]:

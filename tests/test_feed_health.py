@@ -120,3 +120,25 @@ def test_watch_polls_every_cycle_unless_adaptive_or_backing_off(
     assert run_cycle(settings, only_due=True, adaptive=True).feeds[0].status == "not-due"
     store.save_feed_state(FeedState("good", next_poll_at=later, failures=2))  # backing off
     assert run_cycle(settings, only_due=True).feeds[0].status == "not-due"
+
+
+def test_feeds_json_shows_how_long_the_last_poll_took(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # feed_health left last_poll_s out, so `rasid feeds --json` always showed null.
+    import json
+    from datetime import UTC, datetime
+
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(
+        "feeds:\n  - {id: slow, name: S, url: 'http://x.invalid/s'}\n"
+        "  - {id: quick, name: Q, url: 'http://x.invalid/q'}\n"
+    )
+    db = tmp_path / "r.db"
+    store = SqliteStore(db)
+    polled = datetime(2025, 6, 1, tzinfo=UTC)
+    store.save_feed_state(FeedState("slow", last_polled_at=polled, last_poll_s=12.5))
+    store.save_feed_state(FeedState("quick", last_polled_at=polled, last_poll_s=0.25))
+    assert main(["feeds", "--feeds", str(feeds), "--store", f"sqlite:///{db}", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]  # JSON lines
+    by_id = {r["feed_id"]: r for r in rows}
+    assert by_id["slow"]["last_poll_s"] == 12.5 and by_id["slow"]["status"] == "slow"
+    assert by_id["quick"]["last_poll_s"] == 0.25

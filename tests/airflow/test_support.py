@@ -73,6 +73,9 @@ def test_poll_errors_raise_so_airflow_retries() -> None:
     assert af.raise_on_poll_error({**ok, "status": "not-modified"})["status"] == "not-modified"
     with pytest.raises(af.FeedPollError, match="feed a: HTTP 503"):
         af.raise_on_poll_error({**ok, "status": "error", "error": "HTTP 503"})
+    # In backoff: not polled, no failure counted, but the task still shows the feed is down.
+    with pytest.raises(af.FeedPollError, match="feed a: in backoff after 2 failures"):
+        af.raise_on_poll_error({**ok, "status": "not-due", "error": "in backoff after 2 failures"})
 
 
 def test_summarize_batches_skips_missing_results_and_counts_articles_once() -> None:
