@@ -7,7 +7,7 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,26 +63,24 @@ def _parse_date(value: str) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def _positive_int(value: str) -> int:
-    # `--limit -1` used to list everything and `--limit 0` printed "no results".
-    try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {value!r}")
-    return n
+def _whole_number(minimum: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            n = minimum - 1
+        if n < minimum:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number of {minimum} or more, not {value!r}"
+            )
+        return n
+
+    return parse
 
 
-def _count(value: str) -> int:
-    """A whole number of 0 or more (`--cycles 0`: never stop)."""
-    try:
-        n = int(value)
-    except ValueError:
-        n = -1
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number of 0 or more, not {value!r}")
-    return n
+# `--limit -1` used to list everything and `--limit 0` printed "no results".
+_positive_int = _whole_number(1)
+_count = _whole_number(0)  # `--cycles 0`: never stop
 
 
 def _positive_number(value: str) -> float:
