@@ -28,7 +28,7 @@ _FALLBACK_RULES = [
 ]
 
 
-def _demo_rules_file(webhook_url: str, smtp_port: int) -> Path:
+def _demo_rules_file(demo_dir: Path, webhook_url: str, smtp_port: int) -> Path:
     """The project's rules, with channels pointed at the demo's own receivers."""
     rules: list[Any] = _FALLBACK_RULES
     if DEFAULT_RULES.exists():
@@ -37,7 +37,7 @@ def _demo_rules_file(webhook_url: str, smtp_port: int) -> Path:
         )
     doc = {
         "channels": [
-            {"id": "file", "type": "jsonl", "path": str(DEMO_DIR / "alerts.jsonl")},
+            {"id": "file", "type": "jsonl", "path": str(demo_dir / "alerts.jsonl")},
             {
                 "id": "webhook",
                 "type": "webhook",
@@ -56,7 +56,7 @@ def _demo_rules_file(webhook_url: str, smtp_port: int) -> Path:
         ],
         "rules": rules,
     }
-    path = DEMO_DIR / "alerts.yaml"
+    path = demo_dir / "alerts.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
@@ -85,21 +85,21 @@ def run_demo(
     os.environ["RASID_ALLOW_PRIVATE_NETWORKS"] = "1"
     secret = secrets.token_hex(16)
     os.environ["RASID_DEMO_WEBHOOK_SECRET"] = secret
-    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    settings = load_settings(store=store_url)
+    # The demo's own files (feeds, rules, alert log, its outbox) sit beside the store it
+    # fills (data/demo for the default one), so `--store` elsewhere leaves ./data alone and
+    # a demo into a fresh store delivers its alerts instead of finding them "sent".
+    store_file = embedded_path(settings.store_url)
+    demo_dir = store_file.parent / "demo" if store_file else DEMO_DIR
+    demo_dir.mkdir(parents=True, exist_ok=True)
     webhook, smtp = WebhookReceiver(secret), SmtpReceiver()
     try:
         with _serve_on_fixed_port(serve_corpus, console) as server:
-            feeds_path = server.write_feeds_yaml(DEMO_DIR / "feeds.yaml")
-            rules_path = _demo_rules_file(webhook.url, smtp.port)
+            settings.feeds_path = server.write_feeds_yaml(demo_dir / "feeds.yaml")
+            settings.rules_path = _demo_rules_file(demo_dir, webhook.url, smtp.port)
             console.print(f"[bold]Sample corpus served at {server.base_url}[/bold]")
             console.print(f"  webhook receiver {webhook.url} · SMTP server 127.0.0.1:{smtp.port}")
-            settings = load_settings(feeds=feeds_path, rules=rules_path, store=store_url)
-            # The demo's channels are its own receivers: their deliveries stay apart from the
-            # store's real outbox, but per store (data/demo/outbox.db for the default one),
-            # so a demo into a fresh store delivers its alerts instead of finding them "sent".
-            store_file = embedded_path(settings.store_url)
-            outbox_dir = store_file.parent / "demo" if store_file else DEMO_DIR
-            settings.outbox_path = outbox_dir / "outbox.db"
+            settings.outbox_path = demo_dir / "outbox.db"
             report = run_cycle(settings, progress=(lambda e, d: None) if json_out else _progress)
             if json_out:
                 doc = report.to_dict()

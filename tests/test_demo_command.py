@@ -23,6 +23,10 @@ def test_rasid_demo_delivers_to_real_receivers(tmp_path: Path) -> None:
     assert rec["webhook"] == rec["webhook_verified"] == report["alerts_fired"]
     assert rec["smtp"] == report["alerts_fired"]
     assert (tmp_path / "data" / "rasid.db").exists()
+    # its own files sit beside the store it fills
+    assert {f.name for f in (tmp_path / "data" / "demo").iterdir()} >= {
+        "feeds.yaml", "alerts.yaml", "alerts.jsonl", "outbox.db"
+    }  # fmt: skip
     # The store the demo filled answers `rasid search` from the same folder.
     hits = subprocess.run(
         [sys.executable, "-m", "rasid.cli", "search", "طرابلس", "--json", "--no-body"],
@@ -31,3 +35,15 @@ def test_rasid_demo_delivers_to_real_receivers(tmp_path: Path) -> None:
     assert hits.returncode == 0, hits.stderr
     titles = [json.loads(line)["title"] for line in hits.stdout.splitlines()]
     assert len(titles) == 11
+
+
+def test_rasid_demo_into_another_store_leaves_data_alone(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "rasid.cli", "demo", "--json", "--store", "sqlite:///elsewhere/r.db"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert not (tmp_path / "data").exists()
+    assert (tmp_path / "elsewhere" / "demo" / "feeds.yaml").exists()
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["receivers"]["webhook"] == report["alerts_fired"] >= 2  # delivered, not "sent"
