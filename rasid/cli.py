@@ -297,13 +297,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             _print_json(a.to_dict())
         return 0
     if not alerts and args.rule:
-        from alerts.preview import find_rule
-        from alerts.rules import load_rules
-
-        try:  # a misspelt rule is a usage error, as with `alerts test`
-            find_rule(args.rule, load_rules(settings.rules_path))
-        except KeyError as exc:
-            raise UsageError(f"rasid alerts list: {exc.args[0]}") from None
+        _named_rule("list", args.rule, settings)  # a misspelt rule is a usage error
     if not alerts:
         err.print(
             f"no alerts for rule {escape(repr(args.rule))} yet" if args.rule else "no alerts yet"
@@ -320,19 +314,27 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
-def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
-    from alerts.preview import PREVIEW_DAYS, find_rule, preview_counted
+def _named_rule(action: str, name: str, settings: Any) -> tuple[Any, list[Any]]:
+    """The rule ``name`` of the rules file, with all the rules; an unknown name is a usage
+    error listing the known ones."""
+    from alerts.preview import find_rule
     from alerts.rules import load_rules
+
+    rules = load_rules(settings.rules_path)
+    try:
+        return find_rule(name, rules), rules
+    except KeyError as exc:
+        raise UsageError(f"rasid alerts {action}: {exc.args[0]}") from None
+
+
+def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
+    from alerts.preview import PREVIEW_DAYS, preview_counted
 
     if not args.rule:
         raise UsageError(
             "rasid alerts test: name the rule to preview, e.g. `rasid alerts test tripoli`"
         )
-    rules = load_rules(settings.rules_path)
-    try:
-        rule = find_rule(args.rule, rules)
-    except KeyError as exc:
-        raise UsageError(f"rasid alerts test: {exc.args[0]}") from None
+    rule, rules = _named_rule("test", args.rule, settings)
     matches, total = preview_counted(rule, store, rules, args.limit)
     if rule.min_story_size > 1 or rule.spike is not None:
         # The preview judges articles one by one; these need the story around them.
