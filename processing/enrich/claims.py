@@ -25,6 +25,12 @@ _REPORT = frozenset(
 )
 _ACCORDING = frozenset(normalize(w) for w in ["بحسب", "حسب", "وفق", "وفقا", "كما"])
 _RELATIVE = frozenset(normalize(w) for w in ["الذي", "التي", "الذين", "اللذين"])
+# «… فيما أعلنت قوات الجيش …» starts a parallel statement by someone else.
+_WHILE = frozenset(normalize(w) for w in ["فيما", "بينما", "حين"])  # «حين» only after «في»
+# «فصائل موالية لحكومة الوفاق»: the affiliation describes the speaker, it is not said.
+_AFFILIATION = frozenset(
+    normalize(w) for w in ["موالية", "موال", "موالون", "موالين", "مؤيدة", "تابعة", "مقربة"]
+)
 _SKIP = frozenset(
     normalize(w)
     for w in [
@@ -81,6 +87,27 @@ _NP_STOP = frozenset(
         "قبل",
         "حول",
         "لدى",
+    ]
+)
+# «فصائل من مدينة مصراتة», «ناشطون من اللاذقية»: groups named by where they come from.
+_FROM_GROUPS = frozenset(
+    normalize(w)
+    for w in [
+        "فصائل",
+        "ناشطون",
+        "ناشطين",
+        "مسلحون",
+        "مقاتلون",
+        "مصادر",
+        "مسؤولون",
+        "سكان",
+        "شهود",
+        "أهالي",
+        "نواب",
+        "قادة",
+        "وفد",
+        "عناصر",
+        "متظاهرون",
     ]
 )
 _GROUP_HEADS = frozenset(
@@ -155,7 +182,8 @@ def extract(
             cue = cues.get(c)
             if cue is None:
                 continue
-            claim = _claim(text, tokens, a, b, c, cue.stripped, entity_at, last_speaker)
+            end = _parallel_clause(tokens, c + 1, b, cues)
+            claim = _claim(text, tokens, a, end, c, cue.stripped, entity_at, last_speaker)
             if claim is None:
                 continue
             speaker, quote = claim
@@ -170,6 +198,43 @@ def extract(
 
 def _norm_core(tok: Token) -> str:
     return match_forms(tok.norm)[-1]
+
+
+def _parallel_clause(toks: Sequence[Token], i: int, b: int, cues: dict[int, Hit]) -> int:
+    """Where «فيما/بينما/في حين» + another speech verb starts someone else's statement."""
+    for j in range(i, b):
+        if toks[j].norm not in _WHILE or not any(k in cues for k in range(j + 1, min(b, j + 3))):
+            continue
+        if toks[j].norm != "حين":
+            return j
+        if j > i and toks[j - 1].norm == "في":  # «حين ذكر» alone is "when he said"
+            return j - 1
+    return b
+
+
+def _closing_quote(text: str, tok: Token) -> bool:
+    """A straight quote glued to the word before it and followed by a space closes a quote.
+
+    Sources drop the opening mark often enough («… والمواطنين" بصفته») that taking such a
+    mark as an opening one made the words after it the claim."""
+    if tok.text != '"' or tok.start == 0:
+        return False
+    before = text[tok.start - 1]
+    if not (before.isalnum() or before in ".!?)…"):  # «قال :" إن …» opens
+        return False
+    return tok.end >= len(text) or text[tok.end].isspace() or text[tok.end] in ".,،؛:)"
+
+
+def _stray_close(text: str, toks: Sequence[Token], i: int, b: int) -> int:
+    opened = False
+    for j in range(i, b):
+        if _closing_quote(text, toks[j]) or toks[j].text in ("»", "”"):
+            if not opened and toks[j].text == '"':
+                return j
+            opened = False
+        elif toks[j].text in _OPEN:
+            opened = True
+    return b
 
 
 def _claim(
@@ -194,7 +259,7 @@ def _claim(
         quote = text[toks[a].start : toks[c - 2].start].strip(" ،,")
         return (who.name, quote) if who and quote else None
 
-    content = _content_start(toks, c + 1, b)
+    content = _content_start(text, toks, c + 1, b)
     if not speaker:
         # «وقال X» puts the subject after the verb; a bare verb right after a name
         # («المسماري، أعلن», «قوات حفتر أكدت», «الكرملين الذي حذر») has it before.
@@ -203,7 +268,7 @@ def _claim(
         if who is None:
             limit = content[0] if content else min(b, c + 6)
             who = _speaker_after(toks, c + 1, limit, entity_at)
-            region_end = who.end if who else c + 1
+            region_end = _past_affiliation(toks, who.end, b, entity_at) if who else c + 1
         if who is None:
             who = _speaker_before(toks, a, c, entity_at)
             region_end = c + 1
@@ -212,27 +277,31 @@ def _claim(
         speaker = who.name
     if content is None:
         start = region_end
-        while start < b and toks[start].norm in _SKIP:
+        while start < b and (toks[start].norm in _SKIP or _closing_quote(text, toks[start])):
             start += 1
+        if start + 2 < b and [t.norm for t in toks[start : start + 2]] == ["في", "وقت"]:
+            start += 3  # «في وقت سابق/لاحق»: when, not what
         if start >= b:
             return None
-        quote = text[toks[start].start : toks[b - 1].end]
+        stop = _stray_close(text, toks, start, b)
+        quote = text[toks[start].start : toks[stop - 1].end] if stop > start else ""
     else:
         start, kind, end = content
         if kind == "quote":
             quote = text[toks[start].end : toks[end].start if end < b else toks[b - 1].end]
         else:
-            quote = text[toks[start].start : toks[b - 1].end]
-    quote = quote.strip().rstrip(".").strip()
+            stop = _stray_close(text, toks, start, b)
+            quote = text[toks[start].start : toks[stop - 1].end] if stop > start else ""
+    quote = quote.strip().rstrip(".،,؛").strip()
     return (speaker, quote) if speaker and quote else None
 
 
-def _content_start(toks: Sequence[Token], i: int, b: int) -> tuple[int, str, int] | None:
+def _content_start(text: str, toks: Sequence[Token], i: int, b: int) -> tuple[int, str, int] | None:
     """(token, "quote"|"report"|"colon", closing token) of the claim's content, if marked."""
     first_quote: tuple[int, str, int] | None = None
     for j in range(i, b):
         t = toks[j].text
-        if t in _OPEN and first_quote is None:
+        if t in _OPEN and first_quote is None and not _closing_quote(text, toks[j]):
             close = next((k for k in range(j + 1, b) if toks[k].text == _OPEN[t]), b)
             first_quote = (j, "quote", close)
             if close - j - 1 > 3:
@@ -243,6 +312,8 @@ def _content_start(toks: Sequence[Token], i: int, b: int) -> tuple[int, str, int
         if _norm_core(toks[j]) in _REPORT or toks[j].norm in _REPORT:
             return (j, "report", b)
         if t == ":" and first_quote is None:
+            if j + 1 < b and toks[j + 1].text in _OPEN:
+                continue  # «قال: "…"» quotes after the colon
             return (j + 1, "report", b) if j + 1 < b else None
     return None
 
@@ -271,6 +342,11 @@ def _speaker_after(
     k = j + 1
     while k < limit and k - j < 4:
         w = toks[k].norm
+        if w == "من" and (toks[j].norm in _FROM_GROUPS or _norm_core(toks[j]) in _FROM_GROUPS):
+            place = entity_at.get(k + 1) or entity_at.get(k + 2)
+            if place and place[2] == "LOC" and place[0] in (k + 1, k + 2):
+                k = place[1]
+            break
         if w in _NP_STOP or w in _REPORT or not w[:1].isalnum():
             break
         if not w.startswith("ال") and toks[k - 1].norm.startswith("ال"):
@@ -279,6 +355,25 @@ def _speaker_after(
     if toks[j].norm in _NP_STOP or toks[j].norm in _REPORT:
         return None
     return Speaker(j, k, " ".join(t.text for t in toks[j:k]))
+
+
+def _past_affiliation(
+    toks: Sequence[Token], i: int, b: int, entity_at: dict[int, tuple[int, int, str, str]]
+) -> int:
+    """Skip «(غرب) موالية لحكومة الوفاق» after a speaker: it says who they are, not what."""
+    j = i
+    if j < b and toks[j].text == "(":
+        close = next((k for k in range(j + 1, min(b, j + 6)) if toks[k].text == ")"), None)
+        j = close + 1 if close is not None else j
+    if j + 1 < b and _norm_core(toks[j]) in _AFFILIATION:
+        ent = entity_at.get(j + 1)
+        if ent:
+            return ent[1]
+        k = j + 2  # «لحكومة» and its «ال» complements («الوفاق الوطني»)
+        while k < b and toks[k].norm.startswith("ال"):
+            k += 1
+        return k
+    return i if j == i or j >= b else j
 
 
 def _speaker_before(

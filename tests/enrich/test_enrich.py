@@ -128,6 +128,42 @@ def test_claim_subject_before_verb_and_participle(tagger: str) -> None:
     assert any(c.cue == "أعلن" and "المسماري" in c.speaker for c in claims)
 
 
+def test_a_closing_quote_without_its_opening_one_ends_the_claim(tagger: str) -> None:
+    # The source lost the opening mark; the words after the closing one are not the claim.
+    body = (
+        "واجتمع غوتيريش برئيس مجلس النواب عقيلة صالح، الذي امتدح في وقت سابق العمليات "
+        'العسكرية من أجل تحرير المدن الليبية من الإرهابيين" بصفته القائد الأعلى للقوات المسلحة.'
+    )
+    claim = next(c for c in enrich("", body).claims if c.cue == "امتدح")
+    assert claim.quote == "العمليات العسكرية من أجل تحرير المدن الليبية من الإرهابيين"
+    # A quote opened after a colon is still a quote.
+    e = enrich("", 'وقال ليون :" إن فريق البعثة يسعى لجمع المعلومات عن المختطفين".')
+    assert [c.quote for c in e.claims] == ["إن فريق البعثة يسعى لجمع المعلومات عن المختطفين"]
+
+
+def test_a_parallel_statement_is_its_own_claim(tagger: str) -> None:
+    body = (
+        "وقالت قوة حماية طرابلس إنها صدت هجوما جنوبي العاصمة، فيما أعلنت قوات الجيش "
+        "سيطرتها على سوق الخميس."
+    )
+    claims = {c.cue: c for c in enrich("", body).claims}
+    assert claims["قال"].quote == "إنها صدت هجوما جنوبي العاصمة"
+    assert claims["أعلن"].quote == "سيطرتها على سوق الخميس"
+    # «حين ذكر» alone is "when he said": the same speaker goes on.
+    body = "وأشار الأمير تركي الفيصل في مقاله حين ذكر أن الأمير كان ينوي مواجهة الفتنة."
+    assert any("ينوي" in c.quote for c in enrich("", body).claims if c.cue == "أشار")
+
+
+def test_a_group_named_by_its_town_and_allegiance(tagger: str) -> None:
+    body = (
+        "وأعلنت فصائل من مدينة مصراتة (غرب) موالية لحكومة الوفاق استعدادها لوقف "
+        '"الزحف المشؤوم" لقوات حفتر.'
+    )
+    claim = enrich("", body).claims[0]
+    assert normalize(claim.speaker) == normalize("فصائل من مدينة مصراتة")
+    assert claim.quote.startswith("استعدادها لوقف")
+
+
 # ---- the seed article -------------------------------------------------------------------
 def test_seed_article(seed: tuple[str, str], tagger: str) -> None:
     title, body = seed
@@ -162,6 +198,10 @@ def test_seed_article(seed: tuple[str, str], tagger: str) -> None:
     assert any("الكرملين" in s and cue == "حذر" for s, cue in speakers)
     tweet = next(c for c in e.claims if c.cue == "غرد")
     assert tweet.quote.startswith("لا يزال عندي نفس الهدف")
+    praise = next(c for c in e.claims if c.cue == "امتدح")
+    assert praise.quote.startswith("العمليات العسكرية") and "بصفته" not in praise.quote
+    assert any(normalize("فصائل من مدينة مصراتة") == s for s, _ in speakers)
+    assert not any("فيما أعلنت" in c.quote for c in e.claims)
 
 
 def test_analysis_offsets_point_at_the_mentions(seed: tuple[str, str]) -> None:
