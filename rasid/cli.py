@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from rasid.config import load_settings
-from rasid.terminal import rtl_markup
+from rasid.terminal import marked_markup, rtl_markup
 from rasid.yamlconf import ConfigError
 from store.base import StoreError
 
@@ -261,22 +261,23 @@ def cmd_search(args: argparse.Namespace) -> int:
         for hit in hits:
             doc = hit.article.to_dict()
             doc.pop("body", None) if args.no_body else None
-            _print_json({"score": round(hit.score, 4), "highlights": hit.highlights, **doc})
+            _print_json({"score": round(hit.score, 4), "highlights": hit.marked(), **doc})
         return 0
     if not hits:
         err.print("no results")
         return 0
+    styled = out.is_terminal and not out.no_color
     for i, hit in enumerate(hits, 1):
         art = hit.article
         when = (art.published_at or art.fetched_at).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         title = hit.highlights.get("title", [art.title])[0]
-        out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + rtl_markup(title))
+        out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + marked_markup(title, styled=styled))
         meta = f"    {art.source} · {when} · {art.lang}"
         if art.duplicate_of:
             meta += f" · near-duplicate of {art.duplicate_of}"
         out.print(f"[dim]{escape(meta)}[/dim]")
         for frag in hit.highlights.get("body", [])[:2]:
-            out.print("    " + rtl_markup(frag))
+            out.print("    " + marked_markup(frag, styled=styled))
         out.print(f"    [blue]{escape(art.url)}[/blue]")
     return 0
 

@@ -203,11 +203,26 @@ def article_id(canonical_url: str) -> str:
     return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()[:20]
 
 
+# Where a highlighted word starts and ends inside ``Hit.highlights``. Private-use characters,
+# because any printable mark is also text: «» are Arabic quotation marks, and a search result
+# showing «طرابلس» could not say whether the article quoted the word or the query matched it.
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+
+
 @dataclass(slots=True)
 class Hit:
     article: Article
     score: float
-    highlights: dict[str, list[str]] = field(default_factory=dict)  # field -> fragments
+    # field -> fragments, each matched word between MARK_START and MARK_END
+    highlights: dict[str, list[str]] = field(default_factory=dict)
+
+    def marked(self, start: str = "«", end: str = "»") -> dict[str, list[str]]:
+        """The highlights with printable marks (``rasid search --json`` uses «»)."""
+        return {
+            name: [f.replace(MARK_START, start).replace(MARK_END, end) for f in frags]
+            for name, frags in self.highlights.items()
+        }
 
 
 @dataclass(slots=True)

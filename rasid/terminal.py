@@ -56,3 +56,18 @@ def rtl_markup(text: str, mode: str | None = None) -> str:
     «[/عاجل]» would crash rich and «[video]» would vanish as an unknown style. Escaped after
     the bidi step, because ``visual`` mode reorders characters (escapes included)."""
     return escape(rtl_line(text, mode))
+
+
+def marked_markup(text: str, *, styled: bool, mode: str | None = None) -> str:
+    """``rtl_markup`` for a search fragment, its matched words shown as marks.
+
+    On a terminal that lays out bidi itself the words are shown in reverse video, so no
+    character is added to the article's text («» would read as the article quoting them).
+    Elsewhere (pipes, ``visual`` reordering) they keep «», which bidi mirrors correctly."""
+    from rasid.records import MARK_END, MARK_START
+
+    mode = mode or bidi_mode()
+    if not styled or mode != "isolate":
+        return rtl_markup(text.replace(MARK_START, "«").replace(MARK_END, "»"), mode)
+    line = rtl_markup(text, mode)
+    return line.replace(MARK_START, "[reverse]").replace(MARK_END, "[/reverse]")

@@ -32,7 +32,18 @@ from typing import Any
 
 from alerts.es_query import NORM_ANALYSIS, NORM_FIELD_MAPPING, norm_text, variants
 from processing.normalize import _BIDI, _DIACRITICS, _FOLD, _TATWEEL, tokens
-from rasid.records import Alert, Article, Claim, Entity, FeedState, Hit, Place, SearchQuery
+from rasid.records import (
+    MARK_END,
+    MARK_START,
+    Alert,
+    Article,
+    Claim,
+    Entity,
+    FeedState,
+    Hit,
+    Place,
+    SearchQuery,
+)
 from store.base import StoreError
 from store.highlight import fragments, highlight
 from store.spool import Spool
@@ -40,7 +51,7 @@ from store.spool import Spool
 log = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "rasid"
-HIGHLIGHT_TAGS = ("«", "»")  # the embedded store's markers, so every backend reads the same
+HIGHLIGHT_TAGS = (MARK_START, MARK_END)  # the embedded store's markers: every backend the same
 
 
 # --- names ----------------------------------------------------------------------------------

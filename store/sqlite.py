@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from processing.normalize import index_text, tokens
-from rasid.records import Alert, Article, FeedState, Hit, SearchQuery
+from rasid.records import MARK_END, MARK_START, Alert, Article, FeedState, Hit, SearchQuery
 from store.base import StoreError
 from store.highlight import fragments, highlight
 from store.sqlite_open import open_shared, retry_locked
@@ -223,10 +223,10 @@ class SqliteStore:
             art = Article.from_dict(json.loads(doc))
             hl: dict[str, list[str]] = {}
             if terms:
-                title = highlight(art.title, terms)
+                title = highlight(art.title, terms, start=MARK_START, end=MARK_END)
                 if title != art.title:
                     hl["title"] = [title]
-                body = fragments(art.body, terms)
+                body = fragments(art.body, terms, start=MARK_START, end=MARK_END)
                 if body:
                     hl["body"] = body
             hits.append(Hit(article=art, score=-float(score), highlights=hl))

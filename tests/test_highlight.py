@@ -11,12 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from alerts.evaluate import build_alert
 from alerts.render import render_html
 from alerts.rules import Rule
 from processing.normalize import tokens
-from rasid.records import Article, SearchQuery
+from rasid.records import MARK_END, MARK_START, Article, SearchQuery
+from rasid.terminal import marked_markup
 from store.highlight import fragments, highlight, matched_words
 from store.sqlite import SqliteStore
 
@@ -68,8 +70,8 @@ def test_search_shows_highlight_and_snippet_for_marked_word(tmp_path: Path) -> N
         ]
     )  # fmt: skip
     (hit,) = st.search(SearchQuery(text="مهاجرا"))
-    assert hit.highlights["title"] == ["قارب يقلّ «مهاجرًا»"]
-    assert "«مهاجرًا»" in hit.highlights["body"][0]
+    assert hit.marked()["title"] == ["قارب يقلّ «مهاجرًا»"]
+    assert "«مهاجرًا»" in hit.marked()["body"][0]
 
 
 def test_alert_snippet_and_html_mark_keep_the_marks() -> None:
@@ -84,3 +86,26 @@ def test_alert_snippet_and_html_mark_keep_the_marks() -> None:
     assert "محمّد الحاضر" in alert.snippet
     html = render_html(alert)
     assert "<mark>محمّد</mark>" in html
+
+
+def test_a_terminal_shows_matches_in_reverse_video_not_as_quotation_marks() -> None:
+    # The article quotes a word itself; a «» mark for the match would look the same.
+    frag = highlight("قال «الوفاق» إن طرابلس هادئة", {"طرابلس"}, start=MARK_START, end=MARK_END)
+    console = Console(force_terminal=True, color_system="standard", width=200, highlight=False)
+    with console.capture() as cap:
+        console.print(marked_markup(frag, styled=True, mode="isolate"))
+    shown = cap.get()
+    assert "\x1b[7mطرابلس\x1b[0m" in shown
+    assert "«الوفاق»" in shown and "«طرابلس»" not in shown
+    assert MARK_START not in shown and MARK_END not in shown
+    # Pipes and terminals that need visual reordering keep printable marks.
+    assert "«طرابلس»" in marked_markup(frag, styled=False, mode="off")
+    assert MARK_START not in marked_markup(frag, styled=True, mode="visual")
+
+
+def test_third_party_brackets_stay_text_around_a_reverse_video_match() -> None:
+    frag = highlight("[عاجل] طرابلس", {"طرابلس"}, start=MARK_START, end=MARK_END)
+    console = Console(force_terminal=True, color_system="standard", width=200, highlight=False)
+    with console.capture() as cap:
+        console.print(marked_markup(frag, styled=True, mode="isolate"))
+    assert "[عاجل]" in cap.get()

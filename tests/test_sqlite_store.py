@@ -30,7 +30,7 @@ def test_upsert_is_idempotent_and_search_handles_clitics(tmp_path: Path) -> None
     assert sorted(ids) == ["id1", "id3"]  # «طرابلسي» is another word
     hit = st.search(SearchQuery(text="حفتر", sort="recency"))[0]
     assert hit.article.id == "id3"
-    assert "«لحفتر»" in hit.highlights["body"][0]
+    assert "«لحفتر»" in hit.marked()["body"][0]
 
 
 def test_first_ingest_time_is_kept_on_rewrite(tmp_path: Path) -> None:

@@ -95,10 +95,10 @@ def test_upsert_is_idempotent_and_search_handles_clitics(
     assert sorted(h.article.id for h in st.search(SearchQuery(text="طرابلس"))) == ["id1", "id3"]
     hit = st.search(SearchQuery(text="حفتر", sort="recency"))[0]
     assert hit.article.id == "id3"
-    assert "«لحفتر»" in hit.highlights["body"][0]
+    assert "«لحفتر»" in hit.marked()["body"][0]
     # The engine's own highlighter marks stems and spelling variants.
     hit = st.search(SearchQuery(text="العاصمه"))[0]
-    assert "«العاصمة»" in hit.highlights["body"][0]
+    assert "«العاصمة»" in hit.marked()["body"][0]
 
 
 def test_first_ingest_time_is_kept_on_rewrite(make_store: Callable[..., EngineStore]) -> None:
@@ -251,7 +251,7 @@ def test_seed_article_found_by_arabic_and_normalised_queries(
     assert [h["_id"] for h in by_folded] == ["id1"]
     hits = st.search(SearchQuery(text="ليبيا"))
     assert [h.article.id for h in hits] == ["id1"]
-    assert any("«ليبيا»" in f for f in hits[0].highlights["body"])
+    assert any("«ليبيا»" in f for f in hits[0].marked()["body"])
     assert [h.article.id for h in st.search(SearchQuery(text="حفتر طرابلس"))] == ["id1"]
 
 
