@@ -5,7 +5,10 @@ themselves; xterm, tmux and most CI logs do not. ``RASID_BIDI`` picks the strate
 
 - ``isolate`` (default): logical order, each Arabic line wrapped in RLI…PDI with an RLM so a
   bidi-aware terminal lays it out RTL, and copy-paste keeps the true text;
-- ``visual``: reorder with python-bidi for terminals that show characters left to right;
+- ``visual``: for terminals that show characters left to right: shape the letters into their
+  joined forms (arabic-reshaper, which also drops the short vowels a reordered line would
+  put on the wrong letter) and reorder with python-bidi's reference algorithm, which mirrors
+  brackets and «» as the standard asks (its default Rust engine does not);
 - ``off``: print the text untouched (pipes, JSON consumers).
 """
 
@@ -15,7 +18,8 @@ import os
 import re
 import sys
 
-from bidi import get_display
+from arabic_reshaper import reshape
+from bidi.algorithm import get_display
 from rich.markup import escape
 
 RLM = "\u200f"
@@ -47,7 +51,7 @@ def rtl_line(text: str, mode: str | None = None) -> str:
     if mode == "off" or not is_rtl(text):
         return text
     if mode == "visual":
-        return get_display(text)
+        return get_display(reshape(text))
     return f"{RLM}{RLI}{text}{PDI}"
 
 

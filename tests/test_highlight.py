@@ -18,7 +18,7 @@ from alerts.render import render_html
 from alerts.rules import Rule
 from processing.normalize import tokens
 from rasid.records import MARK_END, MARK_START, Article, SearchQuery
-from rasid.terminal import marked_markup
+from rasid.terminal import marked_markup, rtl_line
 from store.highlight import fragments, highlight, matched_words
 from store.sqlite import SqliteStore
 
@@ -109,3 +109,10 @@ def test_third_party_brackets_stay_text_around_a_reverse_video_match() -> None:
     with console.capture() as cap:
         console.print(marked_markup(frag, styled=True, mode="isolate"))
     assert "[عاجل]" in cap.get()
+
+
+def test_visual_mode_shapes_letters_and_mirrors_brackets() -> None:
+    # For terminals without bidi: joined letter forms, (…) and «…» facing the right way, and
+    # no short vowel moved onto the wrong letter by the reordering.
+    shown = rtl_line("في (الصحراء) «طرابلس» يوميًا", "visual")
+    assert shown == "ﺎﻴﻣﻮﻳ «ﺲﻠﺑﺍﺮﻃ» (ﺀﺍﺮﺤﺼﻟﺍ) ﻲﻓ"
