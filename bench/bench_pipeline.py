@@ -157,10 +157,9 @@ def warm_up(page: bytes) -> float:
 
 def measure_pipeline(corpus: Corpus, bases: dict[str, str], workdir: Path) -> dict[str, Any]:
     from rasid.pipeline import run_cycle
-    from store.factory import open_store
 
     settings = _settings(workdir, corpus.feeds_yaml(bases), f"sqlite:///{workdir / 'rasid.db'}")
-    store = open_store(settings.store_url)
+    store = settings.open_store()
     timer = StageTimer()
     startup_s = warm_up(next(iter(corpus.pages()))[1])
     rss_before = peak_rss_mb()

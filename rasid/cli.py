@@ -219,7 +219,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # --- search / alerts / export -------------------------------------------------------------
 def cmd_search(args: argparse.Namespace) -> int:
     from rasid.records import SearchQuery
-    from store.factory import open_store
 
     query = SearchQuery(
         text=" ".join(args.query),
@@ -252,7 +251,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                 f"rasid search: {flag} {value!r} has no word to search for"
                 " (punctuation and symbols are ignored)"
             )
-    store = open_store(_settings(args).store_url, create=False)
+    store = _settings(args).open_store(create=False)
     try:
         hits = store.search(query)
     finally:
@@ -283,10 +282,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from store.factory import open_store
 
     settings = _settings(args)
-    store = open_store(settings.store_url, create=False)
+    store = settings.open_store(create=False)
     try:
         if args.action == "test":
             return _alerts_test(args, settings, store)
@@ -363,10 +361,9 @@ def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
 
 def cmd_stories(args: argparse.Namespace) -> int:
     from rasid.stories import top_stories
-    from store.factory import open_store
 
     now = datetime.now(UTC)
-    store = open_store(_settings(args).store_url, create=False)
+    store = _settings(args).open_store(create=False)
     try:
         articles = store.articles_ingested_since(now - timedelta(hours=args.hours))
     finally:
@@ -399,9 +396,8 @@ def cmd_stories(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from store.factory import open_store
 
-    store = open_store(_settings(args).store_url, create=False)
+    store = _settings(args).open_store(create=False)
     try:
         for art in store.iter_articles():
             _print_json(art.to_dict())
@@ -412,10 +408,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_feeds(args: argparse.Namespace) -> int:
     from rasid.health import feed_health
-    from store.factory import open_store
 
     settings = _settings(args)
-    store = open_store(settings.store_url)
+    store = settings.open_store()
     try:
         if args.enable:
             known = {f.id for f in settings.feeds}
@@ -575,9 +570,8 @@ def cmd_websub(args: argparse.Namespace) -> int:
 
 def cmd_kibana(args: argparse.Namespace) -> int:
     from kibana.setup import setup_kibana
-    from store.factory import open_store
 
-    store = open_store(_settings(args).store_url)
+    store = _settings(args).open_store()
     try:
         if getattr(store, "names", None) is None:  # the embedded store: nothing for Kibana
             raise UsageError(

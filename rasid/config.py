@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ingest.schedule import ItemRetryPolicy
 from rasid.records import Feed
 from rasid.yamlconf import ConfigError, FieldError, load_model
-from store.factory import embedded_path
+from store.base import Store
+from store.factory import embedded_path, open_store
 
 DEFAULT_CONFIG = Path("config/rasid.yaml")
 DEFAULT_FEEDS = Path("config/feeds.yaml")
@@ -188,6 +189,10 @@ class Settings:
             return Path(self.websub_db)
         path = embedded_path(self.store_url)
         return Path(path).parent / WEBSUB_NAME if path else DEFAULT_ENGINE_WEBSUB
+
+    def open_store(self, *, create: bool = True) -> Store:
+        """The configured store, its spool where the settings put it."""
+        return open_store(self.store_url, create=create, spool_dir=self.spool_dir)
 
     @property
     def outbox_path(self) -> Path:

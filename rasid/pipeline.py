@@ -40,7 +40,6 @@ from rasid.records import Alert, Article, Feed, FeedItem, FeedState, FetchedPage
 from store.base import Store, StoreError
 from store.dedup_sqlite import SqliteDedupState
 from store.dedup_sqlite import connect as dedup_connect
-from store.factory import open_store
 from store.spool import Spool, SpoolFull
 
 __all__ = [
@@ -144,7 +143,7 @@ def _resources(
     settings: Settings, store: Store | None = None
 ) -> Iterator[tuple[HttpClient, Store]]:
     own_store = store is None
-    st = store or open_store(settings.store_url)
+    st = store or settings.open_store()
     templates_file = site_templates.file_for(settings, st) if settings.site_templates else None
     if templates_file:
         site_templates.load_once(templates_file)
@@ -799,7 +798,7 @@ def evaluate_and_deliver(
 
     cfg = load_config(settings.rules_path)
     own = store is None
-    st = store or open_store(settings.store_url)
+    st = store or settings.open_store()
     try:
         now = datetime.now(UTC)
         mark = since if since is not None else st.get_watermark("alerts")
@@ -878,7 +877,7 @@ def maintenance(settings: Settings, *, store: Store | None = None) -> dict[str, 
     from rasid.health import feed_health
 
     own = store is None
-    st = store or open_store(settings.store_url)
+    st = store or settings.open_store()
     now = datetime.now(UTC)
     try:
         health = feed_health(settings.feeds, st.all_feed_states(), now)

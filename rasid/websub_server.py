@@ -54,7 +54,6 @@ from ingest.websub import (
 )
 from rasid.config import Settings
 from store.base import Store
-from store.factory import open_store
 
 log = logging.getLogger("rasid.websub")
 
@@ -123,7 +122,7 @@ def handle_push(
     except FeedError as exc:
         return {**out, "status": "error", "error": str(exc)}
     own = store is None
-    st = store or open_store(settings.store_url)
+    st = store or settings.open_store()
     try:
         state = st.get_feed_state(feed.id)
         new, unchanged = _new_items(FeedPoll(feed.id, "ok", items=parsed.items), state, st)
@@ -440,7 +439,7 @@ def sync_subscriptions(
     (rel=self is the topic). New hubs are subscribed; moved topics/hubs, feeds that stopped
     advertising a hub and feeds removed from the registry are unsubscribed."""
     if hints is None:
-        st = open_store(settings.store_url)
+        st = settings.open_store()
         try:
             hints = {s.feed_id: s.websub_hub for s in st.all_feed_states()}
         finally:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from elastic_transport import Transport
@@ -165,6 +166,6 @@ class ElasticsearchAdapter(EngineAdapter):
         self.client.close_point_in_time(id=pit_id)
 
 
-def from_url(url: str) -> EngineStore:
+def from_url(url: str, *, spool_dir: str | Path | None = None) -> EngineStore:
     """``elasticsearch://[user:pass@]host:port[,host:port][?prefix=rasid&...]`` (or http/https)."""
-    return store_from_url(url, "elasticsearch", ElasticsearchAdapter, "basic_auth")
+    return store_from_url(url, "elasticsearch", ElasticsearchAdapter, "basic_auth", spool_dir)

@@ -28,6 +28,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from alerts.es_query import NORM_ANALYSIS, NORM_FIELD_MAPPING, norm_text, variants
@@ -648,15 +649,17 @@ def parse_store_url(url: str) -> StoreURL:
     return StoreURL(tuple(hosts), username, password, params, redacted)
 
 
-def spool_for(parsed: StoreURL, kind: str, prefix: str) -> Spool | None:
-    """The URL's spool (``spool=off`` disables it); default ``data/spool/<kind>-<prefix>``."""
+def spool_for(
+    parsed: StoreURL, kind: str, prefix: str, base_dir: str | Path | None = None
+) -> Spool | None:
+    """The URL's spool (``spool=off`` disables it), else ``<base>/<kind>-<prefix>``. The base
+    is RASID_SPOOL_DIR, else the settings' ``spool_dir`` (``base_dir``), else data/spool."""
     import os
-    from pathlib import Path
 
     where = parsed.params.get("spool")
     if where is not None and where.strip().lower() in {"off", "false", "no", "0", ""}:
         return None
-    base = Path(os.environ.get("RASID_SPOOL_DIR", "data/spool"))
+    base = Path(os.environ.get("RASID_SPOOL_DIR") or base_dir or "data/spool")
     directory = Path(where) if where else base / f"{kind}-{prefix}"
     quota = int(float(parsed.params.get("spool_quota_mb", 512)) * 2**20)
     return Spool(directory, quota)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rasid.records import Alert, Article, FeedState, Hit, SearchQuery
@@ -790,7 +791,11 @@ def _item_error(info: dict[str, Any], adapter: EngineAdapter) -> tuple[int | Non
 
 
 def store_from_url(
-    url: str, kind: str, make_adapter: Callable[..., EngineAdapter], auth_arg: str
+    url: str,
+    kind: str,
+    make_adapter: Callable[..., EngineAdapter],
+    auth_arg: str,
+    spool_dir: str | Path | None = None,
 ) -> EngineStore:
     """An EngineStore for a parsed store URL; the clients differ only in the adapter class
     and in what they call the basic-auth argument (``basic_auth`` vs ``http_auth``)."""
@@ -805,5 +810,8 @@ def store_from_url(
         **{auth_arg: auth},
     )
     return EngineStore(
-        adapter, url=parsed.redacted, options=options, spool=spool_for(parsed, kind, options.prefix)
+        adapter,
+        url=parsed.redacted,
+        options=options,
+        spool=spool_for(parsed, kind, options.prefix, spool_dir),
     )

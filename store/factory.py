@@ -34,10 +34,13 @@ def embedded_path(url: str | None = None) -> Path | None:
     return None
 
 
-def open_store(url: str | None = None, *, create: bool = True) -> Store:
+def open_store(
+    url: str | None = None, *, create: bool = True, spool_dir: str | Path | None = None
+) -> Store:
     """``create=False`` (commands that only read) refuses an embedded store file that does
     not exist: opening it would create an empty database where a mistyped path is meant,
-    and every search would answer "no results"."""
+    and every search would answer "no results". ``spool_dir``: where a search engine's
+    documents wait while it is down (the settings' ``spool_dir``)."""
     url = url or DEFAULT_STORE_URL
     path = embedded_path(url)
     if path is not None:
@@ -62,4 +65,4 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise StoreError(f"backend for {scheme!r} is not available: {exc}") from exc
-    return getattr(module, func)(url)
+    return getattr(module, func)(url, spool_dir=spool_dir)

@@ -9,6 +9,7 @@ Everything else is ``store.es_common``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from store.es_store import EngineAdapter, EngineStore, store_from_url
@@ -122,6 +123,6 @@ class OpenSearchAdapter(EngineAdapter):
         self.client.delete_pit(body={"pit_id": [pit_id]})
 
 
-def from_url(url: str) -> EngineStore:
+def from_url(url: str, *, spool_dir: str | Path | None = None) -> EngineStore:
     """``opensearch://[user:pass@]host:port[,host:port][?prefix=rasid&...]``."""
-    return store_from_url(url, "opensearch", OpenSearchAdapter, "http_auth")
+    return store_from_url(url, "opensearch", OpenSearchAdapter, "http_auth", spool_dir)

@@ -123,3 +123,27 @@ def test_relative_jvm_paths_move_into_the_node_dirs(tmp_path: Path) -> None:
     assert f"-XX:ErrorFile={tmp_path}/L/hs_err_pid%p.log" in text
     assert f"file={tmp_path}/L/gc.log:utctime" in text
     assert "# -XX:ErrorFile=keep/me" in text
+
+
+def test_the_settings_spool_dir_is_where_an_engine_store_spools(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `spool_dir` in rasid.yaml was read and then ignored: documents spooled to ./data/spool.
+    from rasid.config import load_settings
+
+    monkeypatch.delenv("RASID_SPOOL_DIR", raising=False)
+    cfg = tmp_path / "rasid.yaml"
+    cfg.write_text(f"spool_dir: {tmp_path / 'sp'}\n", encoding="utf-8")
+    settings = load_settings(cfg, store="es://127.0.0.1:9?retries=0&timeout=1")
+    st = settings.open_store()
+    try:
+        assert st.spool is not None  # type: ignore[attr-defined]
+        assert st.spool.directory == tmp_path / "sp" / "elasticsearch-rasid"  # type: ignore[attr-defined]
+    finally:
+        st.close()
+    monkeypatch.setenv("RASID_SPOOL_DIR", str(tmp_path / "env"))  # the environment wins
+    st = settings.open_store()
+    try:
+        assert st.spool.directory == tmp_path / "env" / "elasticsearch-rasid"  # type: ignore[attr-defined]
+    finally:
+        st.close()
