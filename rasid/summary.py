@@ -6,6 +6,8 @@ raise MarkupError after the cycle had committed, and «[video]» vanished."""
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
@@ -77,7 +79,9 @@ def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -
         )
     lines.append(f"  took               {r.elapsed_s:.1f} s")
     lines += extra or []
-    store_flag = "" if store_url.endswith("data/rasid.db") else f" --store {escape(store_url)}"
+    store_flag = (
+        "" if _is_default_store(store_url) else f" --store {escape(shlex.quote(store_url))}"
+    )
     lines += [
         "",
         "Search it:",
@@ -87,3 +91,13 @@ def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -
         f"  rasid alerts{store_flag}",
     ]
     return lines
+
+
+def _is_default_store(store_url: str) -> bool:
+    """Whether the hints may leave out ``--store``: only when the store is the default file as
+    seen from here (a path merely ending in data/rasid.db is another store)."""
+    from store.factory import DEFAULT_STORE_URL, embedded_path
+
+    path = embedded_path(store_url)
+    default = embedded_path(DEFAULT_STORE_URL)
+    return path is not None and default is not None and path.resolve() == Path(default).resolve()

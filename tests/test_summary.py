@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from rich.console import Console
 
 from rasid.demo import _receiver_lines
@@ -33,7 +35,7 @@ def test_summary_prints_bracketed_errors_and_urls_verbatim() -> None:
     assert "item failed (ok-feed): https://x.example/a[/عاجل] [video]: HTTP 404" in text
     assert "delivery: email: SMTPError: [/x] rejected «[update]»" in text
     assert "[b]: 1" in text
-    assert "--store sqlite:////tmp/[video]/r.db" in text
+    assert "--store 'sqlite:////tmp/[video]/r.db'" in text  # quoted for the shell
 
 
 def test_demo_email_subject_keeps_its_rule_tag() -> None:
@@ -69,3 +71,17 @@ def test_all_feeds_failed_only_when_no_feed_answered() -> None:
     assert "the other feeds went on" not in text
     text = _render(summary_lines(_report("error", "ok"), "sqlite:///data/rasid.db"))
     assert "no feed answered" not in text and "the other feeds went on" in text
+
+
+def test_search_hints_keep_store_unless_it_is_the_default_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A store elsewhere whose path merely ends in data/rasid.db used to lose its --store.
+    monkeypatch.chdir(tmp_path)
+    report = CycleReport(started_at=datetime.now(UTC))
+    other = _render(summary_lines(report, "sqlite:////srv/other/data/rasid.db"))
+    assert "rasid search طرابلس --store sqlite:////srv/other/data/rasid.db" in other
+    here = _render(summary_lines(report, "sqlite:///data/rasid.db"))
+    assert "rasid search طرابلس\n" in here
+    spaced = _render(summary_lines(report, "/tmp/my stores/r.db"))
+    assert "--store '/tmp/my stores/r.db'" in spaced
