@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -42,8 +43,18 @@ and RASID_ALLOW_PRIVATE_NETWORKS=1 override them.
 # Every piece of text that is not Rasid's own (titles, bodies, URLs, outlet and feed ids,
 # error messages quoting them) goes through `escape` or `rtl_markup` before reaching these:
 # rich reads «[/عاجل]» as a closing tag (MarkupError) and drops «[video]» as a style.
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # `rasid search طرابلس | head -1`: the reader has what it asked for. Rich exits 1 here,
+        # which `set -o pipefail` scripts read as a failed search; the --json views exit 0.
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise BrokenPipeError
+
+
+err = _Console(stderr=True, highlight=False, soft_wrap=True)
+out = _Console(highlight=False, soft_wrap=True)
 
 
 class UsageError(Exception):

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -402,3 +403,34 @@ def test_kibana_setup_on_the_embedded_store_is_a_usage_error(
     SqliteStore(tmp_path / "r.db").close()
     assert main(["kibana", "setup", "--store", f"sqlite:///{tmp_path / 'r.db'}"]) == 2
     assert "Kibana reads Elasticsearch" in capsys.readouterr().err
+
+
+def test_a_terminal_view_read_by_head_exits_0(tmp_path: Path) -> None:
+    # `rasid search طرابلس | head -1`: rich exited 1 on the broken pipe, which a
+    # `set -o pipefail` script reads as a failed search; the --json views already exit 0.
+    from datetime import UTC, datetime
+
+    from rasid.records import Article
+    from store.sqlite import SqliteStore
+
+    now = datetime(2024, 10, 17, 12, tzinfo=UTC)
+    st = SqliteStore(tmp_path / "r.db")
+    st.upsert_articles(
+        [
+            Article(id=f"id{i}", url=f"http://x/{i}", canonical_url=f"http://x/{i}",
+                    source="s", feed_id="f", title=f"اشتباكات في طرابلس {i}",
+                    body="طرابلس " * 200, lang="ar", fetched_at=now, published_at=now)
+            for i in range(100)
+        ]
+    )  # fmt: skip
+    st.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rasid.cli", "search", "طرابلس", "--limit", "100",
+         "--store", f"sqlite:///{tmp_path / 'r.db'}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "RASID_BIDI": "off"},
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()  # the reader goes away, as `head` does
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""
