@@ -17,7 +17,7 @@ COPY --chown=airflow:0 processing /opt/rasid/processing
 COPY --chown=airflow:0 store /opt/rasid/store
 COPY --chown=airflow:0 alerts /opt/rasid/alerts
 COPY --chown=airflow:0 demo /opt/rasid/demo
-# `rasid kibana setup` (and airflow-init's saved-objects import) needs kibana/. tools/ (test
+# `rasid kibana setup` (run by hand in the stack, see the README) needs kibana/. tools/ (test
 # engines started from Maven Central) is left out: nothing at runtime imports it.
 # tests/test_packaging.py checks that every first-party package imported at runtime is copied.
 COPY --chown=airflow:0 kibana /opt/rasid/kibana
