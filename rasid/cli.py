@@ -35,10 +35,13 @@ examples:
   rasid stories --hours 6             the biggest stories of the last 6 hours, with coverage
   rasid enrich page.html --json       entities, places and claims of one page
 
-configuration: config/rasid.yaml (settings), config/feeds.yaml (feeds:),
-config/alerts.yaml (rules: and channels:). RASID_STORE_URL, RASID_FEEDS, RASID_RULES
-and RASID_ALLOW_PRIVATE_NETWORKS=1 override them.
+configuration: config/rasid.yaml (settings; --config or RASID_CONFIG for another),
+config/feeds.yaml (feeds:), config/alerts.yaml (rules: and channels:). RASID_STORE_URL,
+RASID_FEEDS, RASID_RULES, RASID_OUTBOX, RASID_WEBSUB_DB, RASID_SPOOL_DIR and
+RASID_ALLOW_PRIVATE_NETWORKS=1 override them; RASID_BIDI=isolate|visual|off picks how
+Arabic lines print.
 """
+
 
 # Every piece of text that is not Rasid's own (titles, bodies, URLs, outlet and feed ids,
 # error messages quoting them) goes through `escape` or `rtl_markup` before reaching these:
@@ -613,6 +616,9 @@ def build_parser() -> argparse.ArgumentParser:
     ) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help_, description=description or help_)
         sp.set_defaults(func=func)
+        # Also after the command (`rasid search X --config F`); SUPPRESS keeps a value given
+        # before it when none is given here.
+        sp.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         return sp
 
     def store_opt(sp: argparse.ArgumentParser) -> None:
@@ -740,7 +746,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("target", metavar="PATH_OR_URL")
     sp.add_argument("--json", action="store_true", help="print one JSON object")
 
-    sp = add("eval", cmd_eval, "measure quality on the real data in ../shared/data")
+    sp = add(
+        "eval",
+        cmd_eval,
+        "measure quality on the real data in ../shared/data",
+        "Measure quality on the real data in ../shared/data. extraction and alerts take "
+        "seconds, ner about a minute (the tagger is trained first when no model is cached), "
+        "places and dedup several minutes each.",
+    )
     sp.add_argument("what", choices=["ner", "places", "extraction", "dedup", "alerts"])
     sp.add_argument("--data", help="data folder (default: ../shared/data)")
     sp.add_argument("--json", action="store_true", help="print the figures as one JSON object")

@@ -434,3 +434,11 @@ def test_a_terminal_view_read_by_head_exits_0(tmp_path: Path) -> None:
     proc.stdout.close()  # the reader goes away, as `head` does
     assert proc.wait(timeout=60) == 0
     assert proc.stderr.read() == b""
+
+
+def test_config_is_accepted_after_the_command_too(tmp_path: Path) -> None:
+    # `rasid search X --config F` was "unrecognized arguments: --config".
+    args = build_parser().parse_args(["search", "x", "--config", str(tmp_path / "a.yaml")])
+    assert args.config == str(tmp_path / "a.yaml")
+    args = build_parser().parse_args(["--config", "b.yaml", "search", "x"])
+    assert args.config == "b.yaml"  # not reset by the command's own default
