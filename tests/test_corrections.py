@@ -23,7 +23,8 @@ from ingest.testserver import LoopbackServer, send
 from processing.corrections import apply_correction
 from rasid.config import Settings, load_settings
 from rasid.pipeline import poll_feed_task, process_feed_batch, run_cycle
-from rasid.records import Article, Feed, FeedItem, FeedState
+from rasid.records import Article, Feed, FeedItem, FeedState, SearchQuery
+from rasid.summary import summary_lines
 from store.es_common import article_to_doc, missing_fields
 from store.sqlite import SqliteStore
 
@@ -168,12 +169,12 @@ def test_a_newer_updated_date_updates_the_document_in_place(site: Site, tmp_path
     # matches «مصرف ليبيا المركزي» for the first time, which alerts as usual.
     assert second.alerts_fired == 1
     assert _sent(tmp_path) == ["tripoli", "central-bank"]
+    text = "\n".join(summary_lines(second, settings.store_url))
+    assert "corrections        1 re-fetched (their feed says they changed), 1 updated" in text
 
     # Searchable by the new text.
     store = SqliteStore(tmp_path / "r.db")
     try:
-        from rasid.records import SearchQuery
-
         hits_new = store.search(SearchQuery(text="المقبلة"))
         assert [h.article.id for h in hits_new] == [before.id]
     finally:
