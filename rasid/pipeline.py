@@ -881,15 +881,7 @@ def poll_feed_task(
         "last_modified": poll.last_modified,
         "new_items": [_item_to_dict(it) for it in items],
         # Stored items the feed says changed: fetched again by process_feed_batch.
-        "revised_items": [
-            {
-                "item": _item_to_dict(r.item),
-                "key": r.key,
-                "stored_id": r.stored_id,
-                "reason": r.reason,
-            }
-            for r in revisions
-        ],
+        "revised_items": [_revision_to_dict(r) for r in revisions],
     }
 
 
@@ -1089,6 +1081,13 @@ def maintenance(settings: Settings, *, store: Store | None = None) -> dict[str, 
 
 
 _ITEM_DATES = ("published_at", "updated_at")
+
+
+def _revision_to_dict(revision: Revision) -> dict[str, Any]:
+    """A revised item as JSON (an XCom, a WebSub batch) for ``process_feed_batch``."""
+    r = revision
+    return {"item": _item_to_dict(r.item), "key": r.key, "stored_id": r.stored_id,
+            "reason": r.reason}  # fmt: skip
 
 
 def _item_to_dict(item: FeedItem) -> dict[str, Any]:

@@ -51,6 +51,10 @@ class Site:
             srv.routes[f"/o{i}"] = lambda h, p=page: send(h, 200, p, "text/html; charset=utf-8")
 
     def _feed(self, h: object) -> None:
+        # No validators: the feed is downloaded whole on every poll, as many outlets serve it.
+        send(h, 200, self.feed_xml(), "application/rss+xml; charset=utf-8")  # type: ignore[arg-type]
+
+    def feed_xml(self) -> bytes:
         updated = f"<atom:updated>{self.updated}</atom:updated>" if self.updated else ""
         items = (
             f"<item><title>{self.feed_title}</title><link>{self.srv.url('/a1')}</link>"
@@ -66,8 +70,7 @@ class Site:
             ' xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>t</title>'
             f"{items}</channel></rss>"
         )
-        # No validators: the feed is downloaded whole on every poll, as many outlets serve it.
-        send(h, 200, rss.encode(), "application/rss+xml; charset=utf-8")  # type: ignore[arg-type]
+        return rss.encode()
 
     def _page(self, h: object) -> None:
         body = _html(self.page_title, self.paragraphs)
@@ -262,6 +265,21 @@ def test_airflow_tasks_apply_corrections_the_same_way(site: Site, tmp_path: Path
     assert count_after == count and ADDED in after.body and after.revision == 1
     # Settled: the next poll revises nothing.
     assert poll_feed_task(settings, "f1")["revised_items"] == []
+
+
+def test_a_websub_push_of_a_corrected_entry_corrects_too(site: Site, tmp_path: Path) -> None:
+    from rasid.websub_server import handle_push
+
+    settings = _settings(tmp_path, site)
+    run_cycle(settings)
+    before, count = _stored(tmp_path)
+    site.updated = "2025-01-06T10:30:00Z"
+    site.paragraphs = [BODY, ADDED]
+    out = handle_push(settings, "f1", site.feed_xml(), base_url=site.srv.url("/feed.xml"))
+    assert (out["new"], out["corrected"]) == (0, 1)
+    after, count_after = _stored(tmp_path)
+    assert count_after == count and after.id == before.id and ADDED in after.body
+    assert out["alerts"] == 1 and _sent(tmp_path) == ["tripoli", "central-bank"]
 
 
 # --- the pure parts -----------------------------------------------------------------------
