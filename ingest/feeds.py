@@ -167,6 +167,24 @@ def _entry_date(entry: Mapping, zone: tzinfo | None = None) -> datetime | None:
     return None
 
 
+def _entry_updated(entry: Mapping, zone: tzinfo | None = None) -> datetime | None:
+    """The entry's own modification date (Atom <updated>, atom:updated or dcterms:modified
+    in RSS), or None. Read with ``dict.get``: feedparser's ``entry.get("updated")`` falls
+    back to the publication date, which would make every item look modified."""
+    raw = dict.get(entry, "updated") if isinstance(entry, dict) else None
+    if raw:
+        found = parse_date(str(raw), default_tz=zone)
+        if found:
+            return found
+    parsed = dict.get(entry, "updated_parsed") if isinstance(entry, dict) else None
+    if parsed:
+        try:
+            return datetime(*parsed[:6], tzinfo=UTC)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
 def _entry_to_item(entry: Mapping, feed: Feed, base_url: str) -> FeedItem | None:
     link = (entry.get("link") or "").strip()
     guid = (entry.get("id") or "").strip()
@@ -198,6 +216,7 @@ def _entry_to_item(entry: Mapping, feed: Feed, base_url: str) -> FeedItem | None
         published_at=_entry_date(entry, feed_zone(feed.timezone)),
         author=_clean_title(entry.get("author", "")),
         timezone=feed.timezone,
+        updated_at=_entry_updated(entry, feed_zone(feed.timezone)),
     )
 
 

@@ -190,6 +190,7 @@ def summarize_batches(results: Iterable[Mapping[str, Any] | None]) -> dict[str, 
         "indexed": 0,
         "duplicates": 0,
         "failed": 0,
+        "corrected": 0,  # stored articles updated in place; their ids are in article_ids
     }
     ids: dict[str, None] = {}
     for res in results:
@@ -199,6 +200,7 @@ def summarize_batches(results: Iterable[Mapping[str, Any] | None]) -> dict[str, 
         summary["indexed"] += int(res.get("indexed", 0))
         summary["duplicates"] += int(res.get("duplicates", 0))
         summary["failed"] += int(res.get("failed", 0))
+        summary["corrected"] += int(res.get("corrected", 0))
         ids.update(dict.fromkeys(res.get("article_ids") or []))
     summary["articles"] = len(ids)
     summary["article_ids"] = list(ids)

@@ -133,10 +133,12 @@ def _progress(event: str, data: dict[str, Any]) -> None:
             )
         else:
             held = data.get("held", 0)
+            corrected = data.get("corrected", 0)
             err.print(
                 f"  [green]✓[/green] {escape(data['feed'])}: {data['new']} new,"
                 f" {data['indexed']} indexed, {data['unchanged']} unchanged,"
                 f" {data['failed']} failed"
+                + (f", {corrected} corrected" if corrected else "")
                 + (f", [yellow]{held} held (dedup state unreachable)[/yellow]" if held else "")
             )
     elif event == "fetched":

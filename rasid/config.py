@@ -117,6 +117,11 @@ class SettingsFile(BaseModel):
     # its first failure; then it is given up, recorded in the feed state (`rasid feeds --json`).
     item_attempts: int = Field(default=5, ge=1)
     item_retry_hours: float = Field(default=1.0, ge=0)
+    # Corrections: a stored item that reappears in its feed with a newer `updated` date, or
+    # another title or text, is fetched again and its document updated in place. At most
+    # this many re-fetches per item, so a feed that bumps `updated` on every poll cannot
+    # keep us downloading; 0 turns corrections off.
+    correction_refetches: int = Field(default=3, ge=0)
     # Learn each site's article template from trafilatura's output and read later pages of
     # that site by it (ingest/site_templates.py); false = trafilatura on every page.
     site_templates: bool = True
@@ -157,6 +162,7 @@ class Settings:
         self.item_retry = ItemRetryPolicy(
             max_attempts=file.item_attempts, min_span_s=file.item_retry_hours * 3600
         )
+        self.correction_refetches = file.correction_refetches
         self.site_templates = file.site_templates
         self.site_templates_file = file.site_templates_file
         # None: follow the store (see outbox_for); resolved late, because --store and

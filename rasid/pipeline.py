@@ -20,6 +20,14 @@ from typing import Any
 from ingest.extract import extract_article
 from ingest.feeds import FeedPoll, poll_feed
 from ingest.http import FetchError, HttpClient, HttpSettings
+from ingest.revisions import (
+    Revision,
+    item_key,
+    note_listed,
+    note_refetched,
+    note_stored,
+    revised_items,
+)
 from ingest.schedule import (
     ItemFailure,
     ItemRetryPolicy,
@@ -29,6 +37,7 @@ from ingest.schedule import (
 )
 from ingest.websub import poll_deferred_by_push
 from processing.assemble import assemble_article
+from processing.corrections import apply_correction
 from processing.dedup import DedupConfig, DedupResult, DedupState, deduplicate
 from processing.enrich import enrich
 from processing.enrich import warm_up as warm_up_enrichment
@@ -78,6 +87,10 @@ class FeedOutcome:
     # Items given up this poll after their attempts (ingest.schedule.ItemRetryPolicy).
     given_up: list[str] = field(default_factory=list)
     article_ids: list[str] = field(default_factory=list)
+    # Corrections: stored items fetched again because the feed says they changed, and how
+    # many of them changed and were updated in place (ingest/revisions.py).
+    rechecked: int = 0
+    corrected: int = 0
 
 
 @dataclass
@@ -99,6 +112,7 @@ class CycleReport:
     extraction_methods: dict[str, int] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
     held_finished: int = 0  # articles held by an earlier run, finished by this one
+    articles_corrected: int = 0  # stored articles updated in place (same id) by a correction
     elapsed_s: float = 0.0
     # A story covered by several feeds is one story.
     _story_ids: set[str] = field(default_factory=set, repr=False)
@@ -395,14 +409,109 @@ def _finish(
                     original.claims,
                 )
                 continue
-        if art.lang == "ar":
-            with _CPU_LOCK:
-                _warm_once()
-                enr = enrich(art.title, art.body)
-            art.entities, art.places, art.claims = enr.entities, enr.places, enr.claims
+        _enrich(art)
         originals[art.id] = art
     store.upsert_articles([a for a, _ in keep])
     return keep
+
+
+def _enrich(art: Article) -> None:
+    """Entities, places and claims of an Arabic article (others get none), in place."""
+    if art.lang == "ar":
+        with _CPU_LOCK:
+            _warm_once()
+            enr = enrich(art.title, art.body)
+        art.entities, art.places, art.claims = enr.entities, enr.places, enr.claims
+
+
+# --- corrections: stored articles the feed says changed (ingest/revisions.py) -------------
+# A re-fetch that settled the item: its new version becomes the baseline. "failed" (no page)
+# and "error" (the store refused the write) keep the old one, to be tried on a later poll.
+_SETTLED = frozenset({"corrected", "unchanged", "missing"})
+
+
+@dataclass
+class _Recheck:
+    """A stored item fetched again, and what became of it: corrected | unchanged | missing
+    (no stored document to correct) | failed (no page) | error (the write failed)."""
+
+    revision: Revision
+    built: _Built
+    result: str = ""
+    stored_id: str | None = None
+
+
+def _correct(
+    rechecks: list[_Recheck], store: Store, now: datetime, skip: set[str]
+) -> list[Article]:
+    """Update in place the stored documents whose re-fetched title or body changed, through
+    the store's ordinary upsert (same id: a rerun never duplicates; the store keeps the
+    first ingest time). An unchanged re-fetch writes nothing. ``skip``: ids this cycle wrote
+    as new articles. Never raises: a failed correction is tried again on a later poll."""
+    updates: dict[str, Article] = {}
+    for rc in rechecks:
+        fresh = rc.built.article
+        if fresh is None:
+            rc.result = "failed"
+            continue
+        candidates = (rc.revision.stored_id, rc.revision.key, fresh.id)
+        stored: Article | None = None
+        try:
+            for aid in dict.fromkeys(c for c in candidates if c):
+                stored = updates.get(aid) or store.get_article(aid)
+                if stored is not None:
+                    break
+        except Exception as exc:  # the store is unreachable: try again on a later poll
+            _log.warning("correction of %s not applied: %s", fresh.url, exc)
+            rc.result = "error"
+            continue
+        if stored is None:
+            # Given up before it was ever stored, or dropped by retention: nothing to correct.
+            rc.result = "missing"
+            continue
+        rc.stored_id = stored.id
+        corrected = None if stored.id in skip else apply_correction(stored, fresh, now)
+        if corrected is None:
+            rc.result = "unchanged"
+            continue
+        try:
+            _enrich(corrected)
+        except Exception as exc:  # one bad page must not cost the other corrections
+            _log.warning("correction of %s not enriched: %s", fresh.url, exc)
+            rc.result = "error"
+            continue
+        updates[stored.id] = corrected
+        rc.result = "corrected"
+    if not updates:
+        return []
+    try:
+        store.upsert_articles(list(updates.values()))
+    except Exception as exc:
+        _log.warning("%d corrections not written: %s", len(updates), exc)
+        for rc in rechecks:
+            if rc.result == "corrected":
+                rc.result = "error"
+        return []
+    return list(updates.values())
+
+
+def _correct_all(fetched: list[_Fetched], store: Store, skip: set[str]) -> None:
+    rechecks = [rc for f in fetched for rc in f.rechecks]
+    if rechecks:
+        _correct(rechecks, store, datetime.now(UTC), skip)
+
+
+def _note_versions(
+    state: FeedState, listed: list[FeedItem], built: list[_Built], rechecks: list[_Recheck]
+) -> None:
+    """Record in the feed state the versions this poll saw: listed items (baselines), new
+    items stored, and the re-fetches spent on revised ones."""
+    note_listed(state, listed, skip=[item_key(b.item) for b in built])
+    for b in built:
+        if b.article is not None:
+            note_stored(state, b.item, b.article.id)
+    for rc in rechecks:
+        note_refetched(state, rc.revision, done=rc.result in _SETTLED, stored_id=rc.stored_id)
 
 
 @dataclass
@@ -416,6 +525,8 @@ class _Fetched:
     previous: FeedState
     built: list[_Built]
     retry: ItemRetryPolicy = field(default_factory=ItemRetryPolicy)
+    listed: list[FeedItem] = field(default_factory=list)  # every item of the poll
+    rechecks: list[_Recheck] = field(default_factory=list)  # stored items fetched again
 
     @property
     def articles(self) -> list[Article]:
@@ -480,9 +591,18 @@ def _fetch_feed(
         progress("feed", {"feed": feed.id, "status": poll.status, "error": poll.error})
         return outcome
     outcome.new = len(items)
-    built = list(pool.map(lambda it: _build(client, it, settings), items))
+    revisions = revised_items(
+        poll.items, state, settings.correction_refetches, skip=[item_key(it) for it in items]
+    )
+    # New items and revised ones are fetched together, on the same pool and host limits.
+    todo = [*items, *(r.item for r in revisions)]
+    built = list(pool.map(lambda it: _build(client, it, settings), todo))
+    rechecks = [_Recheck(r, b) for r, b in zip(revisions, built[len(items) :], strict=True)]
+    built = built[: len(items)]
     outcome.failed = sum(1 for b in built if b.error)  # _account words them, with attempts
-    return _Fetched(feed, outcome, state, previous, built, settings.item_retry)
+    return _Fetched(
+        feed, outcome, state, previous, built, settings.item_retry, poll.items, rechecks
+    )
 
 
 def _one_per_url(fetched: list[_Fetched]) -> list[Article]:
@@ -533,16 +653,21 @@ def _account(
         )
         report.languages[art.lang] = report.languages.get(art.lang, 0) + 1
     report.stories = len(report._story_ids)
+    outcome.rechecked = len(f.rechecks)
+    outcome.corrected = sum(1 for rc in f.rechecks if rc.result == "corrected")
+    report.articles_corrected += outcome.corrected
     state, outcome.item_errors, outcome.given_up = _settle_items(
         f.state, f.built, datetime.now(UTC), f.retry
     )
+    _note_versions(state, f.listed, f.built, f.rechecks)
     if state.failing_items:
         state = _keep_validators(state, f.previous)
     store.save_feed_state(state)
     progress(
         "feed",
         {"feed": f.feed.id, "status": "ok", "new": outcome.new, "indexed": outcome.indexed,
-         "failed": outcome.failed, "unchanged": outcome.unchanged, "held": outcome.held},
+         "failed": outcome.failed, "unchanged": outcome.unchanged, "held": outcome.held,
+         "corrected": outcome.corrected},
     )  # fmt: skip
     return outcome
 
@@ -577,6 +702,9 @@ def _finish_cycle(
     except Exception:  # one feed's article must not cost the others theirs
         _log.warning("the cycle's batch failed; finishing feed by feed", exc_info=True)
     else:
+        # Corrections after the new articles: a page that is new in this cycle is not
+        # "corrected" by another feed's listing of it.
+        _correct_all(fetched, store, {a.id for a, _ in done})
         return _account_all(fetched, {id(a): kind for a, kind in done}, store, report, progress)
     outcomes: dict[str, FeedOutcome] = {}
     for f in fetched:
@@ -585,6 +713,7 @@ def _finish_cycle(
         except Exception as exc:  # one feed's failure must not end the cycle
             outcomes[f.feed.id] = _failed_feed(f.feed, exc, progress)
         else:
+            _correct_all([f], store, {a.id for a, _ in one})
             written = {id(a): kind for a, kind in one}
             outcomes.update(_account_all([f], written, store, report, progress))
     return outcomes
@@ -726,10 +855,19 @@ def poll_feed_task(
                     "next_poll_at": due, "new_items": []}  # fmt: skip
         poll = poll_feed(client, feed, state)
         items: list[FeedItem] = []
+        revisions: list[Revision] = []
+        new_keys: list[str] = []
         if poll.status == "ok":
             items, _ = _new_items(poll, state, st)
+            new_keys = [item_key(it) for it in items]
+            revisions = revised_items(
+                poll.items, state, settings.correction_refetches, skip=new_keys
+            )
         new_state = apply_poll(state, poll, now, new_items=len(items))
         new_state.last_poll_s = poll.elapsed_s
+        if poll.status == "ok":
+            # Baselines and pruning now; stored items and re-fetches in process_feed_batch.
+            note_listed(new_state, poll.items, skip=new_keys)
         if items:
             # The validators move on only once the batch is indexed (process_feed_batch):
             # if that task fails, the next poll gets the full feed again, not a 304.
@@ -742,6 +880,8 @@ def poll_feed_task(
         "etag": poll.etag,
         "last_modified": poll.last_modified,
         "new_items": [_item_to_dict(it) for it in items],
+        # Stored items the feed says changed: fetched again by process_feed_batch.
+        "revised_items": [_revision_to_dict(r) for r in revisions],
     }
 
 
@@ -752,31 +892,49 @@ def _keep_validators(state: FeedState, previous: FeedState) -> FeedState:
 def process_feed_batch(
     settings: Settings, poll_result: dict[str, Any], *, store: Store | None = None
 ) -> dict[str, Any]:
-    """Fetch, extract, process and index one feed's new items (from ``poll_feed_task``)."""
+    """Fetch, extract, process and index one feed's new items (from ``poll_feed_task``),
+    and apply the corrections of its revised items."""
     items = [_item_from_dict(d) for d in poll_result.get("new_items", [])]
+    revisions = [
+        Revision(_item_from_dict(d["item"]), d["key"], d.get("stored_id"), d.get("reason", ""))
+        for d in poll_result.get("revised_items") or []
+    ]
     out: dict[str, Any] = {"feed_id": poll_result.get("feed_id"), "indexed": 0, "duplicates": 0,
                            "failed": 0, "article_ids": [], "errors": [],
-                           "given_up": []}  # fmt: skip
-    if not items:
+                           "given_up": [], "corrected": 0}  # fmt: skip
+    if not items and not revisions:
         return out
     with _resources(settings, store) as (client, st), ThreadPoolExecutor(settings.workers) as pool:
         finish_held(st, settings)
-        built = list(pool.map(lambda it: _build(client, it, settings), items))
+        todo = [*items, *(r.item for r in revisions)]
+        built = list(pool.map(lambda it: _build(client, it, settings), todo))
+        rechecks = [_Recheck(r, b) for r, b in zip(revisions, built[len(items) :], strict=True)]
+        built = built[: len(items)]
         ok = [b.article for b in built if b.article is not None]
         finished = _finish(ok, st, settings, datetime.now(UTC))
         articles = [a for a, kind in finished if kind != "held"]
         out["held"] = len(finished) - len(articles)
+        corrected = _correct(rechecks, st, datetime.now(UTC), {a.id for a, _ in finished})
         state = st.get_feed_state(str(poll_result.get("feed_id")))
         state, out["errors"], out["given_up"] = _settle_items(
             state, built, datetime.now(UTC), settings.item_retry
         )
+        for b in built:
+            if b.article is not None:
+                note_stored(state, b.item, b.article.id)
+        for rc in rechecks:
+            note_refetched(state, rc.revision, done=rc.result in _SETTLED, stored_id=rc.stored_id)
         if not state.failing_items:
             state.etag = poll_result.get("etag") or state.etag
             state.last_modified = poll_result.get("last_modified") or state.last_modified
         st.save_feed_state(state)
     out["indexed"] = len(articles)
     out["duplicates"] = sum(1 for a in articles if a.duplicate_of)
-    out["article_ids"] = [a.id for a in articles]
+    # Corrected ids count as articles of the run, so the alerts DAG judges their new text.
+    out["article_ids"] = list(
+        dict.fromkeys([*(a.id for a in articles), *(a.id for a in corrected)])
+    )
+    out["corrected"] = len(corrected)
     out["failed"] = len(out["errors"])
     return out
 
@@ -791,6 +949,12 @@ def evaluate_and_deliver(
     """Run the alert rules over articles ingested since the last evaluation, then deliver.
 
     Judged by ingest time, so an item published hours ago but fetched now still alerts.
+
+    Corrected articles (``Article.updated_at`` since the last evaluation) are judged again,
+    for new matches only: a rule their story already alerted for is neither fired nor queued
+    again (one alert per story and rule; an outbox channel added since would otherwise get
+    a days-old alert because an outlet fixed a typo). A rule the corrected text matches for
+    the first time fires as usual.
     """
     from alerts.config import load_config
     from alerts.deliver import deliver
@@ -807,8 +971,12 @@ def evaluate_and_deliver(
             # alert ids are stable (rule, story), so looking back again costs no duplicate.
             mark -= ALERT_LOOKBACK
         articles = st.articles_ingested_since(mark, now)
+        fresh = {a.id for a in articles}
+        revised = [a for a in _articles_updated_since(st, mark, now) if a.id not in fresh]
         known: list[Alert] = []
         fired = evaluate(cfg.rules, articles, st, now, existing=known)
+        # No `existing` here: an alert the story already has is not queued again.
+        fired += evaluate(cfg.rules, revised, st, now)
         # Known alerts go to deliver() too: the outbox ignores a key it already holds, and
         # one recorded by a run that died before queueing it is queued now, not lost.
         outbox = settings.outbox_for(st)
@@ -816,8 +984,10 @@ def evaluate_and_deliver(
             [*fired, *known], cfg.enabled_channels(), outbox, rules=cfg.rules,
             timezone=cfg.timezone, now=now,
         )  # fmt: skip
-        if articles:
-            newest = max(a.ingested_at or now for a in articles)
+        if articles or revised:
+            newest = max(
+                [a.ingested_at or now for a in articles] + [a.updated_at or now for a in revised]
+            )
             st.set_watermark("alerts", newest)
     finally:
         if own:
@@ -842,6 +1012,16 @@ def evaluate_and_deliver(
         "errors": errors,
         "alert_ids": [a.id for a in fired],
     }
+
+
+def _articles_updated_since(store: Store, since: datetime | None, until: datetime) -> list[Article]:
+    """Articles corrected in (since, until]; none from a store that cannot say (a third-party
+    ``Store`` written before corrections existed). Without a watermark (the first
+    evaluation) every article is judged as ingested anyway."""
+    finder = getattr(store, "articles_updated_since", None)
+    if since is None or not callable(finder):
+        return []
+    return list(finder(since, until))
 
 
 def deliver_due(settings: Settings, outbox: Path | None = None) -> dict[str, Any]:
@@ -900,14 +1080,27 @@ def maintenance(settings: Settings, *, store: Store | None = None) -> dict[str, 
     }
 
 
+_ITEM_DATES = ("published_at", "updated_at")
+
+
+def _revision_to_dict(revision: Revision) -> dict[str, Any]:
+    """A revised item as JSON (an XCom, a WebSub batch) for ``process_feed_batch``."""
+    r = revision
+    return {"item": _item_to_dict(r.item), "key": r.key, "stored_id": r.stored_id,
+            "reason": r.reason}  # fmt: skip
+
+
 def _item_to_dict(item: FeedItem) -> dict[str, Any]:
     d = asdict(item)
-    d["published_at"] = item.published_at.isoformat() if item.published_at else None
+    for key in _ITEM_DATES:
+        value = getattr(item, key)
+        d[key] = value.isoformat() if value else None
     return d
 
 
 def _item_from_dict(d: dict[str, Any]) -> FeedItem:
     d = dict(d)
-    if d.get("published_at"):
-        d["published_at"] = datetime.fromisoformat(d["published_at"])
+    for key in _ITEM_DATES:
+        if d.get(key):
+            d[key] = datetime.fromisoformat(d[key])
     return FeedItem(**d)

@@ -65,6 +65,12 @@ class FeedState:
     # Items given up after their attempts, newest last (bounded):
     # {"item", "guid", "attempts", "error", "given_up_at" (ISO)}.
     given_up_items: list[dict[str, Any]] = field(default_factory=list)
+    # The last version seen of each stored item the feed still lists, keyed by the article
+    # id of its link: {"updated" (ISO or None), "sig" (hash of its feed title and text),
+    # "refetches" (re-fetches spent on corrections), "id" (the stored document's id when
+    # known)}. A newer ``updated`` or another signature means the outlet corrected the
+    # article (ingest/revisions.py). Only items in the current feed are kept: bounded.
+    item_versions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: datetimes as ISO strings (every store keeps feed state this way)."""
@@ -101,6 +107,9 @@ class FeedItem:
     published_at: datetime | None = None
     author: str = ""
     timezone: str | None = None  # the feed's: how to read the page's zone-less dates
+    # The feed's own "last modified" date (Atom <updated>, atom:updated or dcterms:modified
+    # in RSS), never the publication date: a newer one says the article was corrected.
+    updated_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -177,10 +186,14 @@ class Article:
     places: list[Place] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     ingested_at: datetime | None = None  # set by the store when written
+    # When a correction last changed the stored title or body (None: as first fetched), and
+    # how many corrections were applied. ``ingested_at`` stays the first ingest time.
+    updated_at: datetime | None = None
+    revision: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         d = plain(self)
-        for key in ("fetched_at", "published_at", "ingested_at"):
+        for key in ARTICLE_DATES:
             if d[key] is not None:
                 d[key] = d[key].isoformat()
         return d
@@ -188,7 +201,7 @@ class Article:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Article:
         d = dict(d)
-        for key in ("fetched_at", "published_at", "ingested_at"):
+        for key in ARTICLE_DATES:
             if isinstance(d.get(key), str):
                 d[key] = datetime.fromisoformat(d[key])
         d["entities"] = [Entity(**e) for e in d.get("entities") or []]
@@ -196,6 +209,9 @@ class Article:
         d["claims"] = [Claim(**c) for c in d.get("claims") or []]
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+ARTICLE_DATES = ("fetched_at", "published_at", "ingested_at", "updated_at")
 
 
 def article_id(canonical_url: str) -> str:

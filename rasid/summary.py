@@ -50,6 +50,12 @@ def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -
     if r.extraction_methods:
         meths = escape(", ".join(f"{k}: {v}" for k, v in sorted(r.extraction_methods.items())))
         lines.append(f"  extraction         {meths}")
+    rechecked = sum(getattr(f, "rechecked", 0) for f in r.feeds)
+    if rechecked:
+        lines.append(
+            f"  corrections        {rechecked} re-fetched (their feed says they changed),"
+            f" {getattr(r, 'articles_corrected', 0)} updated in place"
+        )
     held = r.total("held")
     if held:
         lines.append(

@@ -107,7 +107,14 @@ def handle_push(
 
     Returns ``process_feed_batch``'s dict plus ``status`` ('ok' | 'error'), ``error``,
     ``items`` (in the document), ``new``, ``unchanged`` and ``alerts`` (fired)."""
-    from rasid.pipeline import _item_to_dict, _new_items, evaluate_and_deliver, process_feed_batch
+    from ingest.revisions import item_key, revised_items
+    from rasid.pipeline import (
+        _item_to_dict,
+        _new_items,
+        _revision_to_dict,
+        evaluate_and_deliver,
+        process_feed_batch,
+    )
 
     out: dict[str, Any] = {"feed_id": feed_id, "status": "ok", "error": None, "items": 0,
                            "new": 0, "unchanged": 0, "indexed": 0, "duplicates": 0,
@@ -126,7 +133,13 @@ def handle_push(
     try:
         state = st.get_feed_state(feed.id)
         new, unchanged = _new_items(FeedPoll(feed.id, "ok", items=parsed.items), state, st)
-        batch = {"feed_id": feed.id, "new_items": [_item_to_dict(it) for it in new]}
+        # A hub pushes corrected entries too. A push may carry only some of the feed's items,
+        # so the versions of the others are left alone (only a poll prunes them).
+        revised = revised_items(
+            parsed.items, state, settings.correction_refetches, skip=[item_key(i) for i in new]
+        )
+        batch = {"feed_id": feed.id, "new_items": [_item_to_dict(it) for it in new],
+                 "revised_items": [_revision_to_dict(r) for r in revised]}  # fmt: skip
         result = process_feed_batch(settings, batch, store=st)
         out.update(result, items=len(parsed.items), new=len(new), unchanged=unchanged)
         if result["indexed"]:
@@ -134,8 +147,8 @@ def handle_push(
             state = st.get_feed_state(feed.id)
             state.last_new_at = _now()
             st.save_feed_state(state)
-            if alerts:
-                out["alerts"] = evaluate_and_deliver(settings, store=st)["alerts"]
+        if (result["indexed"] or result.get("corrected")) and alerts:
+            out["alerts"] = evaluate_and_deliver(settings, store=st)["alerts"]
     finally:
         if own:
             st.close()

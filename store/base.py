@@ -28,7 +28,8 @@ class Store(Protocol):
     # --- articles -------------------------------------------------------------------------
     def upsert_articles(self, articles: Iterable[Article]) -> int:
         """Write articles keyed by ``Article.id``; a rerun overwrites, never duplicates.
-        Sets ``ingested_at`` when absent. Returns how many were written."""
+        Sets ``ingested_at`` when absent and keeps a stored one (the first ingest time), so
+        a correction is written through here too. Returns how many were written."""
         ...
 
     def get_article(self, article_id: str) -> Article | None: ...
@@ -47,6 +48,13 @@ class Store(Protocol):
         self, since: datetime | None, until: datetime | None = None
     ) -> list[Article]:
         """Articles by ingest time (not publication time), so late items are never missed."""
+        ...
+
+    def articles_updated_since(
+        self, since: datetime | None, until: datetime | None = None
+    ) -> list[Article]:
+        """Articles a correction changed in the window (``Article.updated_at``), however long
+        ago they were first ingested: the alerts judge their new text."""
         ...
 
     def iter_articles(self) -> Iterator[Article]: ...

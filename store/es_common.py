@@ -34,6 +34,7 @@ from typing import Any
 from alerts.es_query import NORM_ANALYSIS, NORM_FIELD_MAPPING, norm_text, variants
 from processing.normalize import _BIDI, _DIACRITICS, _FOLD, _TATWEEL, tokens
 from rasid.records import (
+    ARTICLE_DATES,
     MARK_END,
     MARK_START,
     Alert,
@@ -171,6 +172,8 @@ def article_mappings() -> dict[str, Any]:
             "published_at": DATE,
             "fetched_at": DATE,
             "ingested_at": DATE,
+            "updated_at": DATE,  # when a correction last changed the text (alerts judge it)
+            "revision": {"type": "integer"},
             "dated_at": DATE,  # published_at, else fetched_at: date filters and recency sort
             "entities": {
                 "type": "nested",
@@ -279,6 +282,19 @@ CHECKED_FIELDS = {
 }
 
 
+# Fields added to the article mapping after indices may have been created: ``setup`` adds
+# them to an existing index that lacks them (adding a field is allowed; ``dynamic: false``
+# would otherwise keep it in _source but unsearchable, and corrections made to last
+# month's articles would never reach the alerts).
+ADDED_FIELDS = ("updated_at", "revision")
+
+
+def missing_fields(properties: dict[str, Any]) -> dict[str, Any]:
+    """The ``ADDED_FIELDS`` an index's mapping lacks, as a put-mapping ``properties``."""
+    wanted = article_mappings()["properties"]
+    return {f: wanted[f] for f in ADDED_FIELDS if f not in properties}
+
+
 def mapping_conflicts(properties: dict[str, Any]) -> list[str]:
     """Human-readable differences between an index's mapping and what Rasid writes."""
     out = []
@@ -314,7 +330,7 @@ def _plain(obj: Any) -> dict[str, Any]:
 def article_to_doc(art: Article) -> dict[str, Any]:
     """The indexed document: the article as written plus fields derived for search/Kibana."""
     doc = _plain(art)
-    for key in ("fetched_at", "published_at", "ingested_at"):
+    for key in ARTICLE_DATES:
         doc[key] = to_iso(getattr(art, key))
     doc["dated_at"] = doc["published_at"] or doc["fetched_at"]
     doc["title_norm"] = norm_text(art.title)

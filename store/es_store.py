@@ -36,6 +36,7 @@ from store.es_common import (
     hit_from_response,
     index_settings,
     mapping_conflicts,
+    missing_fields,
     parse_store_url,
     retriable,
     search_body,
@@ -96,6 +97,10 @@ class EngineAdapter:
 
     def rollover(self, alias: str, new_index: str) -> None:
         self.client.indices.rollover(alias=alias, new_index=new_index)
+
+    def put_mapping(self, index: str, properties: dict[str, Any]) -> None:
+        """Add fields to an existing index's mapping."""
+        self.client.indices.put_mapping(index=index, body={"properties": properties})
 
     def get_mapping(self, index: str) -> dict[str, Any]:
         """{index: properties}."""
@@ -297,6 +302,15 @@ class EngineStore:
         ]
         if problems:
             raise store_error("check mappings", "mapping", "; ".join(problems), self.url)
+        for index, props in mappings.items():
+            extra = missing_fields(props)
+            if not extra:
+                continue
+            try:
+                self.adapter.put_mapping(index, extra)
+            except Exception as exc:
+                # Not fatal: only corrections to this index's articles go unalerted.
+                log.warning("%s: cannot add %s to %s: %s", self.url, sorted(extra), index, exc)
 
     # --- articles -------------------------------------------------------------------------
     def upsert_articles(self, articles: Iterable[Article]) -> int:
@@ -610,6 +624,19 @@ class EngineStore:
             rng["lte"] = to_iso(until)
         query = {"range": {"ingested_at": rng}} if rng else {"match_all": {}}
         return [doc_to_article(s) for s in self._scan("articles ingested since", query)]
+
+    def articles_updated_since(
+        self, since: datetime | None, until: datetime | None = None
+    ) -> list[Article]:
+        rng: dict[str, Any] = {}
+        if since is not None:
+            rng["gt"] = to_iso(since)
+        if until is not None:
+            rng["lte"] = to_iso(until)
+        query: dict[str, Any] = (
+            {"range": {"updated_at": rng}} if rng else {"exists": {"field": "updated_at"}}
+        )
+        return [doc_to_article(s) for s in self._scan("articles updated since", query)]
 
     def story_articles(self, key: str) -> list[Article]:
         """Stored articles of a story (``alerts.evaluate.story_key``: its story id, the

@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS articles (
     source TEXT, feed_id TEXT, lang TEXT,
     published_at TEXT, fetched_at TEXT, ingested_at TEXT,
     content_hash TEXT, story_id TEXT, duplicate_of TEXT,
-    doc TEXT NOT NULL
+    doc TEXT NOT NULL, updated_at TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_ingested ON articles(ingested_at);
 CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
@@ -41,6 +41,20 @@ CREATE TABLE IF NOT EXISTS alert_articles (
 );
 CREATE TABLE IF NOT EXISTS watermarks (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# Run after _SCHEMA and the column migration: a store made before corrections lacks the
+# column until _add_columns adds it.
+_INDEXES = "CREATE INDEX IF NOT EXISTS articles_updated ON articles(updated_at);"
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Bring a store made by an older Rasid up to date (columns added since, all NULL)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+    if "updated_at" not in have:
+        try:
+            db.execute("ALTER TABLE articles ADD COLUMN updated_at TEXT")
+        except sqlite3.OperationalError as exc:
+            if "duplicate column" not in str(exc):  # another process added it first: fine
+                raise
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -69,6 +83,8 @@ class SqliteStore:
                 self.path, timeout=30, check_same_thread=False, isolation_level=None
             )
             retry_locked(lambda: self._db.executescript(_SCHEMA))
+            retry_locked(lambda: _add_columns(self._db))
+            retry_locked(lambda: self._db.executescript(_INDEXES))
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(
                 f"cannot open embedded store {self.path}: {exc}", cause="unreachable"
@@ -110,12 +126,13 @@ class SqliteStore:
             art.id, art.source, art.feed_id, art.lang, _iso(art.published_at),
             _iso(art.fetched_at), _iso(art.ingested_at), art.content_hash, art.story_id,
             art.duplicate_of, json.dumps(art.to_dict(), ensure_ascii=False),
+            _iso(art.updated_at),
         )  # fmt: skip
         if row is None:
             cur = self._db.execute(
                 "INSERT INTO articles (id, source, feed_id, lang, published_at, fetched_at,"
-                " ingested_at, content_hash, story_id, duplicate_of, doc)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " ingested_at, content_hash, story_id, duplicate_of, doc, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 values,
             )
             rowid = cur.lastrowid
@@ -123,8 +140,8 @@ class SqliteStore:
             rowid = row[0]
             self._db.execute(
                 "UPDATE articles SET id=?, source=?, feed_id=?, lang=?, published_at=?,"
-                " fetched_at=?, ingested_at=?, content_hash=?, story_id=?, duplicate_of=?, doc=?"
-                " WHERE rowid=?",
+                " fetched_at=?, ingested_at=?, content_hash=?, story_id=?, duplicate_of=?, doc=?,"
+                " updated_at=? WHERE rowid=?",
                 (*values, rowid),
             )
         entity_text = " ".join(m for e in art.entities for m in (e.name, *e.mentions))
@@ -244,6 +261,22 @@ class SqliteStore:
             sql += " AND ingested_at <= ?"
             params.append(_iso(until))
         sql += " ORDER BY ingested_at, rowid"
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [Article.from_dict(json.loads(r[0])) for r in rows]
+
+    def articles_updated_since(
+        self, since: datetime | None, until: datetime | None = None
+    ) -> list[Article]:
+        sql = "SELECT doc FROM articles WHERE updated_at IS NOT NULL"
+        params: list[object] = []
+        if since is not None:
+            sql += " AND updated_at > ?"
+            params.append(_iso(since))
+        if until is not None:
+            sql += " AND updated_at <= ?"
+            params.append(_iso(until))
+        sql += " ORDER BY updated_at, rowid"
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
         return [Article.from_dict(json.loads(r[0])) for r in rows]

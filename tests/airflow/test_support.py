@@ -85,7 +85,7 @@ def test_summarize_batches_skips_missing_results_and_counts_articles_once() -> N
         {"feed_id": "b", "indexed": 2, "duplicates": 0, "failed": 3, "article_ids": ["z", "x"]},
     ]
     assert af.summarize_batches(results) == {
-        "feeds": 2, "articles": 3, "indexed": 4, "duplicates": 1, "failed": 3,
+        "feeds": 2, "articles": 3, "indexed": 4, "duplicates": 1, "failed": 3, "corrected": 0,
         "article_ids": ["x", "y", "z"],
     }  # fmt: skip
 
