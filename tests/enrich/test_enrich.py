@@ -97,6 +97,15 @@ def test_common_words_are_not_places(tagger: str) -> None:
     assert not [p for p in e.places if p.country not in ("",)], e.places
 
 
+def test_a_safe_port_is_not_a_place(tagger: str) -> None:
+    # «ميناء آمن» ("a safe port") was a locality «آمن» placed at Zuwara, in a demo alert.
+    body = (
+        "أنقذت سفينة 74 مهاجرا قبالة زوارة غرب طرابلس، وقالت المنظمة إن السفينة تنتظر "
+        "تحديد ميناء آمن لإنزالهم في إيطاليا."
+    )
+    assert not [p for p in enrich("", body).places if normalize(p.name) == normalize("آمن")]
+
+
 # ---- claims -----------------------------------------------------------------------------
 def test_claim_in_guillemets(tagger: str) -> None:
     e = enrich(
