@@ -234,7 +234,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # --- search / alerts / export -------------------------------------------------------------
 def cmd_search(args: argparse.Namespace) -> int:
-    from rasid.records import SearchQuery
+    from rasid.records import Article, SearchQuery
 
     query = SearchQuery(
         text=" ".join(args.query),
@@ -243,7 +243,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         until=args.until,
         entity=args.entity,
         place=args.place,
-        lang=args.lang,
+        lang=args.lang.lower() if args.lang else None,  # «AR» is «ar»
         sort=args.sort,
         limit=args.limit,
         include_duplicates=not args.originals,
@@ -267,9 +267,18 @@ def cmd_search(args: argparse.Namespace) -> int:
                 f"rasid search: {flag} {value!r} has no word to search for"
                 " (punctuation and symbols are ignored)"
             )
+    if query.since and query.until and query.since >= query.until:
+        raise UsageError(
+            f"rasid search: --since {args.since:%Y-%m-%d} is not before --until"
+            f" {args.until:%Y-%m-%d}: no article can match"
+        )
     store = _settings(args).open_store(create=False)
+    originals: dict[str, Article | None] = {}
     try:
         hits = store.search(query)
+        if not args.json:  # say which article a near-duplicate copies, not just its id
+            for aid in {h.article.duplicate_of for h in hits if h.article.duplicate_of}:
+                originals[aid] = store.get_article(aid)
     finally:
         store.close()
     if args.json:
@@ -289,7 +298,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + marked_markup(title, styled=styled))
         meta = f"    {art.source} · {when} · {art.lang}"
         if art.duplicate_of:
-            meta += f" · near-duplicate of {art.duplicate_of}"
+            orig = originals.get(art.duplicate_of)
+            meta += f" · copy of {orig.source}'s {orig.url}" if orig else " · a near-duplicate"
         out.print(f"[dim]{escape(meta)}[/dim]")
         for frag in hit.highlights.get("body", [])[:2]:
             out.print("    " + marked_markup(frag, styled=styled))
@@ -666,15 +676,22 @@ def build_parser() -> argparse.ArgumentParser:
         "search", cmd_search, "search stored articles (Arabic-aware: clitics, spelling variants)"
     )
     sp.add_argument(
-        "query", nargs="*", help="words to find; «طرابلس» also finds «وطرابلس», «بطرابلس»"
+        "query",
+        nargs="*",
+        help="words to find, all of them; «طرابلس» also finds «وطرابلس», «بطرابلس»",
     )
     sp.add_argument("--source", help="only this outlet id")
     sp.add_argument("--since", type=_parse_date, help="published on or after (ISO date)")
     sp.add_argument("--until", type=_parse_date, help="published before (ISO date)")
     sp.add_argument("--entity", help="only articles naming this entity (e.g. حفتر)")
     sp.add_argument("--place", help="only articles naming this place")
-    sp.add_argument("--lang", help="only this language (ar, en, …)")
-    sp.add_argument("--sort", choices=["relevance", "recency"], default="relevance")
+    sp.add_argument("--lang", help="only this language (ar, en, …; any case)")
+    sp.add_argument(
+        "--sort",
+        choices=["relevance", "recency"],
+        default="relevance",
+        help="best match first, or newest first (default: relevance)",
+    )
     sp.add_argument("--limit", type=_positive_int, default=20, help="hits to show (default 20)")
     sp.add_argument("--originals", action="store_true", help="hide near-duplicates")
     sp.add_argument("--json", action="store_true", help="one JSON object per hit")

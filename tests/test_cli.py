@@ -442,3 +442,30 @@ def test_config_is_accepted_after_the_command_too(tmp_path: Path) -> None:
     assert args.config == str(tmp_path / "a.yaml")
     args = build_parser().parse_args(["--config", "b.yaml", "search", "x"])
     assert args.config == "b.yaml"  # not reset by the command's own default
+
+
+def test_search_names_the_original_of_a_copy_and_takes_any_case_of_lang(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from rasid.records import Article
+    from store.sqlite import SqliteStore
+
+    now = datetime(2024, 10, 14, 8, tzinfo=UTC)
+
+    def art(i: int, source: str, **kw: str) -> Article:
+        return Article(id=f"id{i}", url=f"http://{source}/{i}", canonical_url=f"http://{source}/{i}",
+                       source=source, feed_id="f", title="استئناف الحوار العسكري",
+                       body="استئناف الحوار العسكري في سرت " * 20, lang="ar",
+                       fetched_at=now, published_at=now, **kw)  # fmt: skip
+
+    st = SqliteStore(tmp_path / "r.db")
+    st.upsert_articles([art(1, "sahara"), art(2, "manara", duplicate_of="id1")])
+    st.close()
+    store = ["--store", f"sqlite:///{tmp_path / 'r.db'}"]
+    assert main(["search", "الحوار", "--lang", "AR", *store]) == 0
+    shown = capsys.readouterr().out
+    assert "copy of sahara's http://sahara/1" in shown  # a bare id no command accepts, before
+    code = main(["search", "الحوار", "--since", "2024-10-20", "--until", "2024-10-10", *store])
+    assert code == 2 and "is not before --until" in capsys.readouterr().err
