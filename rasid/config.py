@@ -12,7 +12,7 @@ from ingest.schedule import ItemRetryPolicy
 from rasid.records import Feed
 from rasid.yamlconf import ConfigError, FieldError, load_model
 from store.base import Store
-from store.factory import embedded_path, open_store
+from store.factory import embedded_path, known_schemes, open_store
 
 DEFAULT_CONFIG = Path("config/rasid.yaml")
 DEFAULT_FEEDS = Path("config/feeds.yaml")
@@ -142,6 +142,17 @@ class SettingsFile(BaseModel):
     # engine, data/websub.db.
     websub_db: str | None = None
     http: HttpConfig = HttpConfig()
+
+    @field_validator("store")
+    @classmethod
+    def _known_store(cls, v: str) -> str:
+        # Checked here, not when the store opens, so the error names the file and line.
+        scheme, sep, _ = v.partition("://")
+        if sep and scheme not in known_schemes():
+            raise ValueError(
+                f"unknown store URL scheme {scheme!r} (known: {', '.join(known_schemes())})"
+            )
+        return v
 
 
 class Settings:

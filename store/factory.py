@@ -21,6 +21,10 @@ _BACKENDS: dict[str, tuple[str, str]] = {
 }
 
 
+def known_schemes() -> list[str]:
+    return ["sqlite", *_BACKENDS]
+
+
 def embedded_path(url: str | None = None) -> Path | None:
     """The file of an embedded store URL (without opening it); None for an engine."""
     url = url or DEFAULT_STORE_URL
@@ -58,7 +62,7 @@ def open_store(
         return SqliteStore(path)
     scheme = url.partition("://")[0]
     if scheme not in _BACKENDS:
-        known = ", ".join(["sqlite", *_BACKENDS])
+        known = ", ".join(known_schemes())
         raise StoreError(f"unknown store URL scheme {scheme!r} in {url!r} (known: {known})")
     module_name, func = _BACKENDS[scheme]
     try:

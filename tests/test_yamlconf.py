@@ -103,3 +103,13 @@ def test_http_settings_accept_zero_redirects_and_delay(tmp_path: Path) -> None:
     p = tmp_path / "rasid.yaml"
     p.write_text("http:\n  max_redirects: 0\n  politeness_delay: 0\n")
     assert load_settings(p).http.max_redirects == 0
+
+
+def test_an_unknown_store_scheme_in_the_settings_names_its_line(tmp_path: Path) -> None:
+    # It used to pass validation and fail at open: exit 3 with no file or line.
+
+    cfg = tmp_path / "rasid.yaml"
+    cfg.write_text("workers: 4\nstore: postgres://x\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(cfg)
+    assert f"{cfg}:2" in str(exc.value) and "unknown store URL scheme 'postgres'" in str(exc.value)
