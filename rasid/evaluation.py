@@ -63,6 +63,9 @@ def run_eval(what: str, data_dir: Path | None = None) -> dict[str, Any]:
     return dict(fn(target))
 
 
+_SHOWN = 10
+
+
 def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
     if isinstance(value, dict):
         for k, v in value.items():
@@ -70,7 +73,19 @@ def _flatten(prefix: str, value: Any, rows: list[tuple[str, str]]) -> None:
     elif isinstance(value, float):
         rows.append((prefix, f"{value:.4f}"))
     elif isinstance(value, list):
-        rows.append((prefix, f"{len(value)} items"))
+        # The items themselves (the failures an evaluation lists are what a reader wants to
+        # see), up to _SHOWN of them; --json has them all.
+        if not value:
+            rows.append((prefix, "none"))
+        elif all(not isinstance(v, dict | list) for v in value):
+            more = f" … and {len(value) - _SHOWN} more" if len(value) > _SHOWN else ""
+            rows.append((prefix, ", ".join(map(str, value[:_SHOWN])) + more))
+        else:
+            for i, v in enumerate(value[:_SHOWN]):
+                shown = " · ".join(f"{k}: {x}" for k, x in v.items()) if isinstance(v, dict) else v
+                rows.append((f"{prefix}[{i}]", str(shown)))
+            if len(value) > _SHOWN:
+                rows.append((prefix, f"… and {len(value) - _SHOWN} more (--json lists them)"))
     else:
         rows.append((prefix, str(value)))
 

@@ -54,3 +54,15 @@ def test_eval_places_refuses_an_unusable_data_folder_at_once(
     with pytest.raises(SystemExit, match=message):
         main(["eval", "places", "--data", str(tmp_path / data)])
     assert calls == []  # refused before minutes of evaluation
+
+
+def test_tables_show_the_listed_items_not_their_count() -> None:
+    # «failures 2 items» hid the two homograph failures unless --json was given.
+    from rasid.evaluation import _flatten
+
+    rows: list[tuple[str, str]] = []
+    _flatten("", {"kinds": ["homograph"], "none": [], "failures": [{"rule": "sirte"}] * 12}, rows)
+    shown = dict(rows)
+    assert shown["kinds"] == "homograph" and shown["none"] == "none"
+    assert shown["failures[0]"] == "rule: sirte" and "failures[10]" not in shown
+    assert shown["failures"] == "… and 2 more (--json lists them)"
