@@ -42,10 +42,40 @@ class FieldError(ValueError):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line of every mapping key and sequence item."""
+    """SafeLoader that remembers the line of every mapping key and sequence item, and
+    collects duplicate keys (PyYAML keeps the last one without a word)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[int | None, str]] = []
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _check_duplicates(loader: _LineLoader, node: yaml.MappingNode) -> None:
+    """Record every key given twice in one mapping, at the second occurrence's line.
+
+    Runs before ``construct_mapping``, which folds ``<<`` merge keys into the mapping: a key
+    that overrides a merged one is the point of a merge, not a duplicate."""
+    first: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG:
+            continue
+        try:
+            key = loader.construct_object(key_node, deep=True)
+            hash(key)
+        except (TypeError, yaml.YAMLError):
+            continue  # an unhashable key: construct_mapping reports it
+        line = key_node.start_mark.line + 1
+        if key in first:
+            loader.duplicates.append((line, f"duplicate key {key!r} (first at line {first[key]})"))
+        else:
+            first[key] = line
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    _check_duplicates(loader, node)
     mapping = loader.construct_mapping(node, deep=True)
     lines = {}
     for key_node, value_node in node.value:
@@ -73,8 +103,24 @@ class _LinedList(list):  # type: ignore[type-arg]
         self.line = line
 
 
+def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int | str:
+    # YAML 1.1 reads an unquoted 23:00 as the base-60 number 1380; YAML 1.2, and everyone
+    # writing `quiet_hours: {start: 23:00}`, mean the text. Rasid has no base-60 setting.
+    if ":" in node.value:
+        return str(loader.construct_scalar(node))
+    return int(loader.construct_yaml_int(node))
+
+
+def _construct_float(loader: _LineLoader, node: yaml.ScalarNode) -> float | str:
+    if ":" in node.value:  # base-60 again (1:30.5)
+        return str(loader.construct_scalar(node))
+    return float(loader.construct_yaml_float(node))
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_LineLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 def _plain(obj: Any) -> Any:
@@ -83,6 +129,41 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, list):
         return [_plain(v) for v in obj]
     return obj
+
+
+def _doc_loc(doc: Any, loc: tuple[int | str, ...], missing: bool) -> tuple[int | str, ...]:
+    """pydantic's error location less the segments that are not in the file.
+
+    A tagged union (``channels:``, by ``type``) inserts the tag: ``channels[0].webhook.url``
+    for ``type: webhook``, a key the file does not have, which also stopped the line lookup
+    at the channel. The tag is a value of the mapping being validated, not one of its keys;
+    it is dropped once per mapping, and never as the last segment of a missing-field error
+    (that segment is the missing key, which may happen to equal some value)."""
+    out: list[int | str] = []
+    node = doc
+    skipped_here = False
+    for i, part in enumerate(loc):
+        if isinstance(node, dict):
+            if part in node:
+                out.append(part)
+                node, skipped_here = node[part], False
+                continue
+            last_missing = missing and i == len(loc) - 1
+            if (
+                not skipped_here
+                and not last_missing
+                and isinstance(part, str)
+                and part in {v for v in node.values() if isinstance(v, str)}
+            ):
+                skipped_here = True
+                continue
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(part)
+            node, skipped_here = node[part], False
+            continue
+        out.append(part)
+        node = None
+    return tuple(out)
 
 
 def _line_of(doc: Any, loc: tuple[int | str, ...]) -> int | None:
@@ -118,13 +199,20 @@ def read_yaml(path: str | Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(path, [(None, f"cannot read: {exc.strerror or exc}")]) from exc
+    loader = _LineLoader(text)
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        doc = loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(path, [(line, f"YAML syntax error: {problem}")]) from exc
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        # The last value would win silently: the first block (and its mistakes) vanish.
+        raise ConfigError(path, loader.duplicates)
+    return doc
 
 
 def validate(model: type[M], doc: Any, path: str | Path) -> M:
@@ -138,6 +226,7 @@ def validate(model: type[M], doc: Any, path: str | Path) -> M:
             )
             # pydantic keeps the original exception in ctx["error"] for a ValueError.
             loc += getattr(err.get("ctx", {}).get("error"), "loc", ())
+            loc = _doc_loc(doc, loc, missing=err["type"] == "missing")
             where = _fmt_loc(loc)
             msg = err["msg"]
             problems.append((_line_of(doc, loc), f"{where}: {msg}" if where else msg))

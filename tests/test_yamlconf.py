@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from rasid.config import FeedsFile, load_feeds, load_settings
-from rasid.yamlconf import ConfigError, load_model
+from rasid.yamlconf import ConfigError, load_model, read_yaml
 
 
 def test_errors_carry_line_numbers(tmp_path: Path) -> None:
@@ -113,3 +113,43 @@ def test_an_unknown_store_scheme_in_the_settings_names_its_line(tmp_path: Path) 
     with pytest.raises(ConfigError) as exc:
         load_settings(cfg)
     assert f"{cfg}:2" in str(exc.value) and "unknown store URL scheme 'postgres'" in str(exc.value)
+
+
+# --- duplicate keys and base-60 numbers, in the shared loader ---------------------------------
+# PyYAML keeps the last of two equal keys without a word: a whole `http:` block (with its
+# mistakes) or a rule's first `keywords:` vanished.
+
+
+def test_duplicate_settings_key_is_an_error_at_the_second_one(tmp_path: Path) -> None:
+    p = tmp_path / "rasid.yaml"
+    p.write_text("http:\n  connect_timeout: 0\nworkers: 4\nhttp:\n  read_timeout: 20\n")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(p)
+    assert str(exc.value) == f"{p}:4: duplicate key 'http' (first at line 1)"
+
+
+def test_duplicate_feed_key_is_an_error(tmp_path: Path) -> None:
+    p = tmp_path / "feeds.yaml"
+    p.write_text(
+        "feeds:\n  - id: a\n    name: A\n    url: http://x/a\n    url: http://x/b\n    name: B\n"
+    )
+    with pytest.raises(ConfigError) as exc:
+        load_feeds(p)
+    assert exc.value.problems == [
+        (5, "duplicate key 'url' (first at line 4)"),
+        (6, "duplicate key 'name' (first at line 3)"),
+    ]
+
+
+def test_the_same_key_in_two_mappings_and_merge_overrides_are_fine(tmp_path: Path) -> None:
+    p = tmp_path / "doc.yaml"
+    p.write_text("a: {x: 1}\nb: {x: 2}\nbase: &b\n  x: 1\n  y: 2\nc:\n  <<: *b\n  x: 3\n")
+    assert read_yaml(p)["c"] == {"x": 3, "y": 2}
+
+
+def test_unquoted_times_stay_text(tmp_path: Path) -> None:
+    # YAML 1.1 reads 23:00 as 23*60 = 1380 (and 1:30.5 as 90.5); YAML 1.2 and people do not.
+    p = tmp_path / "doc.yaml"
+    p.write_text("a: 23:00\nb: 07:00\nc: 1:30.5\nd: 587\ne: -100123\nf: 0.5\n")
+    assert read_yaml(p) == {"a": "23:00", "b": "07:00", "c": "1:30.5", "d": 587, "e": -100123,
+                            "f": 0.5}  # fmt: skip
