@@ -1,15 +1,51 @@
 """Delivery channel settings (the ``channels:`` list of config/alerts.yaml).
 
 Secrets are never required in the file: every secret field has an ``*_env`` twin naming an
-environment variable, read at send time.
+environment variable, read at send time. What can be checked without sending is checked at
+load (a URL that is not http(s), a malformed address, a Slack channel with no URL at all), so
+a channel that can never deliver fails ``rasid`` with file:line instead of every delivery.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from rasid.yamlconf import FieldError
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f"not an http(s) URL: {value!r} (e.g. https://hooks.example.org/rasid)")
+    return value
+
+
+# A bare address or «Name <address>». The domain may lack a dot (rasid@localhost is the
+# default sender); anything else an SMTP server would refuse on every delivery.
+_ADDR = r"[^@\s<>,;\"]+@[\w](?:[\w.-]*[\w])?"
+_MAILBOX = re.compile(rf"^\s*(?:{_ADDR}|[^<>@]*<\s*{_ADDR}\s*>)\s*$")
+
+
+def _check_address(value: str) -> str:
+    if not _MAILBOX.match(value):
+        raise ValueError(f"not an e-mail address: {value!r} (e.g. desk@example.org)")
+    return value.strip()
+
+
+def _int_to_str(value: Any) -> Any:
+    # `chat_id: -1001234567890` unquoted is an int to YAML, and the natural way to write it.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_check_url)]
+EmailAddress = Annotated[str, AfterValidator(_check_address)]
 
 
 class _Channel(BaseModel):
@@ -37,7 +73,7 @@ class WebhookChannel(_Channel):
     """A JSON POST signed with HMAC-SHA256 over the raw body: ``X-Rasid-Signature: sha256=…``."""
 
     type: Literal["webhook"]
-    url: str
+    url: HttpUrl
     secret: str | None = None
     secret_env: str | None = None
     headers: dict[str, str] = {}
@@ -45,16 +81,28 @@ class WebhookChannel(_Channel):
 
 class SlackChannel(_Channel):
     type: Literal["slack"]
-    url: str | None = None
+    url: HttpUrl | None = None
     url_env: str | None = None
+
+    @model_validator(mode="after")
+    def _has_url(self) -> SlackChannel:
+        if not (self.url or self.url_env):
+            raise FieldError("a slack channel needs url or url_env", ("url",))
+        return self
 
 
 class TelegramChannel(_Channel):
     type: Literal["telegram"]
-    chat_id: str
+    chat_id: Annotated[str, BeforeValidator(_int_to_str)]
     token: str | None = None
     token_env: str | None = None
-    base_url: str = "https://api.telegram.org"  # a loopback receiver stands in for tests
+    base_url: HttpUrl = "https://api.telegram.org"  # a loopback receiver stands in for tests
+
+    @model_validator(mode="after")
+    def _has_token(self) -> TelegramChannel:
+        if not (self.token or self.token_env):
+            raise FieldError("a telegram channel needs token or token_env", ("token",))
+        return self
 
 
 class EmailChannel(_Channel):
@@ -68,14 +116,25 @@ class EmailChannel(_Channel):
     username: str | None = None
     password: str | None = None
     password_env: str | None = None
-    sender: str = "rasid@localhost"
-    to: list[str] = []
+    sender: EmailAddress = "rasid@localhost"
+    to: list[EmailAddress] = []
 
 
 ChannelConfig = Annotated[
     ConsoleChannel | JsonlChannel | WebhookChannel | SlackChannel | TelegramChannel | EmailChannel,
     Field(discriminator="type"),
 ]
+
+
+def unset_env(ch: Any) -> list[tuple[str, str]]:
+    """(field, variable) for each ``*_env`` the channel reads that is not set in this process
+    and has no inline value to fall back on."""
+    out = []
+    for field in ("secret", "url", "token", "password"):
+        env = getattr(ch, f"{field}_env", None)
+        if env and not getattr(ch, field, None) and not os.environ.get(env):
+            out.append((f"{field}_env", env))
+    return out
 
 
 def secret(value: str | None, env: str | None, what: str) -> str | None:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from alerts.channels import DEFAULT_CHANNELS, ChannelConfig
+from alerts.channels import DEFAULT_CHANNELS, ChannelConfig, EmailChannel, unset_env
 from alerts.rules import Rule, RuleSet, TimeZone
 from rasid.yamlconf import ConfigError, read_yaml, validate
 
 DEFAULT_ALERTS_PATH = Path("config/alerts.yaml")
+
+_log = logging.getLogger(__name__)
+# One warning per file, line and problem per process: a cycle loads the file more than once.
+_warned: set[tuple[str, str]] = set()
 
 
 class AlertsConfig(RuleSet):
@@ -72,7 +77,44 @@ def _cross_checks(cfg: AlertsConfig, doc: Any) -> list[tuple[int | None, str]]:
                         f"rules[{i}].channels[{j}]: unknown channel {ch_id!r} (known: {known})",
                     )
                 )
+    # An e-mail goes to the channel's `to` plus the rule's recipients; with neither, every
+    # delivery of the rule's alerts would fail.
+    mute = {c.id for c in cfg.channels if isinstance(c, EmailChannel) and c.enabled and not c.to}
+    for i, rule in enumerate(cfg.rules):
+        if not rule.enabled or rule.recipients:
+            continue
+        for ch_id in [c for c in rule.channels or channel_ids if c in mute]:
+            problems.append(
+                (
+                    _line(doc, "rules", i, "id"),
+                    f"rules[{i}]: e-mail channel {ch_id!r} has no 'to' and the rule has no"
+                    " recipients: add either",
+                )
+            )
     return problems
+
+
+def _warnings(cfg: AlertsConfig, doc: Any) -> list[tuple[int | None, str]]:
+    """What does not stop loading but deserves a word: nothing would fire, or a channel's
+    secret lives in an environment variable this process does not have. The variable may
+    well be set only where deliveries run (an Airflow worker), so it is no error here; the
+    delivery that lacks it fails and stays in the outbox."""
+    found: list[tuple[int | None, str]] = []
+    if not any(r.enabled for r in cfg.rules):
+        why = "the file has no rules" if not cfg.rules else "every rule has enabled: false"
+        found.append((None, f"no alert rules loaded ({why}); no alert will fire"))
+    for i, ch in enumerate(cfg.channels):
+        if not ch.enabled:
+            continue
+        for field, env in unset_env(ch):
+            found.append(
+                (
+                    _line(doc, "channels", i, field),
+                    f"channels[{i}].{field}: environment variable {env} is not set; channel"
+                    f" {ch.id!r} cannot deliver from here (fine if it is set where deliveries run)",
+                )
+            )
+    return found
 
 
 def load_config(path: str | Path = DEFAULT_ALERTS_PATH) -> AlertsConfig:
@@ -82,6 +124,11 @@ def load_config(path: str | Path = DEFAULT_ALERTS_PATH) -> AlertsConfig:
     problems = _cross_checks(cfg, doc)
     if problems:
         raise ConfigError(path, problems)
+    for line, msg in _warnings(cfg, doc):
+        key = (f"{Path(path).resolve()}:{line}", msg)
+        if key not in _warned:
+            _warned.add(key)
+            _log.warning("warning: %s: %s", f"{path}:{line}" if line else path, msg)
     for rule in cfg.rules:
         if rule.timezone is None:
             rule.timezone = cfg.timezone

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from alerts.channels import EmailAddress
 from processing.normalize import match_forms, tokens
 from rasid.records import Article
 
@@ -182,7 +183,7 @@ class Rule(BaseModel):
     spike: Spike | None = None  # the story is breaking: many articles (and outlets) at once
     # --- people and delivery -------------------------------------------------------------
     owner: str | None = None
-    recipients: list[str] = []  # e-mail addresses, added to the e-mail channels' "to"
+    recipients: list[EmailAddress] = []  # e-mail addresses, added to the e-mail channels' "to"
     channels: list[str] = []  # channel ids; empty = every enabled channel
     throttle: Throttle | None = None
     quiet_hours: QuietHours | None = None
