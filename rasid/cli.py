@@ -322,7 +322,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             _print_json(a.to_dict())
         return 0
     if not alerts and args.rule:
-        _named_rule("list", args.rule, settings)  # a misspelt rule is a usage error
+        _check_rule_name(args.rule, settings)
     if not alerts:
         err.print(
             f"no alerts for rule {escape(repr(args.rule))} yet" if args.rule else "no alerts yet"
@@ -352,6 +352,23 @@ def _named_rule(action: str, name: str, settings: Any) -> tuple[Any, list[Any]]:
         raise UsageError(f"rasid alerts {action}: {exc.args[0]}") from None
 
 
+def _check_rule_name(name: str, settings: Any) -> None:
+    """`alerts list RULE` with no alerts: a rule the rules file does not have is a usage
+    error (a misspelt name). Listing reads only the store, as it does when the rule has
+    alerts, so a rules file that is missing or broken only means the name is not checked."""
+    from alerts.preview import find_rule
+    from alerts.rules import load_rules
+
+    try:
+        rules = load_rules(settings.rules_path)
+    except ConfigError:
+        return
+    try:
+        find_rule(name, rules)
+    except KeyError as exc:
+        raise UsageError(f"rasid alerts list: {exc.args[0]}") from None
+
+
 def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
     from alerts.preview import PREVIEW_DAYS, preview_counted
 
@@ -361,6 +378,14 @@ def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
         )
     rule, rules = _named_rule("test", args.rule, settings)
     matches, total = preview_counted(rule, store, rules, args.limit)
+    if not rule.enabled:
+        # The preview still runs (trying a rule before enabling it is the point), but the
+        # pipeline skips the rule, so a list of matches must not read as alerts to come.
+        err.print(
+            f"note: rule {args.rule!r} has enabled: false in {settings.rules_path}; the"
+            " pipeline does not fire it",
+            markup=False,
+        )
     if rule.min_story_size > 1 or rule.spike is not None:
         # The preview judges articles one by one; these need the story around them.
         err.print(

@@ -354,6 +354,53 @@ def test_alerts_list_rule_shows_only_that_rules_alerts(
     assert " UTC · s2" in capsys.readouterr().out  # times say their zone
 
 
+def test_alerts_list_of_a_rule_with_no_alerts_needs_no_rules_file(
+    bracket_store: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `alerts list tripoli` (which has alerts) never read the rules; `alerts list nosuch` failed
+    # with "config/alerts.yaml: cannot read" from a directory without one.
+    monkeypatch.chdir(tmp_path)
+    assert main(["alerts", "list", "tripoli", "--store", bracket_store]) == 0
+    capsys.readouterr()
+    assert main(["alerts", "list", "nosuch", "--store", bracket_store]) == 0
+    assert "no alerts for rule 'nosuch' yet" in capsys.readouterr().err
+
+
+def test_alerts_test_says_when_the_rule_is_disabled(
+    bracket_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n  - {id: tripoli, keywords: [طرابلس], enabled: false}\n"
+        "  - {id: live, keywords: [x]}\n"
+    )
+    argv = ["alerts", "test", "tripoli", "--rules", str(rules), "--store", bracket_store]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert f"note: rule 'tripoli' has enabled: false in {rules}; the pipeline does not fire it" in (
+        err
+    )
+    assert "would match 3 article(s)" in err  # the preview still runs: that is what it is for
+    assert main([*argv[:2], "live", *argv[3:]]) == 0
+    assert "enabled: false" not in capsys.readouterr().err
+
+
+def test_run_with_an_empty_rules_file_warns_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feeds.yaml").write_text("feeds: []\n")
+    (tmp_path / "empty.yaml").write_text("")
+    argv = ["run", "--feeds", "feeds.yaml", "--rules", "empty.yaml", "--store", "sqlite:///r.db"]
+    assert main(argv) == 0
+    assert [r.getMessage() for r in caplog.records if "alert rules" in r.getMessage()] == [
+        "warning: empty.yaml: no alert rules loaded (the file has no rules); no alert will fire"
+    ]
+
+
 def test_alerts_test_counts_beyond_the_limit_and_notes_story_conditions(
     bracket_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
