@@ -1,7 +1,8 @@
 """Load YAML into pydantic models with errors that point at file:line.
 
 Every config file of Rasid (feeds, alert rules, settings) goes through ``load_model`` so a
-typo is reported as ``config/alerts.yaml:12: rules[3].keywords: Field required``.
+typo is reported as ``config/alerts.yaml:12: rules[3].keywords: Field required``. A key given
+twice in one mapping is an error too, and ``23:00`` is text (not YAML 1.1's base-60 1380).
 """
 
 from __future__ import annotations
@@ -211,7 +212,8 @@ def read_yaml(path: str | Path) -> Any:
         loader.dispose()
     if loader.duplicates:
         # The last value would win silently: the first block (and its mistakes) vanish.
-        raise ConfigError(path, loader.duplicates)
+        # in file order (a mapping is checked before the mappings nested in it)
+        raise ConfigError(path, sorted(loader.duplicates, key=lambda p: p[0] or 0))
     return doc
 
 

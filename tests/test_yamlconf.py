@@ -141,6 +141,14 @@ def test_duplicate_feed_key_is_an_error(tmp_path: Path) -> None:
     ]
 
 
+def test_duplicates_are_reported_in_file_order(tmp_path: Path) -> None:
+    p = tmp_path / "doc.yaml"
+    p.write_text("a:\n  x: 1\n  x: 2\nb: 1\nb: 2\n")
+    with pytest.raises(ConfigError) as exc:
+        read_yaml(p)
+    assert [line for line, _ in exc.value.problems] == [3, 5]
+
+
 def test_the_same_key_in_two_mappings_and_merge_overrides_are_fine(tmp_path: Path) -> None:
     p = tmp_path / "doc.yaml"
     p.write_text("a: {x: 1}\nb: {x: 2}\nbase: &b\n  x: 1\n  y: 2\nc:\n  <<: *b\n  x: 3\n")
