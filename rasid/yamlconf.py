@@ -118,7 +118,17 @@ def _construct_float(loader: _LineLoader, node: yaml.ScalarNode) -> float | str:
     return float(loader.construct_yaml_float(node))
 
 
+def _construct_bool(loader: _LineLoader, node: yaml.ScalarNode) -> bool | str:
+    # YAML 1.1 also reads yes/no/on/off as booleans, so a channel `id: on` or a keyword
+    # `no` became True/False. As in YAML 1.2, only true/false are; a boolean setting still
+    # takes "yes" or "on", which pydantic reads as true.
+    if node.value.lower() in {"true", "false"}:
+        return bool(loader.construct_yaml_bool(node))
+    return str(loader.construct_scalar(node))
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _LineLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)

@@ -161,3 +161,15 @@ def test_unquoted_times_stay_text(tmp_path: Path) -> None:
     p.write_text("a: 23:00\nb: 07:00\nc: 1:30.5\nd: 587\ne: -100123\nf: 0.5\n")
     assert read_yaml(p) == {"a": "23:00", "b": "07:00", "c": "1:30.5", "d": 587, "e": -100123,
                             "f": 0.5}  # fmt: skip
+
+
+def test_only_true_and_false_are_booleans(tmp_path: Path) -> None:
+    # YAML 1.1 read `id: on` as True ("Input should be a valid string"); YAML 1.2 does not.
+    from rasid.yamlconf import read_yaml
+
+    f = tmp_path / "x.yaml"
+    f.write_text("id: on\nother: No\nenabled: true\noff_too: FALSE\n", encoding="utf-8")
+    doc = read_yaml(f)
+    assert doc == {"id": "on", "other": "No", "enabled": True, "off_too": False}
+    f.write_text("allow_private_networks: yes\n", encoding="utf-8")
+    assert load_settings(f).allow_private_networks is True  # "yes" still means true
