@@ -169,6 +169,41 @@ def test_console_channel(tmp_path: Path) -> None:
     assert "[bold]مع" in out and "https://news.example/1" in out
 
 
+def _console_output(tmp_path: Path, *, terminal: bool) -> str:
+    from rich.console import Console
+
+    console = Console(record=True, width=120, force_terminal=terminal)
+    ch = ConsoleChannel(id="console", type="console")
+    a = alert(1, title="اشتباكات في طرابلس")
+    assert deliver([a], [ch], tmp_path / "o.db", now=T0, console=console).sent == 1
+    return console.export_text(styles=False)
+
+
+def test_console_channel_isolates_arabic_lines_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rasid.terminal import PDI, RLI
+
+    monkeypatch.delenv("RASID_BIDI", raising=False)
+    text = _console_output(tmp_path, terminal=True)
+    # As `rasid search`: every Arabic line opens with RLM RLI and closes with PDI.
+    assert f"{RLM}{RLI}" in text and PDI in text
+    source_line = next(x for x in text.splitlines() if "المصدر" in x)
+    assert f"{RLM}{RLI}المصدر" in source_line and "\u2066" in source_line  # LRI kept
+
+
+def test_console_channel_follows_rasid_bidi(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RASID_BIDI", raising=False)
+    piped = _console_output(tmp_path / "a", terminal=False)
+    assert not set(piped) & set("\u200f\u2066\u2067\u2068\u2069")
+    assert "اشتباكات في طرابلس" in piped
+    monkeypatch.setenv("RASID_BIDI", "visual")
+    visual = _console_output(tmp_path / "b", terminal=True)
+    assert "سلبارط" in visual and "\u2067" not in visual  # reordered for the display
+
+
 def test_slack_payload(tmp_path: Path, receiver: Any) -> None:
     receiver.start()
     ch = SlackChannel(
