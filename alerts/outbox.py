@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, due_at);
 CREATE INDEX IF NOT EXISTS deliveries_rule ON deliveries(rule_id, channel_id, created_at);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -203,3 +204,52 @@ class Outbox:
     def is_sent(self, key: str) -> bool:
         row = self._db.execute("SELECT status FROM deliveries WHERE key=?", (key,)).fetchone()
         return bool(row and row[0] == "sent")
+
+
+# --- which store an outbox belongs to -------------------------------------------------------
+# Alert ids are stable per (rule, story), so an outbox shared by two stores takes the second
+# store's alerts for sent ones. The outbox is named after its store; an outbox from before
+# that (one ``outbox.db`` per directory) records the store that adopted it, here.
+
+
+def owner_of(path: Path) -> str | None:
+    """The store recorded as this outbox's owner; None when none is (or no readable file)."""
+    try:
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return None
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='store'").fetchone()
+    except sqlite3.Error:  # written before the meta table existed
+        return None
+    finally:
+        db.close()
+    return str(row[0]) if row else None
+
+
+def claim(path: Path, owner: str) -> str:
+    """Record ``owner`` unless another store already is; returns the recorded owner (two runs
+    adopting the same file at once agree on one)."""
+    with Outbox(path) as box:
+        box._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store', ?)", (owner,))
+        row = box._db.execute("SELECT value FROM meta WHERE key='store'").fetchone()
+    return str(row[0])
+
+
+def alert_ids(path: Path, limit: int = 500) -> list[str]:
+    """The newest alert ids this outbox knows (read-only; empty for an unreadable file)."""
+    try:
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return []
+    try:
+        rows = db.execute(
+            "SELECT alert_id FROM deliveries GROUP BY alert_id"
+            " ORDER BY MAX(created_at) DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        db.close()
+    return [str(r[0]) for r in rows]

@@ -93,6 +93,8 @@ class CycleReport:
     alerts_fired: int = 0
     alerts_delivered: int = 0
     alerts_failed: int = 0
+    # new alerts the outbox already recorded as sent (an outbox shared with another store)
+    alerts_already_sent: int = 0
     alerts_pending: int = 0  # deliveries still waiting in the outbox (held or failed)
     outbox: str = ""  # the outbox file this cycle delivered through
     alert_errors: list[str] = field(default_factory=list)
@@ -692,6 +694,7 @@ def run_cycle(
                 report.alerts_fired = res["alerts"]
                 report.alerts_delivered = res["delivered"]
                 report.alerts_failed = res["failed"]
+                report.alerts_already_sent = res["already_sent"]
                 report.alerts_pending = res["pending"]
                 report.outbox = res["outbox"]
                 report.alert_errors = res["errors"]
@@ -808,11 +811,13 @@ def evaluate_and_deliver(
             # alert ids are stable (rule, story), so looking back again costs no duplicate.
             mark -= ALERT_LOOKBACK
         articles = st.articles_ingested_since(mark, now)
+        # Resolved before this run records its alerts: an old shared outbox.db is adopted
+        # only by a store whose earlier alerts it holds (rasid.config.store_outbox).
+        outbox = settings.outbox_for(st)
         known: list[Alert] = []
         fired = evaluate(cfg.rules, articles, st, now, existing=known)
         # Known alerts go to deliver() too: the outbox ignores a key it already holds, and
         # one recorded by a run that died before queueing it is queued now, not lost.
-        outbox = settings.outbox_for(st)
         report = deliver(
             [*fired, *known], cfg.enabled_channels(), outbox, rules=cfg.rules,
             timezone=cfg.timezone, now=now,
@@ -838,6 +843,7 @@ def evaluate_and_deliver(
         "alerts": len(fired),
         "delivered": report.sent,
         "failed": report.failed,
+        "already_sent": len(stale),
         "pending": report.pending,
         "outbox": str(outbox),
         "errors": errors,
