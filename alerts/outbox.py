@@ -33,6 +33,12 @@ CREATE INDEX IF NOT EXISTS deliveries_rule ON deliveries(rule_id, channel_id, cr
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+# Row states: 'pending' (waiting: held, or failed and due again after a backoff), 'sent',
+# and 'dead': the send failed in a way retrying cannot fix (a 4xx, a channel with no URL,
+# refused recipients). A dead row is never tried again on its own, so one bad channel no
+# longer fails on every run forever; `rasid alerts outbox --retry` requeues dead rows.
+DEAD = "dead"
+
 
 # How long a claimed row stays reserved for the pass that claimed it.
 LEASE_S = 300.0
@@ -160,6 +166,40 @@ class Outbox:
             [(error[:1000], _iso(next_attempt_at), k) for k in keys],
         )
 
+    def mark_dead(self, keys: list[str], error: str) -> None:
+        """Give up on these deliveries: the error says why; nothing retries them on its own."""
+        self._db.executemany(
+            "UPDATE deliveries SET status='dead', attempts=attempts+1, last_error=?,"
+            " next_attempt_at=NULL, lease_until=NULL WHERE key=?",
+            [(error[:1000], k) for k in keys],
+        )
+
+    def retry_dead(self, now: datetime, channel_id: str | None = None) -> int:
+        """Put dead deliveries back to pending, due now (after the channel has been fixed)."""
+        where, params = ("AND channel_id=?", [channel_id]) if channel_id else ("", [])
+        cur = self._db.execute(
+            "UPDATE deliveries SET status='pending', next_attempt_at=NULL, lease_until=NULL,"
+            f" last_error=NULL, due_at=? WHERE status='dead' {where}",
+            (_iso(now), *params),
+        )
+        return cur.rowcount
+
+    def purge(self, statuses: tuple[str, ...] = (DEAD,), channel_id: str | None = None) -> int:
+        """Forget deliveries in these states (dead ones, by default: never to be sent)."""
+        marks = ",".join("?" * len(statuses))
+        where, params = ("AND channel_id=?", [channel_id]) if channel_id else ("", [])
+        cur = self._db.execute(
+            f"DELETE FROM deliveries WHERE status IN ({marks}) {where}", (*statuses, *params)
+        )
+        return cur.rowcount
+
+    def counts(self) -> dict[str, int]:
+        """Rows by status: pending, sent, dead (each present, 0 when none)."""
+        out = {"pending": 0, "sent": 0, DEAD: 0}
+        for status, n in self._db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY 1"):
+            out[status] = int(n)
+        return out
+
     def release(self, keys: list[str]) -> None:
         self._db.executemany(
             "UPDATE deliveries SET lease_until=NULL WHERE key=?", [(k,) for k in keys]
@@ -170,16 +210,20 @@ class Outbox:
             self._db.execute("SELECT COUNT(*) FROM deliveries WHERE status='pending'").fetchone()[0]
         )
 
-    def pending(self) -> list[dict[str, object]]:
+    def pending(self, statuses: tuple[str, ...] = ("pending",)) -> list[dict[str, object]]:
         """What is waiting and why: held for a summary (``reason``), or failed and waiting
-        for its next attempt (``attempts``, ``error``). ``rasid run --json`` carries the
-        count (``alerts_pending``) and the file (``outbox``)."""
+        for its next attempt (``attempts``, ``error``); with ``statuses=("dead",)``, what was
+        given up and why. ``rasid run --json`` carries the count (``alerts_pending``) and
+        the file (``outbox``); ``rasid alerts outbox`` lists the rows."""
+        marks = ",".join("?" * len(statuses))
         rows = self._db.execute(
-            "SELECT key, channel_id, rule_id, reason, due_at, attempts, next_attempt_at, last_error"
-            " FROM deliveries WHERE status='pending' ORDER BY due_at"
+            "SELECT key, status, channel_id, rule_id, reason, due_at, attempts, next_attempt_at,"
+            f" last_error FROM deliveries WHERE status IN ({marks}) ORDER BY due_at",
+            statuses,
         ).fetchall()
         cols = (
             "key",
+            "status",
             "channel",
             "rule",
             "reason",
