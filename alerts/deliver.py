@@ -34,8 +34,14 @@ from rasid.records import Alert
 @dataclass(slots=True)
 class DeliveryReport:
     sent: int = 0  # deliveries (alert x channel) sent in this run
-    failed: int = 0  # deliveries whose send failed in this run (kept in the outbox)
+    failed: int = 0  # deliveries whose send failed in this run and will be retried
+    # deliveries given up in this run: the send failed in a way retrying cannot fix (kept
+    # in the outbox as dead, with the error; `rasid alerts outbox` lists them)
+    dead: int = 0
     pending: int = 0  # deliveries still in the outbox: held (quiet hours, digest) or failed
+    dead_total: int = 0  # dead deliveries in the outbox, this run's and earlier ones'
+    # deliveries kept for a channel that is disabled or no longer configured, by channel
+    parked: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     messages: int = 0  # messages sent (a digest carries several deliveries)
     held: int = 0  # of the new deliveries, how many were held for a later summary
@@ -49,6 +55,13 @@ class DeliveryReport:
 
 def _transient(exc: BaseException) -> bool:
     return not isinstance(exc, PermanentError | RuntimeError | ValueError | TypeError)
+
+
+def _permanent(exc: BaseException) -> bool:
+    """A failure no later run can fix without a change to the config or the receiver: the
+    receiver refused (4xx), the channel lacks its URL, token or recipients, or its URL is
+    not one httpx can send to. Such a delivery is given up (dead), not retried forever."""
+    return isinstance(exc, PermanentError | httpx.UnsupportedProtocol | httpx.InvalidURL)
 
 
 # A delivery pass stops starting sends after this long. Well under the outbox lease
@@ -163,6 +176,7 @@ def deliver(
         now = now.replace(tzinfo=UTC)
     rules_by_id = {r.id: r for r in rules or []}
     enabled = {c.id: c for c in channels if c.enabled}
+    configured = {c.id for c in channels}  # to tell a disabled channel from a removed one
     report = DeliveryReport()
     with Outbox(outbox_path) as box:
         for alert in alerts:
@@ -192,35 +206,49 @@ def deliver(
                 continue
             ch = enabled.get(msg.channel_id)
             if ch is None:
-                # Channel disabled or removed: keep the deliveries until it comes back.
+                # Channel disabled or removed: keep the deliveries until it comes back. One
+                # line per channel below, not one per message.
                 box.release(keys)
-                report.errors.append(
-                    f"{msg.channel_id}: channel not enabled; {len(keys)} deliveries kept in outbox"
-                )
+                report.parked[msg.channel_id] = report.parked.get(msg.channel_id, 0) + len(keys)
                 continue
             try:
                 send_with_retry(
                     ch, msg, console, attempts=1 if ch.id in timed_out else None, deadline=deadline
                 )
-            except Exception as exc:  # kept in the outbox, retried on a later run
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                if _permanent(exc):
+                    box.mark_dead(keys, error)
+                    report.dead += len(keys)
+                    report.errors.append(f"{ch.id}: {error} (given up)")
+                    continue
+                # kept in the outbox, retried on a later run
                 if _timed_out(exc):
                     timed_out.add(ch.id)
                 attempts = 1 + max(e.attempts for e in due if e.key in keys)
                 box.mark_failed(
-                    keys,
-                    f"{type(exc).__name__}: {exc}",
-                    now + outbox_backoff(attempts, backoff_s, backoff_max_s),
+                    keys, error, now + outbox_backoff(attempts, backoff_s, backoff_max_s)
                 )
                 report.failed += len(keys)
-                report.errors.append(f"{ch.id}: {type(exc).__name__}: {exc}")
+                report.errors.append(f"{ch.id}: {error}")
                 continue
             box.mark_sent(keys, msg.key, datetime.now(UTC))
             report.sent += len(keys)
             report.messages += 1
+        for channel_id, n in report.parked.items():
+            if channel_id in configured:
+                why = "disabled; {n} deliveries kept in the outbox until it is enabled again"
+            else:
+                why = (
+                    "no longer configured; {n} deliveries kept in the outbox in case it comes"
+                    " back (`rasid alerts outbox --purge --channel {c}` drops them)"
+                )
+            report.errors.append(f"{channel_id}: channel " + why.format(n=n, c=channel_id))
         if report.deferred:
             report.errors.append(
                 f"delivery pass stopped after {budget_s:g} s: {report.deferred} deliveries"
                 " left pending for the next pass"
             )
         report.pending = box.pending_count()
+        report.dead_total = box.counts()["dead"]
     return report

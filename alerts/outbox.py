@@ -30,7 +30,14 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, due_at);
 CREATE INDEX IF NOT EXISTS deliveries_rule ON deliveries(rule_id, channel_id, created_at);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+# Row states: 'pending' (waiting: held, or failed and due again after a backoff), 'sent',
+# and 'dead': the send failed in a way retrying cannot fix (a 4xx, a channel with no URL,
+# refused recipients). A dead row is never tried again on its own, so one bad channel no
+# longer fails on every run forever; `rasid alerts outbox --retry` requeues dead rows.
+DEAD = "dead"
 
 
 # How long a claimed row stays reserved for the pass that claimed it.
@@ -159,6 +166,40 @@ class Outbox:
             [(error[:1000], _iso(next_attempt_at), k) for k in keys],
         )
 
+    def mark_dead(self, keys: list[str], error: str) -> None:
+        """Give up on these deliveries: the error says why; nothing retries them on its own."""
+        self._db.executemany(
+            "UPDATE deliveries SET status='dead', attempts=attempts+1, last_error=?,"
+            " next_attempt_at=NULL, lease_until=NULL WHERE key=?",
+            [(error[:1000], k) for k in keys],
+        )
+
+    def retry_dead(self, now: datetime, channel_id: str | None = None) -> int:
+        """Put dead deliveries back to pending, due now (after the channel has been fixed)."""
+        where, params = ("AND channel_id=?", [channel_id]) if channel_id else ("", [])
+        cur = self._db.execute(
+            "UPDATE deliveries SET status='pending', next_attempt_at=NULL, lease_until=NULL,"
+            f" last_error=NULL, due_at=? WHERE status='dead' {where}",
+            (_iso(now), *params),
+        )
+        return cur.rowcount
+
+    def purge(self, statuses: tuple[str, ...] = (DEAD,), channel_id: str | None = None) -> int:
+        """Forget deliveries in these states (dead ones, by default: never to be sent)."""
+        marks = ",".join("?" * len(statuses))
+        where, params = ("AND channel_id=?", [channel_id]) if channel_id else ("", [])
+        cur = self._db.execute(
+            f"DELETE FROM deliveries WHERE status IN ({marks}) {where}", (*statuses, *params)
+        )
+        return cur.rowcount
+
+    def counts(self) -> dict[str, int]:
+        """Rows by status: pending, sent, dead (each present, 0 when none)."""
+        out = {"pending": 0, "sent": 0, DEAD: 0}
+        for status, n in self._db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY 1"):
+            out[status] = int(n)
+        return out
+
     def release(self, keys: list[str]) -> None:
         self._db.executemany(
             "UPDATE deliveries SET lease_until=NULL WHERE key=?", [(k,) for k in keys]
@@ -169,16 +210,20 @@ class Outbox:
             self._db.execute("SELECT COUNT(*) FROM deliveries WHERE status='pending'").fetchone()[0]
         )
 
-    def pending(self) -> list[dict[str, object]]:
+    def pending(self, statuses: tuple[str, ...] = ("pending",)) -> list[dict[str, object]]:
         """What is waiting and why: held for a summary (``reason``), or failed and waiting
-        for its next attempt (``attempts``, ``error``). ``rasid run --json`` carries the
-        count (``alerts_pending``) and the file (``outbox``)."""
+        for its next attempt (``attempts``, ``error``); with ``statuses=("dead",)``, what was
+        given up and why. ``rasid run --json`` carries the count (``alerts_pending``) and
+        the file (``outbox``); ``rasid alerts outbox`` lists the rows."""
+        marks = ",".join("?" * len(statuses))
         rows = self._db.execute(
-            "SELECT key, channel_id, rule_id, reason, due_at, attempts, next_attempt_at, last_error"
-            " FROM deliveries WHERE status='pending' ORDER BY due_at"
+            "SELECT key, status, channel_id, rule_id, reason, due_at, attempts, next_attempt_at,"
+            f" last_error FROM deliveries WHERE status IN ({marks}) ORDER BY due_at",
+            statuses,
         ).fetchall()
         cols = (
             "key",
+            "status",
             "channel",
             "rule",
             "reason",
@@ -203,3 +248,52 @@ class Outbox:
     def is_sent(self, key: str) -> bool:
         row = self._db.execute("SELECT status FROM deliveries WHERE key=?", (key,)).fetchone()
         return bool(row and row[0] == "sent")
+
+
+# --- which store an outbox belongs to -------------------------------------------------------
+# Alert ids are stable per (rule, story), so an outbox shared by two stores takes the second
+# store's alerts for sent ones. The outbox is named after its store; an outbox from before
+# that (one ``outbox.db`` per directory) records the store that adopted it, here.
+
+
+def owner_of(path: Path) -> str | None:
+    """The store recorded as this outbox's owner; None when none is (or no readable file)."""
+    try:
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return None
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='store'").fetchone()
+    except sqlite3.Error:  # written before the meta table existed
+        return None
+    finally:
+        db.close()
+    return str(row[0]) if row else None
+
+
+def claim(path: Path, owner: str) -> str:
+    """Record ``owner`` unless another store already is; returns the recorded owner (two runs
+    adopting the same file at once agree on one)."""
+    with Outbox(path) as box:
+        box._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store', ?)", (owner,))
+        row = box._db.execute("SELECT value FROM meta WHERE key='store'").fetchone()
+    return str(row[0])
+
+
+def alert_ids(path: Path, limit: int = 500) -> list[str]:
+    """The newest alert ids this outbox knows (read-only; empty for an unreadable file)."""
+    try:
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return []
+    try:
+        rows = db.execute(
+            "SELECT alert_id FROM deliveries GROUP BY alert_id"
+            " ORDER BY MAX(created_at) DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        db.close()
+    return [str(r[0]) for r in rows]

@@ -37,6 +37,7 @@ from alerts.channels import (
     secret,
 )
 from rasid.records import Alert
+from rasid.terminal import bidi_mode, rtl_line
 
 SIGNATURE_HEADER = "X-Rasid-Signature"
 
@@ -102,15 +103,31 @@ def send_console(ch: ConsoleChannel, msg: Message, console: Any = None) -> None:
 
     # stderr by default: `rasid run --json` keeps stdout for machine-readable output.
     out = console or Console(stderr=True)
-    title = msg.subject()
-    # Bidi controls confuse terminal width maths; the terminal does its own (or no) shaping.
-    body = "".join(c for c in msg.text() if c not in "\u200f\u2066\u2067\u2068\u2069")
+    # The same bidi handling as `search`, `stories` and `alerts` (rasid.terminal), decided
+    # for the stream this console writes to. Rich gives the controls no width.
+    mode = bidi_mode(tty=out.is_terminal)
+    body = "\n".join(_console_line(line, mode) for line in msg.text().split("\n"))
     # Text objects, not markup strings: «[tripoli]» in a title must not be read as a style tag.
     out.print(
         Panel(
-            Text(body), title=Text(title.replace(render.RLM, "")), title_align="right", expand=False
+            Text(body),
+            title=Text(_console_line(msg.subject(), mode)),
+            title_align="right",
+            expand=False,
         )
     )
+
+
+_BIDI_CONTROLS = str.maketrans("", "", "\u200f\u2066\u2067\u2068\u2069")
+
+
+def _console_line(line: str, mode: str) -> str:
+    """One line of a plain-text message for a terminal. ``isolate`` keeps the renderer's
+    isolates around names, times and URLs inside the line (only its leading RLM goes, as
+    rtl_line adds its own); ``visual`` and ``off`` get the bare text, as the other views."""
+    if mode == "isolate":
+        return rtl_line(line.removeprefix(render.RLM), mode)
+    return rtl_line(line.translate(_BIDI_CONTROLS), mode)
 
 
 def send_jsonl(ch: JsonlChannel, msg: Message, console: Any = None) -> None:

@@ -363,7 +363,8 @@ def maintenance_report(report: Mapping[str, Any]) -> dict[str, Any]:
         log.warning("alert delivery: %s", error)
     if alerts:
         log.info(
-            "alert outbox: %s sent, %s failed, %s pending",
+            "alert outbox: %s sent, %s failed, %s pending, %s given up (dead)",
             alerts.get("sent"), alerts.get("failed"), alerts.get("pending"),
+            alerts.get("dead_total"),
         )  # fmt: skip
     return {**report, "health_counts": counts}

@@ -310,6 +310,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_alerts(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
+    if args.action == "outbox":
+        return _alerts_outbox(args, settings)
+    if args.retry or args.purge or args.channel:
+        raise UsageError("rasid alerts: --retry, --purge and --channel go with `outbox`")
     store = settings.open_store(create=False)
     try:
         if args.action == "test":
@@ -336,6 +340,73 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         if a.other_sources:
             out.print(f"    [dim]also: {escape(', '.join(a.other_sources))}[/dim]")
         out.print(f"    [blue]{escape(a.url)}[/blue]")
+    return 0
+
+
+def _alerts_outbox(args: argparse.Namespace, settings: Any) -> int:
+    """What the store's outbox holds and has not sent: waiting (held, or failed and due
+    again) and given up (dead); ``--retry`` requeues the dead, ``--purge`` drops them."""
+    from alerts.outbox import DEAD, Outbox
+
+    if args.rule:
+        raise UsageError("rasid alerts outbox: takes no rule (use --channel)")
+    if args.retry and args.purge:
+        raise UsageError("rasid alerts outbox: --retry or --purge, not both")
+    path = settings.outbox_for()
+    if not path.exists():  # do not create an empty outbox by looking
+        err.print(f"no outbox at {escape(str(path))}: nothing was ever queued for this store")
+        return 0
+    with Outbox(path) as box:
+        if args.retry:
+            n = box.retry_dead(datetime.now(UTC), args.channel)
+            err.print(
+                f"{n} given-up deliveries back in the queue, due now: the next `rasid run`"
+                " (or the rasid_deliver DAG) sends them"
+            )
+            return 0
+        if args.purge:
+            statuses: tuple[str, ...] = (DEAD,)
+            if args.channel:
+                from alerts.config import load_config
+
+                # A channel gone from the rules file never sends its waiting rows either.
+                if args.channel not in {c.id for c in load_config(settings.rules_path).channels}:
+                    statuses = (DEAD, "pending")
+            n = box.purge(statuses, args.channel)
+            err.print(f"{n} deliveries dropped from {escape(str(path))}")
+            return 0
+        counts = box.counts()
+        rows = [
+            r
+            for r in box.pending(("pending", DEAD))
+            if not args.channel or r["channel"] == args.channel
+        ]
+    if args.json:
+        for r in rows:
+            _print_json({**r, "status": "given up" if r["status"] == DEAD else r["status"]})
+        return 0
+    err.print(
+        f"outbox {escape(str(path))}: {counts['pending']} waiting, {counts[DEAD]} given up,"
+        f" {counts['sent']} sent"
+    )
+    # One line per channel, state and cause: 22 rows refused for one reason are one line.
+    groups: dict[tuple[str, str, str], int] = {}
+    for r in rows:
+        if r["status"] == DEAD:
+            why = f"given up: {r['error']}"
+        elif r["error"] and r["next_attempt_at"]:
+            why = f"to retry after {r['next_attempt_at']}: {r['error']}"
+        else:
+            why = f"held until {r['due_at']}" + (f" ({r['reason']})" if r["reason"] else "")
+        key = (str(r["status"]), str(r["channel"]), why)
+        groups[key] = groups.get(key, 0) + 1
+    for (_, channel, why), n in sorted(groups.items()):
+        out.print(f"  [bold]{escape(channel)}[/bold]  {n} deliveries  {escape(why)}")
+    if counts[DEAD] and not (args.retry or args.purge):
+        err.print(
+            "[dim]after fixing the channel: `rasid alerts outbox --retry [--channel C]`;"
+            " to drop them: `--purge`[/dim]"
+        )
     return 0
 
 
@@ -728,9 +799,12 @@ def build_parser() -> argparse.ArgumentParser:
     store_opt(sp)
 
     sp = add(
-        "alerts", cmd_alerts, "list recent alerts, or preview a rule: `rasid alerts test RULE`"
+        "alerts",
+        cmd_alerts,
+        "list recent alerts, preview a rule (`rasid alerts test RULE`) or show the outbox"
+        " (`rasid alerts outbox`)",
     )
-    sp.add_argument("action", nargs="?", choices=["list", "test"], default="list")
+    sp.add_argument("action", nargs="?", choices=["list", "test", "outbox"], default="list")
     sp.add_argument(
         "rule", nargs="?", help="with `test`: the rule id to preview; with `list`: only its alerts"
     )
@@ -738,7 +812,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--limit", type=_positive_int, default=50, help="alerts or articles to show (default 50)"
     )
-    sp.add_argument("--json", action="store_true", help="one JSON object per alert")
+    sp.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per alert (with `test`: per article; with `outbox`: per delivery)",
+    )
+    sp.add_argument("--channel", metavar="ID", help="with `outbox`: only this channel's deliveries")
+    sp.add_argument(
+        "--retry",
+        action="store_true",
+        help="with `outbox`: put given-up deliveries back in the queue (after fixing the channel)",
+    )
+    sp.add_argument(
+        "--purge",
+        action="store_true",
+        help="with `outbox`: drop given-up deliveries (and, for a channel no longer in the"
+        " rules file, its waiting ones)",
+    )
     store_opt(sp)
 
     sp = add(

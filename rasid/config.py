@@ -18,8 +18,11 @@ DEFAULT_CONFIG = Path("config/rasid.yaml")
 DEFAULT_FEEDS = Path("config/feeds.yaml")
 DEFAULT_RULES = Path("config/alerts.yaml")
 DEFAULT_STORE = "sqlite:///data/rasid.db"
+# Before outboxes were named after their store: one per directory (and data/outbox.db for
+# every search engine). Still used by the store that owns it, so its pending rows are kept.
 DEFAULT_ENGINE_OUTBOX = Path("data/outbox.db")
 OUTBOX_NAME = "outbox.db"
+OUTBOX_SUFFIX = ".outbox.db"
 DEFAULT_ENGINE_WEBSUB = Path("data/websub.db")
 WEBSUB_NAME = "websub.db"
 
@@ -127,10 +130,11 @@ class SettingsFile(BaseModel):
     site_templates: bool = True
     # what was learned, kept across runs; default: beside the embedded store's file
     site_templates_file: str | None = None
-    # Alert deliveries (pending and sent, keyed by alert and channel). Default: beside the
-    # embedded store's file (<store dir>/outbox.db), so a fresh store gets a fresh outbox;
-    # beside a search engine, data/outbox.db. Alert ids are stable per (rule, story), so an
-    # outbox shared by two stores would take the second store's alerts for sent ones.
+    # Alert deliveries (pending and sent, keyed by alert and channel). Default: named after
+    # the store, beside the embedded store's file (<store dir>/<store stem>.outbox.db), so a
+    # fresh store gets a fresh outbox; for a search engine data/<host>-<port>-<prefix>.outbox.db.
+    # Alert ids are stable per (rule, story), so an outbox shared by two stores would take
+    # the second store's alerts for sent ones.
     outbox: str | None = None
     spool_dir: str = "data/spool"
     dedup_window_hours: float = Field(default=72, gt=0)
@@ -153,6 +157,77 @@ class SettingsFile(BaseModel):
                 f"unknown store URL scheme {scheme!r} (known: {', '.join(known_schemes())})"
             )
         return v
+
+
+def _engine_outbox_name(url: str) -> str:
+    """``<host>-<port>-<prefix>.outbox.db`` for an engine URL (no credentials in it)."""
+    import re
+
+    from store.es_common import parse_store_url
+
+    try:
+        parsed = parse_store_url(url)
+        prefix = parsed.options().prefix
+    except Exception:  # an unreadable URL fails when the store opens, with its own message
+        return DEFAULT_ENGINE_OUTBOX.name
+    host = sorted(parsed.hosts)[0].split("://", 1)[-1]
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", f"{host}-{prefix}").strip("-") + OUTBOX_SUFFIX
+
+
+def _store_has_alerts(store_file: Path, ids: list[str]) -> bool:
+    """Whether the embedded store at ``store_file`` recorded any of these alerts."""
+    import sqlite3
+
+    if not ids or not store_file.exists():
+        return False
+    try:
+        db = sqlite3.connect(f"{store_file.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            marks = ",".join("?" * len(ids))
+            row = db.execute(f"SELECT 1 FROM alerts WHERE id IN ({marks}) LIMIT 1", ids)
+            return row.fetchone() is not None
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+
+
+def outbox_name(store_file: Path | str | None, store_url: str) -> str:
+    """The file name of a store's own outbox: ``<store stem>.outbox.db`` for an embedded
+    store, ``<host>-<port>-<prefix>.outbox.db`` for a search engine."""
+    if store_file:
+        return Path(store_file).stem + OUTBOX_SUFFIX
+    return _engine_outbox_name(store_url)
+
+
+def store_outbox(store_file: Path | str | None, store_url: str) -> Path:
+    """The outbox of a store: its own file, named after the store, unless an outbox from
+    before that naming belongs to this store, which keeps its pending and sent rows.
+
+    The old name was ``outbox.db`` in the store's directory (every search engine:
+    ``data/outbox.db``), shared by every store there. It belongs to this store when it
+    records this store as its owner, or records none and either holds alerts this
+    embedded store fired or (for an engine, whose alerts cannot be read here) no other
+    engine store claimed it first. Adopting it records the owner, so the choice sticks."""
+    from alerts import outbox as ob
+
+    if store_file:
+        store_file = Path(store_file)
+        own = store_file.parent / outbox_name(store_file, store_url)
+        legacy = store_file.parent / OUTBOX_NAME
+        owner = f"sqlite:{store_file.resolve()}"
+    else:
+        own = DEFAULT_ENGINE_OUTBOX.parent / outbox_name(None, store_url)
+        legacy = DEFAULT_ENGINE_OUTBOX
+        owner = own.name.removesuffix(OUTBOX_SUFFIX)
+    if own.exists() or not legacy.exists() or own == legacy:
+        return own
+    recorded = ob.owner_of(legacy)
+    if recorded is None:
+        if store_file and not _store_has_alerts(store_file, ob.alert_ids(legacy)):
+            return own
+        recorded = ob.claim(legacy, owner)
+    return legacy if recorded == owner else own
 
 
 class Settings:
@@ -188,14 +263,15 @@ class Settings:
         self._feeds: list[Feed] | None = None
 
     def outbox_for(self, store: object | None = None) -> Path:
-        """The outbox file: ``outbox``/RASID_OUTBOX, else beside the embedded store's file
-        (``store.path`` when an open store is given, else the store URL's), else
-        data/outbox.db for a search engine."""
+        """The outbox file: ``outbox``/RASID_OUTBOX, else one named after the store: beside
+        the embedded store's file (``store.path`` when an open store is given, else the
+        store URL's), ``<dir>/<store stem>.outbox.db``; for a search engine,
+        ``data/<host>-<port>-<prefix>.outbox.db``. An older ``outbox.db`` that belongs to
+        this store is used instead (see ``store_outbox``)."""
         if self.outbox:
             return Path(self.outbox)
         path = getattr(store, "path", None) if store is not None else None
-        path = path or embedded_path(self.store_url)
-        return Path(path).parent / OUTBOX_NAME if path else DEFAULT_ENGINE_OUTBOX
+        return store_outbox(path or embedded_path(self.store_url), self.store_url)
 
     @property
     def websub_path(self) -> Path:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from rasid.config import DEFAULT_RULES, load_settings
+from rasid.config import DEFAULT_RULES, load_settings, outbox_name
 from rasid.terminal import rtl_markup
 from store.factory import embedded_path
 
@@ -99,7 +99,9 @@ def run_demo(
             settings.rules_path = _demo_rules_file(demo_dir, webhook.url, smtp.port)
             console.print(f"[bold]Sample corpus served at {server.base_url}[/bold]")
             console.print(f"  webhook receiver {webhook.url} · SMTP server 127.0.0.1:{smtp.port}")
-            settings.outbox_path = demo_dir / "outbox.db"
+            # Named after the store, as outside the demo: two stores in one directory share
+            # demo/, and a shared outbox would take the second one's alerts for sent ones.
+            settings.outbox_path = demo_dir / outbox_name(store_file, settings.store_url)
             report = run_cycle(settings, progress=(lambda e, d: None) if json_out else _progress)
             if json_out:
                 doc = report.to_dict()

@@ -104,7 +104,11 @@ class CycleReport:
     stories: int = 0  # distinct stories the cycle's articles joined or opened
     alerts_fired: int = 0
     alerts_delivered: int = 0
-    alerts_failed: int = 0
+    alerts_failed: int = 0  # deliveries that failed in this cycle and will be retried
+    alerts_dead: int = 0  # deliveries given up in this cycle (kept in the outbox as dead)
+    alerts_dead_total: int = 0  # dead deliveries in the outbox (`rasid alerts outbox`)
+    # new alerts the outbox already recorded as sent (an outbox shared with another store)
+    alerts_already_sent: int = 0
     alerts_pending: int = 0  # deliveries still waiting in the outbox (held or failed)
     outbox: str = ""  # the outbox file this cycle delivered through
     alert_errors: list[str] = field(default_factory=list)
@@ -820,6 +824,9 @@ def run_cycle(
                 report.alerts_fired = res["alerts"]
                 report.alerts_delivered = res["delivered"]
                 report.alerts_failed = res["failed"]
+                report.alerts_dead = res["dead"]
+                report.alerts_dead_total = res["dead_total"]
+                report.alerts_already_sent = res["already_sent"]
                 report.alerts_pending = res["pending"]
                 report.outbox = res["outbox"]
                 report.alert_errors = res["errors"]
@@ -973,15 +980,19 @@ def evaluate_and_deliver(
         articles = st.articles_ingested_since(mark, now)
         fresh = {a.id for a in articles}
         revised = [a for a in _articles_updated_since(st, mark, now) if a.id not in fresh]
+        # Resolved before this run records its alerts: an old shared outbox.db is adopted
+        # only by a store whose earlier alerts it holds (rasid.config.store_outbox).
+        outbox = settings.outbox_for(st)
         known: list[Alert] = []
         fired = evaluate(cfg.rules, articles, st, now, existing=known)
         # No `existing` here: an alert the story already has is not queued again.
         fired += evaluate(cfg.rules, revised, st, now)
         # Known alerts go to deliver() too: the outbox ignores a key it already holds, and
         # one recorded by a run that died before queueing it is queued now, not lost.
-        outbox = settings.outbox_for(st)
+        # Every configured channel, enabled or not: deliver() tells a disabled channel
+        # from one removed from the file.
         report = deliver(
-            [*fired, *known], cfg.enabled_channels(), outbox, rules=cfg.rules,
+            [*fired, *known], cfg.channels, outbox, rules=cfg.rules,
             timezone=cfg.timezone, now=now,
         )  # fmt: skip
         if articles or revised:
@@ -1007,6 +1018,9 @@ def evaluate_and_deliver(
         "alerts": len(fired),
         "delivered": report.sent,
         "failed": report.failed,
+        "dead": report.dead,
+        "dead_total": report.dead_total,
+        "already_sent": len(stale),
         "pending": report.pending,
         "outbox": str(outbox),
         "errors": errors,
@@ -1033,7 +1047,10 @@ def deliver_due(settings: Settings, outbox: Path | None = None) -> dict[str, Any
     from alerts.deliver import deliver
 
     outbox = outbox or settings.outbox_for()
-    out: dict[str, Any] = {"sent": 0, "messages": 0, "failed": 0, "pending": 0, "errors": []}
+    out: dict[str, Any] = {
+        "sent": 0, "messages": 0, "failed": 0, "dead": 0, "dead_total": 0, "pending": 0,
+        "errors": [],
+    }  # fmt: skip
     out["outbox"] = str(outbox)
     if not outbox.exists():  # nothing was ever queued: do not create an empty outbox
         return out
@@ -1042,10 +1059,10 @@ def deliver_due(settings: Settings, outbox: Path | None = None) -> dict[str, Any
     except Exception as exc:  # a broken rules file must not stop the rest of maintenance
         out["errors"].append(f"alerts config: {exc}")
         return out
-    report = deliver([], cfg.enabled_channels(), outbox, rules=cfg.rules, timezone=cfg.timezone)
+    report = deliver([], cfg.channels, outbox, rules=cfg.rules, timezone=cfg.timezone)
     out.update(
-        sent=report.sent, messages=report.messages, failed=report.failed,
-        pending=report.pending, errors=list(report.errors),
+        sent=report.sent, messages=report.messages, failed=report.failed, dead=report.dead,
+        dead_total=report.dead_total, pending=report.pending, errors=list(report.errors),
     )  # fmt: skip
     return out
 

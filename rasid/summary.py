@@ -24,6 +24,36 @@ def all_feeds_failed(report: Any) -> bool:
     return bool(tried) and all(f.status in {"error", "disabled"} for f in tried)
 
 
+# Distinct delivery errors shown; the rest are counted in one "… and N more" line.
+MAX_ERROR_LINES = 5
+
+
+def delivery_counts(r: Any) -> str:
+    """Deliveries are (alert, channel) pairs: sent and failed are separate counts, so "22
+    sent, 22 failed" is not read as "22 deliveries, all 22 failed"."""
+    parts = [f"deliveries {r.alerts_delivered} sent"]
+    if r.alerts_failed:
+        parts.append(f"{r.alerts_failed} failed (retried later)")
+    if getattr(r, "alerts_dead", 0):
+        parts.append(f"{r.alerts_dead} given up")
+    if getattr(r, "alerts_already_sent", 0):
+        # Alerts, not deliveries: the outbox had them as sent, so no channel got them.
+        parts.append(f"{r.alerts_already_sent} alerts skipped as already sent")
+    return ", ".join(parts)
+
+
+def counted(errors: list[str], limit: int) -> list[str]:
+    """Identical errors once, with ×N; at most ``limit`` lines, then "… and N more"."""
+    seen: dict[str, int] = {}
+    for e in errors:
+        seen[e] = seen.get(e, 0) + 1
+    out = [f"{e} (×{n})" if n > 1 else e for e, n in list(seen.items())[:limit]]
+    rest = sum(list(seen.values())[limit:])
+    if rest:
+        out.append(f"… and {rest} more")
+    return out
+
+
 def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -> list[str]:
     r = report
     lines = [
@@ -38,8 +68,7 @@ def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -
         f"  stories            {getattr(r, 'stories', 0)} (rasid stories lists the biggest,"
         " each once with its coverage)",
         f"  enrichment         {r.entities} entities, {r.places} places, {r.claims} claims",
-        f"  alerts             {r.alerts_fired} fired, {r.alerts_delivered} deliveries"
-        + (f", {r.alerts_failed} failed (kept in the outbox)" if r.alerts_failed else ""),
+        f"  alerts             {r.alerts_fired} fired; {delivery_counts(r)}",
     ]
     if r.languages:
         langs = escape(", ".join(f"{k}: {v}" for k, v in sorted(r.languages.items())))
@@ -76,7 +105,14 @@ def summary_lines(report: Any, store_url: str, extra: list[str] | None = None) -
     for f in r.feeds:
         for e in f.item_errors[:3]:
             lines.append(f"  [yellow]item failed ({escape(f.feed_id)}):[/yellow] {escape(e)}")
-    for e in r.alert_errors[:5]:
+    dead_total = getattr(r, "alerts_dead_total", 0)
+    if dead_total or getattr(r, "alerts_pending", 0):
+        lines.append(
+            f"  outbox             {r.alerts_pending} waiting (held or to retry),"
+            f" {dead_total} given up; `rasid alerts outbox` lists them"
+            + (f" ({escape(r.outbox)})" if getattr(r, "outbox", "") else "")
+        )
+    for e in counted(r.alert_errors, MAX_ERROR_LINES):
         lines.append(f"  [yellow]delivery:[/yellow] {escape(e)}")
     if none_answered:
         lines.append(

@@ -39,11 +39,14 @@ def is_rtl(text: str) -> bool:
     return False
 
 
-def bidi_mode() -> str:
+def bidi_mode(tty: bool | None = None) -> str:
+    """``RASID_BIDI``, else ``isolate`` on a terminal and ``off`` elsewhere. ``tty``: whether
+    the output at hand is a terminal (default: stdout's; the console alert channel writes
+    to stderr)."""
     mode = os.environ.get("RASID_BIDI", "").lower()
     if mode in {"isolate", "visual", "off"}:
         return mode
-    return "isolate" if sys.stdout.isatty() else "off"
+    return "isolate" if (sys.stdout.isatty() if tty is None else tty) else "off"
 
 
 def rtl_line(text: str, mode: str | None = None) -> str:

@@ -516,3 +516,57 @@ def test_search_names_the_original_of_a_copy_and_takes_any_case_of_lang(
     assert "copy of sahara's http://sahara/1" in shown  # a bare id no command accepts, before
     code = main(["search", "الحوار", "--since", "2024-10-20", "--until", "2024-10-10", *store])
     assert code == 2 and "is not before --until" in capsys.readouterr().err
+
+
+def test_alerts_outbox_lists_retries_and_purges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Audit 3, finding 4: a channel with no URL failed on every run, its rows pending
+    forever, and no command showed them."""
+    from alerts.channels import SlackChannel
+    from alerts.deliver import deliver
+    from alerts.outbox import Outbox
+
+    for var in ("RASID_OUTBOX", "RASID_CONFIG", "RASID_RULES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    now = datetime.now(UTC)
+    alerts = [
+        Alert(id=f"al{i}", rule_id="tripoli", article_id=f"a{i}", title="طرابلس", source="s",
+              url=f"https://x.example/{i}", matched_terms=["طرابلس"], fired_at=now)
+        for i in range(3)
+    ]  # fmt: skip
+    box = tmp_path / "r.outbox.db"
+    assert (
+        deliver(alerts, [SlackChannel.model_construct(id="s", type="slack")], box, now=now).dead
+        == 3
+    )
+    with Outbox(box) as ob:  # and one waiting for a channel since removed from the file
+        ob.enqueue(alerts[0], "gone", now=now, due_at=now)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n  - {id: tripoli, keywords: [طرابلس]}\n"
+        "channels:\n  - {id: s, type: slack, url: 'https://hooks.example/x'}\n"
+    )
+    files = ["--rules", str(rules), "--store", f"sqlite:///{tmp_path / 'r.db'}"]
+    assert main(["alerts", "outbox", *files]) == 0
+    captured = capsys.readouterr()
+    assert "1 waiting, 3 given up, 0 sent" in captured.err
+    assert "s  3 deliveries  given up: PermanentError: slack s: no url or url_env" in captured.out
+    assert "gone  1 deliveries  held until" in captured.out
+    assert main(["alerts", "outbox", "--json", "--channel", "s", *files]) == 0
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["status"] for r in rows] == ["given up"] * 3
+    # A channel gone from the file: --purge drops its waiting rows too; then requeue the dead.
+    assert main(["alerts", "outbox", "--purge", "--channel", "gone", *files]) == 0
+    assert "1 deliveries dropped" in capsys.readouterr().err
+    assert main(["alerts", "outbox", "--retry", *files]) == 0
+    assert "3 given-up deliveries back in the queue" in capsys.readouterr().err
+    with Outbox(box) as ob:
+        assert ob.counts() == {"pending": 3, "sent": 0, "dead": 0}
+    assert main(["alerts", "outbox", "--retry", "--purge", *files]) == 2
+    assert main(["alerts", "list", "--retry", *files]) == 2
+    # No outbox yet: said, and none created by looking.
+    assert main(["alerts", "outbox", "--store", f"sqlite:///{tmp_path / 'new.db'}"]) == 0
+    assert "no outbox at" in capsys.readouterr().err
+    assert not (tmp_path / "new.outbox.db").exists()

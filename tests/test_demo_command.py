@@ -25,7 +25,7 @@ def test_rasid_demo_delivers_to_real_receivers(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "rasid.db").exists()
     # its own files sit beside the store it fills
     assert {f.name for f in (tmp_path / "data" / "demo").iterdir()} >= {
-        "feeds.yaml", "alerts.yaml", "alerts.jsonl", "outbox.db"
+        "feeds.yaml", "alerts.yaml", "alerts.jsonl", "rasid.outbox.db"
     }  # fmt: skip
     # The store the demo filled answers `rasid search` from the same folder.
     hits = subprocess.run(
@@ -47,3 +47,15 @@ def test_rasid_demo_into_another_store_leaves_data_alone(tmp_path: Path) -> None
     assert (tmp_path / "elsewhere" / "demo" / "feeds.yaml").exists()
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["receivers"]["webhook"] == report["alerts_fired"] >= 2  # delivered, not "sent"
+    # A second store in that folder delivers its own alerts: they have the same ids (same
+    # rules, same stories), which a shared demo/outbox.db took for sent (audit 3, finding 1).
+    proc = subprocess.run(
+        [sys.executable, "-m", "rasid.cli", "demo", "--json", "--store", "sqlite:///elsewhere/b.db"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    second = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert second["alerts_fired"] == report["alerts_fired"]
+    assert second["receivers"]["smtp"] == second["alerts_fired"]
+    assert (second["alerts_already_sent"], second["alert_errors"]) == (0, [])
+    assert second["outbox"].endswith("elsewhere/demo/b.outbox.db")

@@ -85,3 +85,40 @@ def test_search_hints_keep_store_unless_it_is_the_default_here(
     assert "rasid search طرابلس\n" in here
     spaced = _render(summary_lines(report, "/tmp/my stores/r.db"))
     assert "--store '/tmp/my stores/r.db'" in spaced
+
+
+def test_delivery_errors_counted_capped_and_counts_unambiguous() -> None:
+    """Audit 3, finding 13: 22 failures showed 5 lines, some identical, with no "more"; and
+    "22 deliveries, 22 failed" read as all failing when 22 were sent and 22 failed."""
+    report = CycleReport(started_at=datetime.now(UTC))
+    report.alerts_fired, report.alerts_delivered, report.alerts_failed = 11, 22, 11
+    report.alerts_dead, report.alerts_dead_total, report.alerts_pending = 11, 11, 11
+    report.alerts_already_sent = 2
+    report.alert_errors = (
+        ["s: PermanentError: slack s: no url or url_env (given up)"] * 11
+        + [f"w{i}: ConnectError: refused" for i in range(6)]
+        + ["w0: ConnectError: refused"] * 4
+    )
+    text = _render(summary_lines(report, "sqlite:////tmp/x/r.db"))
+    assert (
+        "alerts             11 fired; deliveries 22 sent, 11 failed (retried later),"
+        " 11 given up, 2 alerts skipped as already sent"
+    ) in text
+    assert "11 waiting (held or to retry), 11 given up; `rasid alerts outbox` lists them" in text
+    delivery = [x.strip() for x in text.splitlines() if x.strip().startswith("delivery:")]
+    assert delivery == [
+        "delivery: s: PermanentError: slack s: no url or url_env (given up) (×11)",
+        "delivery: w0: ConnectError: refused (×5)",
+        "delivery: w1: ConnectError: refused",
+        "delivery: w2: ConnectError: refused",
+        "delivery: w3: ConnectError: refused",
+        "delivery: … and 2 more",
+    ]
+
+
+def test_quiet_delivery_summary() -> None:
+    report = CycleReport(started_at=datetime.now(UTC))
+    report.alerts_fired, report.alerts_delivered = 3, 6
+    text = _render(summary_lines(report, "sqlite:////tmp/x/r.db"))
+    assert "alerts             3 fired; deliveries 6 sent\n" in text
+    assert "outbox " not in text and "delivery:" not in text

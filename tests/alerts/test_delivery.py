@@ -29,6 +29,7 @@ from alerts.render import RLM, split_message, utf16_len
 from alerts.rules import Rule
 from alerts.senders import SIGNATURE_HEADER, verify_signature
 from rasid.records import Alert
+from rasid.terminal import rtl_line
 
 T0 = datetime(2024, 5, 12, 10, 0, tzinfo=UTC)
 SECRET = "s3cret-key"
@@ -120,14 +121,44 @@ def test_transient_error_retried_in_process(tmp_path: Path, receiver: Any) -> No
     assert report.sent == 1 and len(receiver.requests) == 2
 
 
-def test_permanent_error_not_hammered_but_kept(tmp_path: Path, receiver: Any) -> None:
+def test_permanent_error_is_given_up_kept_and_can_be_retried(tmp_path: Path, receiver: Any) -> None:
     receiver.status = 400
     receiver.start()
     report = deliver([alert(1)], [hook(receiver)], tmp_path / "o.db", now=T0)
-    assert (report.failed, report.pending) == (1, 1) and len(receiver.requests) == 1
+    # Not retried in the run, not left pending to be retried forever: dead, with its cause.
+    assert (report.failed, report.dead, report.pending, report.dead_total) == (0, 1, 0, 1)
+    assert len(receiver.requests) == 1 and "(given up)" in report.errors[0]
     with Outbox(tmp_path / "o.db") as ob:
-        (row,) = ob.pending()
+        assert ob.pending() == []
+        (row,) = ob.pending(("dead",))
         assert "HTTP 400" in str(row["error"]) and row["attempts"] == 1
+    later = deliver([], [hook(receiver)], tmp_path / "o.db", now=T0 + timedelta(days=1))
+    assert (later.sent, later.dead, later.dead_total) == (0, 0, 1)
+    assert len(receiver.requests) == 1  # a later pass leaves it alone
+    # Fixed: requeued by hand, then sent once.
+    receiver.status = 200
+    with Outbox(tmp_path / "o.db") as ob:
+        assert ob.retry_dead(T0 + timedelta(days=1)) == 1
+    fixed = deliver([], [hook(receiver)], tmp_path / "o.db", now=T0 + timedelta(days=1))
+    assert (fixed.sent, fixed.dead_total) == (1, 0) and len(receiver.requests) == 2
+
+
+def test_channel_without_url_is_given_up_and_purged(tmp_path: Path) -> None:
+    # Config validation refuses such a channel now; built without it, it stands for any
+    # failure retrying cannot fix (a 4xx, a refused recipient).
+    slack = SlackChannel.model_construct(id="s", type="slack")
+    report = deliver([alert(1), alert(2)], [slack], tmp_path / "o.db", now=T0)
+    assert (report.dead, report.failed, report.pending) == (2, 0, 0)
+    assert report.errors == ["s: PermanentError: slack s: no url or url_env (given up)"] * 2
+    with Outbox(tmp_path / "o.db") as ob:
+        assert ob.counts() == {"pending": 0, "sent": 0, "dead": 2}
+        assert ob.purge() == 2 and ob.counts()["dead"] == 0
+
+
+def test_unsendable_url_is_given_up(tmp_path: Path) -> None:
+    ch = WebhookChannel.model_construct(id="w", type="webhook", url="not-a-url", retry_wait_s=0)
+    report = deliver([alert(1)], [ch], tmp_path / "o.db", now=T0)
+    assert (report.dead, report.failed) == (1, 0) and "UnsupportedProtocol" in report.errors[0]
 
 
 def test_lease_stops_a_second_run_from_sending(tmp_path: Path) -> None:
@@ -145,6 +176,25 @@ def test_disabled_channel_keeps_deliveries(tmp_path: Path) -> None:
     off = JsonlChannel(id="other", type="jsonl", path=str(tmp_path / "b.jsonl"), enabled=False)
     r = deliver([alert(2)], [ch, off], tmp_path / "o.db", now=T0)
     assert r.sent == 1 and not (tmp_path / "b.jsonl").exists()
+
+
+def test_parked_channel_is_one_line_worded_by_its_state(tmp_path: Path) -> None:
+    ch = JsonlChannel(id="file", type="jsonl", path=str(tmp_path / "a.jsonl"))
+    gone = JsonlChannel(id="gone", type="jsonl", path=str(tmp_path / "g.jsonl"))
+    off = JsonlChannel(id="off", type="jsonl", path=str(tmp_path / "b.jsonl"))
+    # Queued for three channels while they are all there, but not yet due (quiet hours).
+    with Outbox(tmp_path / "o.db") as ob:
+        for n in (1, 2, 3):
+            for c in (ch, gone, off):
+                ob.enqueue(alert(n), c.id, now=T0, due_at=T0)
+    off.enabled = False
+    r = deliver([], [ch, off], tmp_path / "o.db", now=T0)  # "gone" removed from the file
+    assert r.sent == 3 and r.pending == 6 and r.parked == {"gone": 3, "off": 3}
+    assert sorted(r.errors) == [
+        "gone: channel no longer configured; 3 deliveries kept in the outbox in case it comes"
+        " back (`rasid alerts outbox --purge --channel gone` drops them)",
+        "off: channel disabled; 3 deliveries kept in the outbox until it is enabled again",
+    ]
 
 
 def test_rule_channels_and_jsonl_lines(tmp_path: Path, receiver: Any) -> None:
@@ -167,6 +217,42 @@ def test_console_channel(tmp_path: Path) -> None:
     assert r.sent == 1
     out = console.export_text()
     assert "[bold]مع" in out and "https://news.example/1" in out
+
+
+def _console_output(tmp_path: Path, *, terminal: bool) -> str:
+    from rich.console import Console
+
+    console = Console(record=True, width=120, force_terminal=terminal)
+    ch = ConsoleChannel(id="console", type="console")
+    a = alert(1, title="اشتباكات في طرابلس")
+    assert deliver([a], [ch], tmp_path / "o.db", now=T0, console=console).sent == 1
+    return console.export_text(styles=False)
+
+
+def test_console_channel_isolates_arabic_lines_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rasid.terminal import PDI, RLI
+
+    monkeypatch.delenv("RASID_BIDI", raising=False)
+    text = _console_output(tmp_path, terminal=True)
+    # As `rasid search`: every Arabic line opens with RLM RLI and closes with PDI.
+    assert f"{RLM}{RLI}" in text and PDI in text
+    source_line = next(x for x in text.splitlines() if "المصدر" in x)
+    assert f"{RLM}{RLI}المصدر" in source_line and "\u2066" in source_line  # LRI kept
+
+
+def test_console_channel_follows_rasid_bidi(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RASID_BIDI", raising=False)
+    piped = _console_output(tmp_path / "a", terminal=False)
+    assert not set(piped) & set("\u200f\u2066\u2067\u2068\u2069")
+    assert "اشتباكات في طرابلس" in piped
+    monkeypatch.setenv("RASID_BIDI", "visual")
+    visual = _console_output(tmp_path / "b", terminal=True)
+    # reordered (and shaped) for the display
+    assert rtl_line("طرابلس", "visual") in visual and "\u2067" not in visual
 
 
 def test_slack_payload(tmp_path: Path, receiver: Any) -> None:
