@@ -466,8 +466,9 @@ def _alerts_test(args: argparse.Namespace, settings: Any, store: Any) -> int:
         )
     if args.json:
         for art, terms in matches:
+            # "matched_terms" as in `alerts list --json`; "matched" kept for older scripts.
             _print_json({"id": art.id, "title": art.title, "source": art.source,
-                         "url": art.url, "matched": terms})  # fmt: skip
+                         "url": art.url, "matched_terms": terms, "matched": terms})  # fmt: skip
         return 0
     # --limit caps what is listed, not the count: "would match 3" hid the other 9.
     shown = f"; showing {len(matches)} of {total}" if total > len(matches) else ""
