@@ -386,6 +386,9 @@ def test_alerts_test_says_when_the_rule_is_disabled(
     assert "would match 3 article(s)" in err  # the preview still runs: that is what it is for
     assert main([*argv[:2], "live", *argv[3:]]) == 0
     assert "enabled: false" not in capsys.readouterr().err
+    assert main([*argv, "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows and all(r["matched_terms"] == r["matched"] == ["طرابلس"] for r in rows)
 
 
 def test_run_with_an_empty_rules_file_warns_once(
