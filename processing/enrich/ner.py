@@ -247,11 +247,15 @@ def find_mentions(tokens: Sequence[Token], text: str) -> tuple[list[Mention], li
     # scanned before that would leave the process's first article without them.
     _model()
     hits = lexicon().scan(words)
-    return document_mentions(words, sentences(tokens, text), hits), hits
+    written = [t.text for t in tokens]
+    return document_mentions(words, sentences(tokens, text), hits, written), hits
 
 
 def document_mentions(
-    words: Sequence[str], sents: Sequence[tuple[int, int]], hits: Sequence[Hit]
+    words: Sequence[str],
+    sents: Sequence[tuple[int, int]],
+    hits: Sequence[Hit],
+    written: Sequence[str] | None = None,
 ) -> list[Mention]:
     """Tag each sentence, then add curated names and propagate names across the document."""
     lx = lexicon()
@@ -273,10 +277,52 @@ def document_mentions(
                 if h.end <= b
             ]
             spans.extend(bio_spans(tag_sentence(words[a:b], local, None), a))
-    mentions = [Mention(t, a, b, source) for a, b, t in spans]
+    mentions = _verb_tails([Mention(t, a, b, source) for a, b, t in spans], words, written)
     mentions = _add_lexicon(mentions, hits, words, lx)
     mentions = propagate(mentions, words)
     return sorted(mentions, key=lambda m: m.start)
+
+
+# «الفنان الطرابلسي يحيي حفلا» (the singer al-Trabelsi holds a concert): folded, the verb
+# «يحيي» is the name «يحيى», and the tagger took «الطرابلسي يحيي» for one person. Before an
+# event noun it is the verb. Normalised forms.
+_REVIVE = frozenset({"يحيي", "تحيي", "ويحيي", "وتحيي"})
+_EVENT_NOUNS = frozenset(
+    normalize(w)
+    for w in ["حفل", "حفلا", "حفلة", "حفلات", "أمسية", "أمسيات", "ليلة", "ذكرى", "الذكرى",
+              "حفلها", "حفله", "سهرة", "مهرجانا", "الحفل", "الأمسية"]
+)  # fmt: skip
+
+
+def _verb_tails(
+    mentions: list[Mention], words: Sequence[str], written: Sequence[str] | None
+) -> list[Mention]:
+    """``written``: the tokens as written, where «يحيى» with its «ى» is the name."""
+    out = []
+    for m in mentions:
+        named = written is not None and written[m.start].endswith("ى")
+        if (
+            m.type == "PER"
+            and words[m.start] in _REVIVE
+            and m.start + 1 < len(words)
+            and words[m.start + 1] in _EVENT_NOUNS
+            and not named
+        ):
+            if m.end <= m.start + 2:
+                continue  # «يحيي حفلا» alone: the verb and its object, no name
+            m = m._replace(start=m.start + 2)
+        last = m.end - 1
+        if (
+            m.type == "PER"
+            and m.end - m.start >= 2
+            and words[last] in _REVIVE
+            and m.end < len(words)
+            and words[m.end] in _EVENT_NOUNS
+            and not (written and written[last].endswith("ى"))
+        ):
+            m = m._replace(end=last)
+        out.append(m)
+    return out
 
 
 _GROUP_WORDS = frozenset(normalize(w) for w in ["قوات", "مقاتلو", "مقاتلي", "أنصار", "عناصر"])

@@ -106,6 +106,16 @@ def test_a_safe_port_is_not_a_place(tagger: str) -> None:
     assert not [p for p in enrich("", body).places if normalize(p.name) == normalize("آمن")]
 
 
+def test_a_singer_holding_a_concert_is_not_named_yahya(tagger: str) -> None:
+    # Folded, the verb «يحيي» (holds) is the name «يحيى»: «الطرابلسي يحيي» was one person.
+    e = enrich("", "الفنان الطرابلسي يحيي حفلا في بيروت، والمطرب محمد عبده يحيي حفلة في جدة.")
+    persons = {x.name for x in e.entities if x.type == "PER"}
+    assert not any(normalize("يحيي") in normalize(p) for p in persons), persons
+    # Written with its «ى», it is the name, whatever follows.
+    e = enrich("", "قال محمد يحيى حفل الافتتاح كان ناجحا.")
+    assert any(normalize("يحيى") in normalize(x.name) for x in e.entities if x.type == "PER")
+
+
 # ---- claims -----------------------------------------------------------------------------
 def test_claim_in_guillemets(tagger: str) -> None:
     e = enrich(
