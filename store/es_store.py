@@ -617,26 +617,25 @@ class EngineStore:
     def articles_ingested_since(
         self, since: datetime | None, until: datetime | None = None
     ) -> list[Article]:
-        rng: dict[str, Any] = {}
-        if since is not None:
-            rng["gt"] = to_iso(since)
-        if until is not None:
-            rng["lte"] = to_iso(until)
-        query = {"range": {"ingested_at": rng}} if rng else {"match_all": {}}
-        return [doc_to_article(s) for s in self._scan("articles ingested since", query)]
+        return self._articles_in("ingested_at", since, until, {"match_all": {}})
 
     def articles_updated_since(
         self, since: datetime | None, until: datetime | None = None
     ) -> list[Article]:
+        # Only corrected articles carry updated_at.
+        return self._articles_in("updated_at", since, until, {"exists": {"field": "updated_at"}})
+
+    def _articles_in(
+        self, field: str, since: datetime | None, until: datetime | None, unbounded: dict[str, Any]
+    ) -> list[Article]:
+        """Articles whose ``field`` lies in (since, until]; ``unbounded`` when neither is set."""
         rng: dict[str, Any] = {}
         if since is not None:
             rng["gt"] = to_iso(since)
         if until is not None:
             rng["lte"] = to_iso(until)
-        query: dict[str, Any] = (
-            {"range": {"updated_at": rng}} if rng else {"exists": {"field": "updated_at"}}
-        )
-        return [doc_to_article(s) for s in self._scan("articles updated since", query)]
+        query = {"range": {field: rng}} if rng else unbounded
+        return [doc_to_article(s) for s in self._scan(f"articles by {field}", query)]
 
     def story_articles(self, key: str) -> list[Article]:
         """Stored articles of a story (``alerts.evaluate.story_key``: its story id, the

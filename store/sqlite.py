@@ -252,31 +252,27 @@ class SqliteStore:
     def articles_ingested_since(
         self, since: datetime | None, until: datetime | None = None
     ) -> list[Article]:
-        sql = "SELECT doc FROM articles WHERE 1=1"
-        params: list[object] = []
-        if since is not None:
-            sql += " AND ingested_at > ?"
-            params.append(_iso(since))
-        if until is not None:
-            sql += " AND ingested_at <= ?"
-            params.append(_iso(until))
-        sql += " ORDER BY ingested_at, rowid"
-        with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
-        return [Article.from_dict(json.loads(r[0])) for r in rows]
+        return self._articles_in("ingested_at", since, until, every=True)
 
     def articles_updated_since(
         self, since: datetime | None, until: datetime | None = None
     ) -> list[Article]:
-        sql = "SELECT doc FROM articles WHERE updated_at IS NOT NULL"
+        return self._articles_in("updated_at", since, until)  # only corrected ones have it
+
+    def _articles_in(
+        self, column: str, since: datetime | None, until: datetime | None, every: bool = False
+    ) -> list[Article]:
+        """Articles whose ``column`` (a fixed name, never user input) lies in (since, until];
+        with neither bound, ``every`` article, else those where it is set."""
+        sql = "SELECT doc FROM articles WHERE " + ("1=1" if every else f"{column} IS NOT NULL")
         params: list[object] = []
         if since is not None:
-            sql += " AND updated_at > ?"
+            sql += f" AND {column} > ?"
             params.append(_iso(since))
         if until is not None:
-            sql += " AND updated_at <= ?"
+            sql += f" AND {column} <= ?"
             params.append(_iso(until))
-        sql += " ORDER BY updated_at, rowid"
+        sql += f" ORDER BY {column}, rowid"
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
         return [Article.from_dict(json.loads(r[0])) for r in rows]
