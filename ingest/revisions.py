@@ -134,13 +134,20 @@ def note_stored(state: FeedState, item: FeedItem, stored_id: str) -> None:
 
 
 def note_refetched(
-    state: FeedState, revision: Revision, *, done: bool, stored_id: str | None = None
+    state: FeedState,
+    revision: Revision,
+    *,
+    done: bool,
+    stored_id: str | None = None,
+    spent: bool = True,
 ) -> None:
     """A revised item was fetched again: one re-fetch spent. ``done`` (the page was had
     and the store settled): the item's new version becomes the baseline. Otherwise the old
-    version stays, so the next full poll tries again, within the same bound."""
+    version stays, so the next full poll tries again, within the same bound. ``spent``
+    False: the page was had but the store failed, which says nothing about the outlet and
+    costs the item none of its re-fetches."""
     record = dict(state.item_versions.get(revision.key) or {"refetches": 0})
-    record["refetches"] = int(record.get("refetches", 0)) + 1
+    record["refetches"] = int(record.get("refetches", 0)) + (1 if spent else 0)
     if done:
         record = _version(revision.item, record)
     if stored_id:

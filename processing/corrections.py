@@ -5,7 +5,8 @@ time, publication date and first fetch time (what recency sorts, stories and the
 window go by), and the same dedup relations (``duplicate_of``, ``similarity``,
 ``story_id``). A correction changes the text only, so it can neither make an article a
 copy of itself nor move it to another story; the alerts key on (rule, story) and stay
-put. The text, its hash, language and extraction method are the new page's; entities,
+put. The text, language and extraction method are the new page's (the hash stays the one the
+dedup state knows the article by); entities,
 places and claims are cleared for the caller to enrich again.
 """
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from processing.dedup.text import content_hash
 from rasid.records import Article
 
 
@@ -32,9 +32,24 @@ def same_text(stored: Article, fresh: Article) -> bool:
     )
 
 
+# Bodies the feed itself carries: what a page that could not be had falls back to.
+FEED_TEXT = frozenset({"feed-summary", "feed-content"})
+
+
+def lost_page(stored: Article, fresh: Article) -> bool:
+    """Whether the re-fetch looks like a failure rather than a correction: the page was not
+    had (a 503, a consent wall) and the body fell back to the feed's teaser while the stored
+    one came from the page, or the body lost more than half its length under the same
+    title. Taken as a correction, either would replace the article with a fragment."""
+    if fresh.extraction in FEED_TEXT and stored.extraction not in FEED_TEXT:
+        return True
+    shrunk = len(_squeeze(fresh.body)) < 0.5 * len(_squeeze(stored.body))
+    return shrunk and _squeeze(fresh.title) == _squeeze(stored.title)
+
+
 def apply_correction(stored: Article, fresh: Article, now: datetime) -> Article | None:
     """The stored document carrying the re-fetched text, or None when the text is the
-    same (an unchanged re-fetch writes nothing)."""
+    same (an unchanged re-fetch writes nothing). The caller checks ``lost_page`` first."""
     if same_text(stored, fresh):
         return None
     return replace(
@@ -45,7 +60,8 @@ def apply_correction(stored: Article, fresh: Article, now: datetime) -> Article 
         author=fresh.author or stored.author,
         lang=fresh.lang,
         extraction=fresh.extraction,
-        content_hash=content_hash(fresh.title, fresh.body),
+        # content_hash stays the first version's: the dedup state keys the article by it,
+        # and a store whose hash disagreed with it would answer exact-copy lookups otherwise.
         entities=[],
         places=[],
         claims=[],

@@ -37,7 +37,7 @@ from ingest.schedule import (
 )
 from ingest.websub import poll_deferred_by_push
 from processing.assemble import assemble_article
-from processing.corrections import apply_correction
+from processing.corrections import apply_correction, lost_page
 from processing.dedup import DedupConfig, DedupResult, DedupState, deduplicate
 from processing.enrich import enrich
 from processing.enrich import warm_up as warm_up_enrichment
@@ -474,6 +474,11 @@ def _correct(
             rc.result = "missing"
             continue
         rc.stored_id = stored.id
+        if stored.id not in skip and lost_page(stored, fresh):
+            _log.warning("correction of %s not applied: the page fell back to %s", fresh.url,
+                         fresh.extraction)  # fmt: skip
+            rc.result = "failed"  # the page was not had: tried again on a later poll
+            continue
         corrected = None if stored.id in skip else apply_correction(stored, fresh, now)
         if corrected is None:
             rc.result = "unchanged"
@@ -515,7 +520,13 @@ def _note_versions(
         if b.article is not None:
             note_stored(state, b.item, b.article.id)
     for rc in rechecks:
-        note_refetched(state, rc.revision, done=rc.result in _SETTLED, stored_id=rc.stored_id)
+        note_refetched(
+            state,
+            rc.revision,
+            done=rc.result in _SETTLED,
+            stored_id=rc.stored_id,
+            spent=rc.result != "error",
+        )
 
 
 @dataclass
@@ -664,7 +675,8 @@ def _account(
         f.state, f.built, datetime.now(UTC), f.retry
     )
     _note_versions(state, f.listed, f.built, f.rechecks)
-    if state.failing_items:
+    if state.failing_items or any(rc.result not in _SETTLED for rc in f.rechecks):
+        # A re-fetch that failed is tried on the next full poll: a 304 would not list it.
         state = _keep_validators(state, f.previous)
     store.save_feed_state(state)
     progress(
@@ -875,9 +887,10 @@ def poll_feed_task(
         if poll.status == "ok":
             # Baselines and pruning now; stored items and re-fetches in process_feed_batch.
             note_listed(new_state, poll.items, skip=new_keys)
-        if items:
-            # The validators move on only once the batch is indexed (process_feed_batch):
-            # if that task fails, the next poll gets the full feed again, not a 304.
+        if items or revisions:
+            # The validators move on only once the batch is indexed and the corrections
+            # applied (process_feed_batch): if that task fails, the next poll gets the
+            # full feed again, not a 304.
             new_state = _keep_validators(new_state, state)
         st.save_feed_state(new_state)
     return {
@@ -930,8 +943,14 @@ def process_feed_batch(
             if b.article is not None:
                 note_stored(state, b.item, b.article.id)
         for rc in rechecks:
-            note_refetched(state, rc.revision, done=rc.result in _SETTLED, stored_id=rc.stored_id)
-        if not state.failing_items:
+            note_refetched(
+                state,
+                rc.revision,
+                done=rc.result in _SETTLED,
+                stored_id=rc.stored_id,
+                spent=rc.result != "error",
+            )
+        if not state.failing_items and all(rc.result in _SETTLED for rc in rechecks):
             state.etag = poll_result.get("etag") or state.etag
             state.last_modified = poll_result.get("last_modified") or state.last_modified
         st.save_feed_state(state)

@@ -44,6 +44,8 @@ class Site:
         self.feed_title = "خطة اقتصادية في طرابلس"
         self.page_title = "خطة اقتصادية في طرابلس"
         self.paragraphs = [BODY]
+        self.description = ""  # the feed's teaser for the item, if it gives one
+        self.page_status = 200
         srv.routes["/feed.xml"] = self._feed
         srv.routes["/a1"] = self._page
         for i in range(N_OTHERS):
@@ -56,9 +58,10 @@ class Site:
 
     def feed_xml(self) -> bytes:
         updated = f"<atom:updated>{self.updated}</atom:updated>" if self.updated else ""
+        teaser = f"<description>{self.description}</description>" if self.description else ""
         items = (
             f"<item><title>{self.feed_title}</title><link>{self.srv.url('/a1')}</link>"
-            f"<guid>g1</guid><pubDate>{PUB}</pubDate>{updated}</item>"
+            f"<guid>g1</guid><pubDate>{PUB}</pubDate>{updated}{teaser}</item>"
         )
         for i in range(N_OTHERS):
             items += (
@@ -74,7 +77,9 @@ class Site:
 
     def _page(self, h: object) -> None:
         body = _html(self.page_title, self.paragraphs)
-        send(h, 200, body, "text/html; charset=utf-8")  # type: ignore[arg-type]
+        if self.page_status != 200:
+            body = b"<html><body>Service Unavailable</body></html>"
+        send(h, self.page_status, body, "text/html; charset=utf-8")  # type: ignore[arg-type]
 
     @property
     def page_hits(self) -> int:
@@ -161,7 +166,7 @@ def test_a_newer_updated_date_updates_the_document_in_place(site: Site, tmp_path
     assert after.ingested_at == before.ingested_at  # the first ingest time stays
     assert after.published_at == before.published_at and after.fetched_at == before.fetched_at
     assert after.revision == 1 and after.updated_at is not None
-    assert after.content_hash and after.content_hash != before.content_hash
+    assert after.content_hash == before.content_hash  # the key the dedup state knows it by
     # Same document, same relations: not a duplicate of itself, same story.
     assert after.duplicate_of is None and after.story_id == before.story_id
     # Re-enriched from the new text: Libya is a place now, the spokesman's claim is found.
@@ -392,3 +397,22 @@ def test_a_store_made_before_corrections_opens_and_takes_them(tmp_path: Path) ->
         assert got.body == "نص مصحح" and store.count() == 1
     finally:
         store.close()
+
+
+def test_a_refetch_that_gets_no_page_keeps_the_article(site: Site, tmp_path: Path) -> None:
+    # A 503 on the re-fetch made the feed's teaser the "corrected" body: the full text was
+    # replaced by 80 characters, re-enriched from them, and the item taken as settled.
+    site.description = "أعلنت الحكومة في طرابلس اليوم عن خطة جديدة لدعم الاقتصاد المحلي."
+    settings = _settings(tmp_path, site)
+    run_cycle(settings)
+    before, _ = _stored(tmp_path)
+    assert before.extraction != "feed-summary"
+    site.updated, site.page_status = "2025-01-06T10:30:00Z", 503
+    out = run_cycle(settings).feeds[0]
+    assert (out.rechecked, out.corrected) == (1, 0)
+    assert _stored(tmp_path)[0].to_dict() == before.to_dict()
+    # Not settled, so the next poll tries again; the page is back and had changed.
+    site.page_status, site.paragraphs = 200, [BODY, ADDED]
+    out = run_cycle(settings).feeds[0]
+    assert (out.rechecked, out.corrected) == (1, 1)
+    assert ADDED in _stored(tmp_path)[0].body
