@@ -91,6 +91,7 @@ class FeedOutcome:
     # many of them changed and were updated in place (ingest/revisions.py).
     rechecked: int = 0
     corrected: int = 0
+    corrected_ids: list[str] = field(default_factory=list)  # documents updated in place
 
 
 @dataclass
@@ -443,6 +444,8 @@ class _Recheck:
     built: _Built
     result: str = ""
     stored_id: str | None = None
+    article: Article | None = None  # the corrected document, once written
+    reason: str = ""  # why a re-fetch failed, for the report
 
 
 def _correct(
@@ -456,7 +459,7 @@ def _correct(
     for rc in rechecks:
         fresh = rc.built.article
         if fresh is None:
-            rc.result = "failed"
+            rc.result, rc.reason = "failed", rc.built.error or "no page"
             continue
         candidates = (rc.revision.stored_id, rc.revision.key, fresh.id)
         stored: Article | None = None
@@ -478,6 +481,7 @@ def _correct(
             _log.warning("correction of %s not applied: the page fell back to %s", fresh.url,
                          fresh.extraction)  # fmt: skip
             rc.result = "failed"  # the page was not had: tried again on a later poll
+            rc.reason = f"the page was not had (only the feed's {fresh.extraction})"
             continue
         corrected = None if stored.id in skip else apply_correction(stored, fresh, now)
         if corrected is None:
@@ -490,7 +494,7 @@ def _correct(
             rc.result = "error"
             continue
         updates[stored.id] = corrected
-        rc.result = "corrected"
+        rc.result, rc.article = "corrected", corrected
     if not updates:
         return []
     try:
@@ -669,11 +673,24 @@ def _account(
         report.languages[art.lang] = report.languages.get(art.lang, 0) + 1
     report.stories = len(report._story_ids)
     outcome.rechecked = len(f.rechecks)
-    outcome.corrected = sum(1 for rc in f.rechecks if rc.result == "corrected")
+    corrected = [rc.article for rc in f.rechecks if rc.result == "corrected" and rc.article]
+    outcome.corrected = len(corrected)
+    outcome.corrected_ids = [a.id for a in corrected]
+    # A corrected item was listed before, so the poll counted it unchanged: it was not.
+    outcome.unchanged = max(0, outcome.unchanged - outcome.corrected)
     report.articles_corrected += outcome.corrected
+    for art in corrected:  # enriched again this run
+        report.entities += len(art.entities)
+        report.places += len(art.places)
+        report.claims += len(art.claims)
     state, outcome.item_errors, outcome.given_up = _settle_items(
         f.state, f.built, datetime.now(UTC), f.retry
     )
+    outcome.item_errors += [
+        f"{rc.revision.item.url}: correction not fetched, tried again next poll: {rc.reason}"
+        for rc in f.rechecks
+        if rc.result == "failed"
+    ]
     _note_versions(state, f.listed, f.built, f.rechecks)
     if state.failing_items or any(rc.result not in _SETTLED for rc in f.rechecks):
         # A re-fetch that failed is tried on the next full poll: a 304 would not list it.
@@ -939,6 +956,11 @@ def process_feed_batch(
         state, out["errors"], out["given_up"] = _settle_items(
             state, built, datetime.now(UTC), settings.item_retry
         )
+        out["errors"] += [
+            f"{rc.revision.item.url}: correction not fetched, tried again next poll: {rc.reason}"
+            for rc in rechecks
+            if rc.result == "failed"
+        ]
         for b in built:
             if b.article is not None:
                 note_stored(state, b.item, b.article.id)

@@ -157,7 +157,10 @@ def test_a_newer_updated_date_updates_the_document_in_place(site: Site, tmp_path
     hits = site.page_hits
     second = run_cycle(settings)
     out = second.feeds[0]
-    assert (out.new, out.unchanged, out.rechecked, out.corrected) == (0, 1 + N_OTHERS, 1, 1)
+    # The corrected item is not counted unchanged too (a user audit read it both ways).
+    assert (out.new, out.unchanged, out.rechecked, out.corrected) == (0, N_OTHERS, 1, 1)
+    assert out.corrected_ids == [before.id]  # which document, for scripts (--json)
+    assert second.entities > 0  # the corrected article was enriched again
     assert second.articles_corrected == 1 and second.articles_indexed == 0
     assert site.page_hits == hits + 1  # the changed item only, not the other items
     after, count_after = _stored(tmp_path)
@@ -411,6 +414,7 @@ def test_a_refetch_that_gets_no_page_keeps_the_article(site: Site, tmp_path: Pat
     out = run_cycle(settings).feeds[0]
     assert (out.rechecked, out.corrected) == (1, 0)
     assert _stored(tmp_path)[0].to_dict() == before.to_dict()
+    assert any("correction not fetched, tried again next poll" in e for e in out.item_errors)
     # Not settled, so the next poll tries again; the page is back and had changed.
     site.page_status, site.paragraphs = 200, [BODY, ADDED]
     out = run_cycle(settings).feeds[0]
