@@ -987,6 +987,10 @@ def process_feed_batch(
     return out
 
 
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def evaluate_and_deliver(
     settings: Settings,
     *,
@@ -1026,8 +1030,13 @@ def evaluate_and_deliver(
         outbox = settings.outbox_for(st)
         known: list[Alert] = []
         fired = evaluate(cfg.rules, articles, st, now, existing=known)
-        # No `existing` here: an alert the story already has is not queued again.
-        fired += evaluate(cfg.rules, revised, st, now)
+        # A story's older alert is not queued again for a corrected article (a channel
+        # added since would get a days-old alert for a fixed typo), but one fired within
+        # this evaluation's window is: a run killed between recording it and queueing it
+        # would lose it otherwise. The outbox ignores a delivery it already holds.
+        known_revised: list[Alert] = []
+        fired += evaluate(cfg.rules, revised, st, now, existing=known_revised)
+        known += [a for a in known_revised if mark is None or _aware(a.fired_at) >= mark]
         # Known alerts go to deliver() too: the outbox ignores a key it already holds, and
         # one recorded by a run that died before queueing it is queued now, not lost.
         # Every configured channel, enabled or not: deliver() tells a disabled channel

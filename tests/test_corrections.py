@@ -420,3 +420,30 @@ def test_a_refetch_that_gets_no_page_keeps_the_article(site: Site, tmp_path: Pat
     out = run_cycle(settings).feeds[0]
     assert (out.rechecked, out.corrected) == (1, 1)
     assert ADDED in _stored(tmp_path)[0].body
+
+
+def test_an_alert_a_correction_fired_survives_a_crash_before_it_was_queued(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The alert was recorded in the store, then the run died before the outbox had it: the
+    # next run found it recorded and, for a corrected article, queued nothing. Lost.
+    import alerts.deliver
+
+    settings = _settings(tmp_path, site)
+    run_cycle(settings)
+    db = sqlite3.connect(tmp_path / "r.db")  # ingested long ago: only the correction is new
+    db.execute("UPDATE articles SET ingested_at='2025-01-01T00:00:00.000000+00:00'")
+    db.commit()
+    db.close()
+    site.updated, site.paragraphs = "2025-01-06T10:30:00Z", [BODY, ADDED]
+    real = alerts.deliver.deliver
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("killed before queueing")
+
+    monkeypatch.setattr(alerts.deliver, "deliver", crash)
+    with pytest.raises(RuntimeError):
+        run_cycle(settings)
+    monkeypatch.setattr(alerts.deliver, "deliver", real)
+    run_cycle(settings)
+    assert _sent(tmp_path) == ["tripoli", "central-bank"]
