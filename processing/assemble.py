@@ -37,8 +37,8 @@ def assemble_article(
         canonical_url=canon,
         source=item.source,
         feed_id=item.feed_id,
-        title=(extracted.title or item.title).strip(),
-        body=extracted.body.strip(),
+        title=_text(extracted.title or item.title),
+        body=_text(extracted.body),
         lang=lang,
         fetched_at=fetched_at,
         published_at=_not_after(item.published_at or extracted.published_at, fetched_at),
@@ -47,3 +47,12 @@ def assemble_article(
         author=extracted.author or item.author,
         extraction=extracted.method,
     )
+
+
+# Private-use characters (icon fonts, PDF conversions) carry no text, and two of them mark
+# search matches (rasid.records.MARK_START/MARK_END): an article's own would unbalance them.
+_PRIVATE_USE = dict.fromkeys(range(0xE000, 0xF900))
+
+
+def _text(value: str) -> str:
+    return value.translate(_PRIVATE_USE).strip()

@@ -236,9 +236,30 @@ class Hit:
     def marked(self, start: str = "«", end: str = "»") -> dict[str, list[str]]:
         """The highlights with printable marks (``rasid search --json`` uses «»)."""
         return {
-            name: [f.replace(MARK_START, start).replace(MARK_END, end) for f in frags]
+            name: [with_marks(f, start, end) for f in frags]
             for name, frags in self.highlights.items()
         }
+
+
+def with_marks(fragment: str, start: str, end: str) -> str:
+    """A highlighted fragment with its match markers replaced; a marker without its pair
+    (an article stored before private-use characters were dropped at ingest) is dropped."""
+    out: list[str] = []
+    open_ = False
+    for ch in fragment:
+        if ch == MARK_START:
+            if not open_:
+                out.append(start)
+            open_ = True
+        elif ch == MARK_END:
+            if open_:
+                out.append(end)
+            open_ = False
+        else:
+            out.append(ch)
+    if open_:
+        out.append(end)
+    return "".join(out)
 
 
 @dataclass(slots=True)

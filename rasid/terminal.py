@@ -71,10 +71,11 @@ def marked_markup(text: str, *, styled: bool, mode: str | None = None) -> str:
     On a terminal that lays out bidi itself the words are shown in reverse video, so no
     character is added to the article's text («» would read as the article quoting them).
     Elsewhere (pipes, ``visual`` reordering) they keep «», which bidi mirrors correctly."""
-    from rasid.records import MARK_END, MARK_START
+    from rasid.records import MARK_END, MARK_START, with_marks
 
     mode = mode or bidi_mode()
     if not styled or mode != "isolate":
-        return rtl_markup(text.replace(MARK_START, "«").replace(MARK_END, "»"), mode)
-    line = rtl_markup(text, mode)
+        return rtl_markup(with_marks(text, "«", "»"), mode)
+    # Balanced first: a lone end marker would be a closing tag rich cannot match.
+    line = rtl_markup(with_marks(text, MARK_START, MARK_END), mode)
     return line.replace(MARK_START, "[reverse]").replace(MARK_END, "[/reverse]")

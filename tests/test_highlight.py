@@ -116,3 +116,17 @@ def test_visual_mode_shapes_letters_and_mirrors_brackets() -> None:
     # no short vowel moved onto the wrong letter by the reordering.
     shown = rtl_line("في (الصحراء) «طرابلس» يوميًا", "visual")
     assert shown == "ﺎﻴﻣﻮﻳ «ﺲﻠﺑﺍﺮﻃ» (ﺀﺍﺮﺤﺼﻟﺍ) ﻲﻓ"
+
+
+def test_private_use_characters_in_an_article_cannot_unbalance_the_marks() -> None:
+    # «نص \ue001 فيه» from an icon font: rich raised MarkupError on a lone [/reverse].
+    frag = "نص \ue001 فيه \ue000طرابلس\ue001 و\ue000"
+    console = Console(force_terminal=True, color_system="standard", width=200, highlight=False)
+    with console.capture() as cap:
+        console.print(marked_markup(frag, styled=True, mode="isolate"))
+    assert "\x1b[7mطرابلس\x1b[0m" in cap.get()
+    assert marked_markup(frag, styled=False, mode="off") == "نص  فيه «طرابلس» و«»"
+    # And ingest drops them from the text altogether.
+    from processing.assemble import _text
+
+    assert _text(" عاجل\ue000\uf8ff ") == "عاجل"
