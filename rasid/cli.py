@@ -46,14 +46,19 @@ Arabic lines print.
 # Every piece of text that is not Rasid's own (titles, bodies, URLs, outlet and feed ids,
 # error messages quoting them) goes through `escape` or `rtl_markup` before reaching these:
 # rich reads «[/عاجل]» as a closing tag (MarkupError) and drops «[video]» as a style.
+class ReaderGone(BaseException):
+    """The reader of our output went away (`| head`). A BaseException, so the per-feed
+    `except Exception` handlers of a cycle do not take it for a feed's failure."""
+
+
 class _Console(Console):
     def on_broken_pipe(self) -> None:
         # `rasid search طرابلس | head -1`: the reader has what it asked for. Rich exits 1 here,
         # which `set -o pipefail` scripts read as a failed search; the --json views exit 0.
         self.quiet = True
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise BrokenPipeError
+        os.dup2(devnull, (sys.stderr if self.stderr else sys.stdout).fileno())
+        raise ReaderGone
 
 
 err = _Console(stderr=True, highlight=False, soft_wrap=True)
@@ -948,7 +953,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         err.print(f"[red]store error ({exc.cause}):[/red] {escape(str(exc))}")
         return 3
-    except BrokenPipeError:
+    except (BrokenPipeError, ReaderGone):
         return 0
 
 
