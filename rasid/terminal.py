@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from functools import lru_cache
 
 from arabic_reshaper import reshape
 from bidi.algorithm import get_display
@@ -44,9 +45,23 @@ def bidi_mode(tty: bool | None = None) -> str:
     the output at hand is a terminal (default: stdout's; the console alert channel writes
     to stderr)."""
     mode = os.environ.get("RASID_BIDI", "").lower()
-    if mode in {"isolate", "visual", "off"}:
+    if mode in _MODES:
         return mode
+    if mode:
+        _warn_mode(mode)
     return "isolate" if (sys.stdout.isatty() if tty is None else tty) else "off"
+
+
+_MODES = ("isolate", "visual", "off")
+
+
+@lru_cache(maxsize=8)
+def _warn_mode(mode: str) -> None:
+    # Once per value: a typo (RASID_BIDI=visaul) silently gave the default before.
+    print(
+        f"rasid: RASID_BIDI={mode!r} is not one of {', '.join(_MODES)}; using the default",
+        file=sys.stderr,
+    )
 
 
 def rtl_line(text: str, mode: str | None = None) -> str:

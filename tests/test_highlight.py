@@ -130,3 +130,13 @@ def test_private_use_characters_in_an_article_cannot_unbalance_the_marks() -> No
     from processing.assemble import _text
 
     assert _text(" عاجل\ue000\uf8ff ") == "عاجل"
+
+
+def test_an_unknown_bidi_mode_is_reported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rasid.terminal import bidi_mode
+
+    monkeypatch.setenv("RASID_BIDI", "visaul")
+    assert bidi_mode(tty=False) == "off"
+    assert "RASID_BIDI='visaul' is not one of isolate, visual, off" in capsys.readouterr().err
