@@ -117,14 +117,15 @@ def _warnings(cfg: AlertsConfig, doc: Any) -> list[tuple[int | None, str]]:
     return found
 
 
-def load_config(path: str | Path = DEFAULT_ALERTS_PATH) -> AlertsConfig:
-    """Load and validate; every problem is reported as ``file:line: where: what``."""
+def load_config(path: str | Path = DEFAULT_ALERTS_PATH, *, warn: bool = True) -> AlertsConfig:
+    """Load and validate; every problem is reported as ``file:line: where: what``.
+    ``warn`` False: no warnings (a command that only reads the rules' names)."""
     doc = read_yaml(path)
     cfg = validate(AlertsConfig, doc, path)
     problems = _cross_checks(cfg, doc)
     if problems:
         raise ConfigError(path, problems)
-    for line, msg in _warnings(cfg, doc):
+    for line, msg in _warnings(cfg, doc) if warn else []:
         key = (f"{Path(path).resolve()}:{line}", msg)
         if key not in _warned:
             _warned.add(key)

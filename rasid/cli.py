@@ -336,11 +336,13 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         err.print(
             f"no alerts for rule {escape(repr(args.rule))} yet" if args.rule else "no alerts yet"
         )
+    names = _rule_names(settings) if alerts else {}
     for a in alerts:
         when = a.fired_at.astimezone(UTC)
-        out.print(
-            f"[bold]{escape(a.rule_id)}[/bold] · {when:%Y-%m-%d %H:%M} UTC · {escape(a.source)}"
-        )
+        # The rule's name, as e-mails and the console channel show it; its id for --rule.
+        label = names.get(a.rule_id)
+        rule = f"{FSI}{label}{PDI} ({a.rule_id})" if label else a.rule_id
+        out.print(f"[bold]{escape(rule)}[/bold] · {when:%Y-%m-%d %H:%M} UTC · {escape(a.source)}")
         out.print("    " + rtl_markup(a.title))
         if a.other_sources:
             out.print(f"    [dim]also: {escape(', '.join(a.other_sources))}[/dim]")
@@ -426,6 +428,21 @@ def _named_rule(action: str, name: str, settings: Any) -> tuple[Any, list[Any]]:
         return find_rule(name, rules), rules
     except KeyError as exc:
         raise UsageError(f"rasid alerts {action}: {exc.args[0]}") from None
+
+
+FSI, PDI = "\u2068", "\u2069"  # an Arabic rule name keeps the line's order around it
+
+
+def _rule_names(settings: Any) -> dict[str, str]:
+    """Rule id -> name from the rules file; empty when it cannot be read (listing reads the
+    store only, so a missing or broken rules file only means ids are shown)."""
+    from alerts.config import load_config
+
+    try:
+        rules = load_config(settings.rules_path, warn=False).rules
+    except (ConfigError, OSError):
+        return {}
+    return {r.id: r.name for r in rules if r.name and r.name != r.id}
 
 
 def _check_rule_name(name: str, settings: Any) -> None:

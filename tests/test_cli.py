@@ -573,3 +573,18 @@ def test_alerts_outbox_lists_retries_and_purges(
     assert main(["alerts", "outbox", "--store", f"sqlite:///{tmp_path / 'new.db'}"]) == 0
     assert "no outbox at" in capsys.readouterr().err
     assert not (tmp_path / "new.outbox.db").exists()
+
+
+def test_alerts_list_names_the_rule_as_messages_do(
+    bracket_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # User audit 4: the list said `cbl` where e-mails said «مصرف ليبيا المركزي».
+    rules = tmp_path / "named.yaml"
+    rules.write_text("rules:\n  - {id: tripoli, name: أخبار طرابلس, keywords: [طرابلس]}\n")
+    text = _bracket_output(capsys, "alerts", "--rules", str(rules), "--store", bracket_store)
+    assert "\u2068أخبار طرابلس\u2069 (tripoli)" in text
+    # Without a readable rules file the id alone, as before.
+    text = _bracket_output(
+        capsys, "alerts", "--rules", str(tmp_path / "none.yaml"), "--store", bracket_store
+    )
+    assert text.startswith("tripoli · ")
