@@ -360,6 +360,12 @@ class EngineStore:
 
         def write(records: list[dict[str, Any]]) -> None:
             arts = [Article.from_dict(r["article"]) for r in records]
+            landed = datetime.now(UTC)
+            for art in arts:
+                if art.revision and art.updated_at is not None:
+                    # A correction counts from when it lands, as an ingest does: the alerts
+                    # watermark may have moved past its correction time while it waited.
+                    art.updated_at = landed
             self.setup()
             try:
                 self._write(
