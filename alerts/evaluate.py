@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 from alerts.rules import Analysed, Rule, Spike, analyse, match_analysed, may_match
 from processing.dedup.engine import article_time
-from processing.normalize import normalize, tokens
+from processing.normalize import normalize
 from rasid.records import Alert, Article
 from store.base import Store
-from store.highlight import fragments
+from store.highlight import Phrase, fragments, term_phrases
 
 
 def story_key(article: Article) -> str:
@@ -51,14 +51,25 @@ def story_members(store: Store, key: str) -> list[Article]:
     return []
 
 
+def _snippet(body: str, summary: str, phrases: frozenset[Phrase]) -> str:
+    """A plain window around the first place a matched term occurs, a phrase as a whole run:
+    a phrase's words one by one («ليبيا» in the lead) are not where it matched. The body
+    first, then the summary (a rule may have matched only there); the renderer highlights
+    the window per channel."""
+    for text in dict.fromkeys((body, summary)):
+        found = fragments(text, set(), phrases=phrases, width=200, limit=1, start="", end="")
+        if found:
+            return found[0]
+    return ""
+
+
 def build_alert(
     rule: Rule, article: Article, terms: list[str], now: datetime, members: Sequence[Article] = ()
 ) -> Alert:
-    norm_terms = {t for term in terms for t in tokens(term.rstrip("*"))}
     body = article.body or article.summary
-    # A plain window around the first match; the renderer highlights it per channel.
-    snippet = next(iter(fragments(body, norm_terms, width=200, limit=1, start="", end="")), "")
+    snippet = _snippet(body, article.summary, term_phrases(terms))
     if not snippet:
+        # A title-only match: the title shows it, and the lead says what the article is about.
         snippet = body if len(body) <= 240 else body[:240].rsplit(" ", 1)[0] + " …"
     others = sorted({m.source for m in members if m.source and m.source != article.source})
     return Alert(

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from processing.normalize import tokens
 from rasid.records import Alert
-from store.highlight import highlight
+from store.highlight import Phrase, highlight, term_phrases
 
 RLM = "\u200f"
 LRI = "\u2066"
@@ -62,7 +62,12 @@ def isolate(value: str) -> str:
 
 
 def terms_of(alert: Alert) -> set[str]:
+    """Every word of the matched terms (a phrase split up); highlighting uses ``phrases_of``."""
     return {t for term in alert.matched_terms for t in tokens(term.rstrip("*"))}
+
+
+def phrases_of(alert: Alert) -> frozenset[Phrase]:
+    return term_phrases(alert.matched_terms)
 
 
 def format_time(value: datetime | None, tz: str | ZoneInfo | None = None) -> str:
@@ -77,7 +82,9 @@ def format_time(value: datetime | None, tz: str | ZoneInfo | None = None) -> str
 
 
 def _mark(text: str, alert: Alert, start: str, end: str) -> str:
-    return highlight(text, terms_of(alert), start=start, end=end)
+    # A phrase rule marks where the phrase occurs, as one run: its words elsewhere (a lone
+    # «والمركزي» in the title for «مصرف ليبيا المركزي») are not what the rule matched.
+    return highlight(text, set(), phrases=phrases_of(alert), start=start, end=end)
 
 
 # --- plain text ------------------------------------------------------------------------------
