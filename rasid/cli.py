@@ -397,7 +397,7 @@ def _rules_file_view(settings: Any) -> tuple[dict[str, bool] | None, dict[str, s
     from alerts.config import load_config
 
     try:
-        cfg = load_config(settings.rules_path)
+        cfg = load_config(settings.rules_path, warn=False)
     except (ConfigError, OSError):
         return None, {}
     return {c.id: c.enabled for c in cfg.channels}, {r.id: r.name for r in cfg.rules if r.name}
@@ -499,10 +499,10 @@ def _alerts_outbox(args: argparse.Namespace, settings: Any) -> int:
     for (_, channel, why), members in sorted(groups.items()):
         out.print(f"  [bold]{escape(channel)}[/bold]  {_deliveries(len(members))}  {escape(why)}")
         for r in members[:_OUTBOX_ROWS_SHOWN]:
-            rule = escape(str(r["rule"]))
-            if r["rule_name"]:
-                rule += f" ({rtl_markup(str(r['rule_name']))})"
-            out.print(f"      {rule}: " + rtl_markup(str(r["title"] or r["alert_id"])))
+            # Named as `rasid alerts` and the messages name it, the id after.
+            name = r["rule_name"]
+            rule = f"{FSI}{name}{PDI} ({r['rule']})" if name and name != r["rule"] else r["rule"]
+            out.print(f"      {escape(str(rule))}: " + rtl_markup(str(r["title"] or r["alert_id"])))
         if len(members) > _OUTBOX_ROWS_SHOWN:
             out.print(f"      [dim]… and {len(members) - _OUTBOX_ROWS_SHOWN} more[/dim]")
     if counts[DEAD]:

@@ -562,7 +562,7 @@ def test_alerts_outbox_lists_retries_and_purges(
     lines = captured.out.splitlines()
     # The alerts are named (rule id, its name, the title), a few per group.
     assert "s  3 deliveries  given up: PermanentError: slack s: no url or url_env" in lines[0]
-    assert lines[1].strip() == "tripoli (طرابلس الكبرى): طرابلس"
+    assert lines[1].strip() == "\u2068طرابلس الكبرى\u2069 (tripoli): طرابلس"
     # A channel gone from the rules file says so, not "to retry" or "held".
     assert "gone  1 delivery  channel no longer configured" in captured.out
     assert "held" not in captured.out and "--retry [--channel C]" in captured.err
