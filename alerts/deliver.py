@@ -75,6 +75,14 @@ def _timed_out(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError | httpx.TimeoutException)
 
 
+@dataclass(slots=True)
+class Tries:
+    """The sends one ``send_with_retry`` call made. Counted here because a failed call
+    raises; the outbox records it (a pass with ``retries: 3`` can POST three times)."""
+
+    n: int = 0
+
+
 def send_with_retry(
     channel: Any,
     msg: Message,
@@ -82,9 +90,10 @@ def send_with_retry(
     *,
     attempts: int | None = None,
     deadline: float | None = None,
+    tries: Tries | None = None,
 ) -> None:
     """Send with up to ``attempts`` (default: the channel's ``retries``) tries, starting none
-    after ``deadline`` (a time.monotonic() value)."""
+    after ``deadline`` (a time.monotonic() value); ``tries`` counts them."""
     sender = SENDERS[channel.type]
     limit = attempts or channel.retries
 
@@ -106,6 +115,8 @@ def send_with_retry(
         reraise=True,
     ):
         with attempt:
+            if tries is not None:
+                tries.n += 1
             sender(channel, msg, console)
 
 
@@ -211,14 +222,16 @@ def deliver(
                 box.release(keys)
                 report.parked[msg.channel_id] = report.parked.get(msg.channel_id, 0) + len(keys)
                 continue
+            tries = Tries()
             try:
                 send_with_retry(
-                    ch, msg, console, attempts=1 if ch.id in timed_out else None, deadline=deadline
-                )
+                    ch, msg, console, attempts=1 if ch.id in timed_out else None,
+                    deadline=deadline, tries=tries,
+                )  # fmt: skip
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 if _permanent(exc):
-                    box.mark_dead(keys, error)
+                    box.mark_dead(keys, error, tries=max(1, tries.n))
                     report.dead += len(keys)
                     report.errors.append(f"{ch.id}: {error} (given up)")
                     continue
@@ -227,12 +240,13 @@ def deliver(
                     timed_out.add(ch.id)
                 attempts = 1 + max(e.attempts for e in due if e.key in keys)
                 box.mark_failed(
-                    keys, error, now + outbox_backoff(attempts, backoff_s, backoff_max_s)
-                )
+                    keys, error, now + outbox_backoff(attempts, backoff_s, backoff_max_s),
+                    tries=max(1, tries.n),
+                )  # fmt: skip
                 report.failed += len(keys)
                 report.errors.append(f"{ch.id}: {error}")
                 continue
-            box.mark_sent(keys, msg.key, datetime.now(UTC))
+            box.mark_sent(keys, msg.key, datetime.now(UTC), tries=max(1, tries.n))
             report.sent += len(keys)
             report.messages += 1
         for channel_id, n in report.parked.items():

@@ -9,7 +9,9 @@ sender works on them, so two overlapping runs do not send the same message.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +27,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     created_at TEXT NOT NULL, due_at TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'pending',
     attempts INTEGER NOT NULL DEFAULT 0,
+    tries INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT, last_error TEXT, lease_until TEXT,
     sent_at TEXT, message_key TEXT
 );
@@ -42,6 +45,16 @@ DEAD = "dead"
 
 # How long a claimed row stays reserved for the pass that claimed it.
 LEASE_S = 300.0
+
+# Columns: ``attempts`` counts the delivery passes that tried a row (the between-run backoff
+# grows with it); ``tries`` counts the sends actually made, a pass retrying in-process
+# (``retries``) making several. ``tries`` came later: a row from before has 0 there, and
+# readers take the larger of the two (each pass made at least one send).
+_COLUMNS = (
+    "key", "alert_id", "channel_id", "rule_id", "alert", "bundle", "reason", "created_at",
+    "due_at", "status", "attempts", "tries", "next_attempt_at", "last_error", "lease_until",
+    "sent_at", "message_key",
+)  # fmt: skip
 
 
 def delivery_key(alert_id: str, channel_id: str) -> str:
@@ -83,6 +96,18 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(_SCHEMA)
+        self._add_tries_column()
+
+    def _add_tries_column(self) -> None:
+        """Outboxes written before ``tries`` existed get the column (default 0)."""
+        cols = {r[1] for r in self._db.execute("PRAGMA table_info(deliveries)")}
+        if "tries" in cols:
+            return
+        try:
+            self._db.execute("ALTER TABLE deliveries ADD COLUMN tries INTEGER NOT NULL DEFAULT 0")
+        except sqlite3.OperationalError as exc:  # another process added it just now
+            if "duplicate column" not in str(exc):
+                raise
 
     def __enter__(self) -> Outbox:
         return self
@@ -152,26 +177,29 @@ class Outbox:
             for r in rows
         ]  # fmt: skip
 
-    def mark_sent(self, keys: list[str], message_key: str, now: datetime) -> None:
+    # ``tries``: the sends this pass made (in-process retries included).
+    def mark_sent(self, keys: list[str], message_key: str, now: datetime, tries: int = 1) -> None:
         self._db.executemany(
             "UPDATE deliveries SET status='sent', sent_at=?, message_key=?, lease_until=NULL,"
-            " attempts=attempts+1 WHERE key=?",
-            [(_iso(now), message_key, k) for k in keys],
+            " attempts=attempts+1, tries=tries+? WHERE key=?",
+            [(_iso(now), message_key, tries, k) for k in keys],
         )
 
-    def mark_failed(self, keys: list[str], error: str, next_attempt_at: datetime) -> None:
+    def mark_failed(
+        self, keys: list[str], error: str, next_attempt_at: datetime, tries: int = 1
+    ) -> None:
         self._db.executemany(
-            "UPDATE deliveries SET attempts=attempts+1, last_error=?, next_attempt_at=?,"
-            " lease_until=NULL WHERE key=?",
-            [(error[:1000], _iso(next_attempt_at), k) for k in keys],
+            "UPDATE deliveries SET attempts=attempts+1, tries=tries+?, last_error=?,"
+            " next_attempt_at=?, lease_until=NULL WHERE key=?",
+            [(tries, error[:1000], _iso(next_attempt_at), k) for k in keys],
         )
 
-    def mark_dead(self, keys: list[str], error: str) -> None:
+    def mark_dead(self, keys: list[str], error: str, tries: int = 1) -> None:
         """Give up on these deliveries: the error says why; nothing retries them on its own."""
         self._db.executemany(
-            "UPDATE deliveries SET status='dead', attempts=attempts+1, last_error=?,"
-            " next_attempt_at=NULL, lease_until=NULL WHERE key=?",
-            [(error[:1000], k) for k in keys],
+            "UPDATE deliveries SET status='dead', attempts=attempts+1, tries=tries+?,"
+            " last_error=?, next_attempt_at=NULL, lease_until=NULL WHERE key=?",
+            [(tries, error[:1000], k) for k in keys],
         )
 
     def retry_dead(self, now: datetime, channel_id: str | None = None) -> int:
@@ -193,12 +221,20 @@ class Outbox:
         )
         return cur.rowcount
 
-    def counts(self) -> dict[str, int]:
-        """Rows by status: pending, sent, dead (each present, 0 when none)."""
+    def counts(self, channel_id: str | None = None) -> dict[str, int]:
+        """Rows by status: pending, sent, dead (each present, 0 when none); one channel's
+        when ``channel_id`` is given."""
+        where, params = ("WHERE channel_id=?", (channel_id,)) if channel_id else ("", ())
         out = {"pending": 0, "sent": 0, DEAD: 0}
-        for status, n in self._db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY 1"):
+        for status, n in self._db.execute(
+            f"SELECT status, COUNT(*) FROM deliveries {where} GROUP BY 1", params
+        ):
             out[status] = int(n)
         return out
+
+    def channels(self) -> set[str]:
+        """Every channel id with a row here, sent or not."""
+        return {r[0] for r in self._db.execute("SELECT DISTINCT channel_id FROM deliveries")}
 
     def release(self, keys: list[str]) -> None:
         self._db.executemany(
@@ -210,29 +246,50 @@ class Outbox:
             self._db.execute("SELECT COUNT(*) FROM deliveries WHERE status='pending'").fetchone()[0]
         )
 
-    def pending(self, statuses: tuple[str, ...] = ("pending",)) -> list[dict[str, object]]:
-        """What is waiting and why: held for a summary (``reason``), or failed and waiting
-        for its next attempt (``attempts``, ``error``); with ``statuses=("dead",)``, what was
-        given up and why. ``rasid run --json`` carries the count (``alerts_pending``) and
-        the file (``outbox``); ``rasid alerts outbox`` lists the rows."""
+    def pending(
+        self, statuses: tuple[str, ...] = ("pending",), channel_id: str | None = None
+    ) -> list[dict[str, object]]:
+        """What is waiting and why: held for a summary (``held_for``: the plan's reason,
+        "daily", "quiet hours"…, else None), or failed and waiting for its next pass
+        (``next_attempt_at``, ``error``); with ``statuses=("dead",)``, what was given up and
+        why. ``attempts``: sends made (in-process retries included); ``passes``: delivery
+        passes that tried it. Each row names its alert (``alert_id``, ``title``, ``url``).
+        ``rasid run --json`` carries the count (``alerts_pending``) and the file
+        (``outbox``); ``rasid alerts outbox`` lists the rows."""
         marks = ",".join("?" * len(statuses))
+        where, params = ("AND channel_id=?", (channel_id,)) if channel_id else ("", ())
         rows = self._db.execute(
-            "SELECT key, status, channel_id, rule_id, reason, due_at, attempts, next_attempt_at,"
-            f" last_error FROM deliveries WHERE status IN ({marks}) ORDER BY due_at",
-            statuses,
+            "SELECT key, status, channel_id, rule_id, alert_id, alert, reason, due_at,"
+            " MAX(tries, attempts), attempts, next_attempt_at, last_error FROM deliveries"
+            f" WHERE status IN ({marks}) {where} ORDER BY due_at, created_at",
+            (*statuses, *params),
         ).fetchall()
-        cols = (
-            "key",
-            "status",
-            "channel",
-            "rule",
-            "reason",
-            "due_at",
-            "attempts",
-            "next_attempt_at",
-            "error",
-        )
-        return [dict(zip(cols, r, strict=True)) for r in rows]
+        out: list[dict[str, object]] = []
+        for (
+            key,
+            status,
+            channel,
+            rule,
+            alert_id,
+            raw,
+            reason,
+            due,
+            tries,
+            passes,
+            nxt,
+            error,
+        ) in rows:
+            try:
+                doc = json.loads(raw)
+            except ValueError:  # a row is never written so, but a listing must not die of it
+                doc = {}
+            out.append({
+                "key": key, "status": status, "channel": channel, "rule": rule,
+                "alert_id": alert_id, "title": doc.get("title"), "url": doc.get("url"),
+                "held_for": reason or None, "due_at": due, "attempts": tries, "passes": passes,
+                "next_attempt_at": nxt, "error": error,
+            })  # fmt: skip
+        return out
 
     def sent_keys(self) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT key FROM deliveries WHERE status='sent'")}
@@ -278,6 +335,58 @@ def claim(path: Path, owner: str) -> str:
         box._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store', ?)", (owner,))
         row = box._db.execute("SELECT value FROM meta WHERE key='store'").fetchone()
     return str(row[0])
+
+
+def _rows(path: Path) -> list[tuple[object, ...]]:
+    """Every delivery of the outbox at ``path``, in ``_COLUMNS`` order (read-only)."""
+    db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        have = {r[1] for r in db.execute("PRAGMA table_info(deliveries)")}
+        if not have:  # created but never written to
+            return []
+        cols = ", ".join(c if c in have else "0" for c in _COLUMNS)
+        return db.execute(f"SELECT {cols} FROM deliveries").fetchall()
+    finally:
+        db.close()
+
+
+def merge(target: Path, sources: Sequence[Path], owner: str) -> None:
+    """Create the outbox ``target`` holding the rows of ``sources`` (older outboxes of the
+    same store), recorded as ``owner``'s. A key in several sources keeps its sent row, so
+    nothing sent from any of them goes again; otherwise the first source's row.
+
+    Built under a temporary name and linked into place, so no run ever sees a half-filled
+    ``target`` (it would send alerts the sources record as sent). When another process
+    linked its own copy first, that one is kept. The sources are left as they are."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    marks = ",".join("?" * len(_COLUMNS))
+    update = ", ".join(f"{c}=excluded.{c}" for c in _COLUMNS[1:])
+    with Outbox(tmp) as box:
+        box._db.execute("BEGIN IMMEDIATE")
+        for src in sources:
+            box._db.executemany(
+                f"INSERT INTO deliveries ({', '.join(_COLUMNS)}) VALUES ({marks})"
+                f" ON CONFLICT(key) DO UPDATE SET {update}"
+                " WHERE excluded.status='sent' AND deliveries.status!='sent'",
+                _rows(src),
+            )
+        box._db.executemany(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            [("store", owner), ("merged_from", json.dumps([str(s) for s in sources]))],
+        )
+        box._db.execute("COMMIT")
+        # Out of WAL before the file is linked: everything must be in the one file.
+        box._db.execute("PRAGMA journal_mode=DELETE")
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        pass  # another run merged first: its file is as good as ours
+    except OSError:  # a file system without hard links
+        if not target.exists():
+            os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def alert_ids(path: Path, limit: int = 500) -> list[str]:

@@ -1,6 +1,7 @@
 """rasid_maintenance, daily: feed health report (failing, stale), replay of spooled documents,
 index housekeeping (rollover, retention), pruning of the dedup window, and a pass over the
-alert outbox (rasid_deliver makes one every 5 minutes)."""
+alert outbox (rasid_deliver makes one every 5 minutes) and the pruning of its sent rows older
+than 30 days."""
 
 from __future__ import annotations
 

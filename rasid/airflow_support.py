@@ -363,8 +363,9 @@ def maintenance_report(report: Mapping[str, Any]) -> dict[str, Any]:
         log.warning("alert delivery: %s", error)
     if alerts:
         log.info(
-            "alert outbox: %s sent, %s failed, %s pending, %s given up (dead)",
+            "alert outbox: %s sent, %s failed, %s pending, %s given up (dead),"
+            " %s old sent rows pruned",
             alerts.get("sent"), alerts.get("failed"), alerts.get("pending"),
-            alerts.get("dead_total"),
+            alerts.get("dead_total"), report.get("outbox_pruned", 0),
         )  # fmt: skip
     return {**report, "health_counts": counts}

@@ -350,25 +350,111 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+# Rows named under each group of the outbox listing (rule and article); the rest counted.
+_OUTBOX_ROWS_SHOWN = 3
+
+
+def _deliveries(n: int) -> str:
+    return f"{n} delivery" if n == 1 else f"{n} deliveries"
+
+
+def _utc(iso: object) -> datetime:
+    dt = datetime.fromisoformat(str(iso))
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _outbox_why(row: dict[str, Any], now: datetime, channels: dict[str, bool] | None) -> str:
+    """Why a delivery has not gone out, in words: the listing's line and ``reason`` in
+    ``--json``. ``channels``: the rules file's channels (id -> enabled), None when unread."""
+    if row["status"] == "dead":
+        return f"given up: {row['error']}"
+    channel = row["channel"]
+    # Checked first: a removed channel's row is due but will not be sent, whatever its time.
+    if channels is not None and channel not in channels:
+        return (
+            "channel no longer configured: kept in case it comes back"
+            f" (`--purge --channel {channel}` drops them)"
+        )
+    if channels is not None and not channels[channel]:
+        return "channel disabled: kept until it is enabled again"
+    failed = f": {row['error']}" if row["error"] else ""
+    if row["error"] and row["next_attempt_at"] and _utc(row["next_attempt_at"]) > now:
+        return f"failed, next try after {_utc(row['next_attempt_at']):%Y-%m-%d %H:%M} UTC{failed}"
+    due = _utc(row["due_at"])
+    if due <= now:
+        # Not "held": that word is for quiet hours and summaries; this one waits for no one.
+        return "due now (the next `rasid run` or delivery pass sends it)" + (
+            f", failed before{failed}" if failed else ""
+        )
+    when = f"{due:%Y-%m-%d %H:%M} UTC"
+    return f"held until {when} ({row['held_for']})" if row["held_for"] else f"due at {when}"
+
+
+def _rules_file_view(settings: Any) -> tuple[dict[str, bool] | None, dict[str, str]]:
+    """The rules file's channels (id -> enabled; None when the file cannot be read) and rule
+    names. The outbox is worth looking at precisely when the configuration is broken, so a
+    bad rules file costs the listing its channel check, not the listing."""
+    from alerts.config import load_config
+
+    try:
+        cfg = load_config(settings.rules_path, warn=False)
+    except (ConfigError, OSError):
+        return None, {}
+    return {c.id: c.enabled for c in cfg.channels}, {r.id: r.name for r in cfg.rules if r.name}
+
+
 def _alerts_outbox(args: argparse.Namespace, settings: Any) -> int:
     """What the store's outbox holds and has not sent: waiting (held, or failed and due
-    again) and given up (dead); ``--retry`` requeues the dead, ``--purge`` drops them."""
+    again) and given up (dead); ``--retry`` requeues the dead, ``--purge`` drops them.
+
+    Only looks (or edits rows): it never adopts an older outbox for the store, which only a
+    delivering run does (``Settings.outbox_for(claim=False)``)."""
     from alerts.outbox import DEAD, Outbox
+    from rasid.config import engine_outboxes_to_merge
+    from store.factory import require_embedded_file
 
     if args.rule:
         raise UsageError("rasid alerts outbox: takes no rule (use --channel)")
     if args.retry and args.purge:
         raise UsageError("rasid alerts outbox: --retry or --purge, not both")
-    path = settings.outbox_for()
-    if not path.exists():  # do not create an empty outbox by looking
-        err.print(f"no outbox at {escape(str(path))}: nothing was ever queued for this store")
+    # A mistyped --store must not read as "nothing was ever queued" (exit 3, as `rasid alerts`).
+    require_embedded_file(settings.store_url)
+    path = settings.outbox_for(claim=False)
+    channels, rule_names = _rules_file_view(settings)
+    exists = path.exists()
+    if args.channel:
+        known = set(channels or ())
+        if exists:
+            with Outbox(path) as box:
+                known |= box.channels()
+        if args.channel not in known:
+            where = "the outbox or the rules file" if channels is not None else "the outbox"
+            raise UsageError(
+                f"rasid alerts outbox: no channel {args.channel!r} in {where}"
+                f" (known: {', '.join(sorted(known)) or 'none'})"
+            )
+    if not exists:  # do not create an empty outbox by looking
+        merging = [] if settings.outbox else engine_outboxes_to_merge(settings.store_url)
+        if merging:
+            err.print(
+                f"no outbox at {escape(str(path))} yet: the next `rasid run` (or delivery"
+                f" pass) merges {escape(', '.join(map(str, merging)))} into it"
+            )
+        else:
+            err.print(f"no outbox at {escape(str(path))}: nothing was ever queued for this store")
+        if args.json and (args.retry or args.purge):
+            _print_json({"retried" if args.retry else "purged": 0, "outbox": str(path)})
         return 0
+    now = datetime.now(UTC)
     with Outbox(path) as box:
         if args.retry:
-            n = box.retry_dead(datetime.now(UTC), args.channel)
+            n = box.retry_dead(now, args.channel)
+            if args.json:
+                _print_json({"retried": n, "channel": args.channel, "outbox": str(path)})
+                return 0
             err.print(
-                f"{n} given-up deliveries back in the queue, due now: the next `rasid run`"
-                " (or the rasid_deliver DAG) sends them"
+                f"{n} given-up {_deliveries(n).split()[1]} back in the queue, due now: the next"
+                " `rasid run` (or the rasid_deliver DAG) sends them"
             )
             return 0
         if args.purge:
@@ -377,41 +463,52 @@ def _alerts_outbox(args: argparse.Namespace, settings: Any) -> int:
                 from alerts.config import load_config
 
                 # A channel gone from the rules file never sends its waiting rows either.
+                # Read again, not from _rules_file_view: dropping rows needs a readable file.
                 if args.channel not in {c.id for c in load_config(settings.rules_path).channels}:
                     statuses = (DEAD, "pending")
             n = box.purge(statuses, args.channel)
-            err.print(f"{n} deliveries dropped from {escape(str(path))}")
+            if args.json:
+                _print_json({"purged": n, "channel": args.channel, "outbox": str(path)})
+                return 0
+            err.print(f"{_deliveries(n)} dropped from {escape(str(path))}")
             return 0
-        counts = box.counts()
-        rows = [
-            r
-            for r in box.pending(("pending", DEAD))
-            if not args.channel or r["channel"] == args.channel
-        ]
+        counts = box.counts(args.channel)
+        rows = box.pending(("pending", DEAD), args.channel)
+    for r in rows:
+        r["reason"] = _outbox_why(r, now, channels)
+        r["rule_name"] = rule_names.get(str(r["rule"]))
     if args.json:
         for r in rows:
             _print_json({**r, "status": "given up" if r["status"] == DEAD else r["status"]})
         return 0
+    scope = f" (channel {escape(args.channel)})" if args.channel else ""
     err.print(
-        f"outbox {escape(str(path))}: {counts['pending']} waiting, {counts[DEAD]} given up,"
-        f" {counts['sent']} sent"
+        f"outbox {escape(str(path))}{scope}: {counts['pending']} waiting,"
+        f" {counts[DEAD]} given up, {counts['sent']} sent"
     )
-    # One line per channel, state and cause: 22 rows refused for one reason are one line.
-    groups: dict[tuple[str, str, str], int] = {}
-    for r in rows:
-        if r["status"] == DEAD:
-            why = f"given up: {r['error']}"
-        elif r["error"] and r["next_attempt_at"]:
-            why = f"to retry after {r['next_attempt_at']}: {r['error']}"
-        else:
-            why = f"held until {r['due_at']}" + (f" ({r['reason']})" if r["reason"] else "")
-        key = (str(r["status"]), str(r["channel"]), why)
-        groups[key] = groups.get(key, 0) + 1
-    for (_, channel, why), n in sorted(groups.items()):
-        out.print(f"  [bold]{escape(channel)}[/bold]  {n} deliveries  {escape(why)}")
-    if counts[DEAD] and not (args.retry or args.purge):
+    if rows and channels is None:
         err.print(
-            "[dim]after fixing the channel: `rasid alerts outbox --retry [--channel C]`;"
+            f"[dim]rules file {escape(str(settings.rules_path))} unreadable: channels not"
+            " checked against it[/dim]"
+        )
+    # One line per channel, state and cause: 22 rows refused for one reason are one line,
+    # with the first few alerts named under it.
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((str(r["status"]), str(r["channel"]), str(r["reason"])), []).append(r)
+    for (_, channel, why), members in sorted(groups.items()):
+        out.print(f"  [bold]{escape(channel)}[/bold]  {_deliveries(len(members))}  {escape(why)}")
+        for r in members[:_OUTBOX_ROWS_SHOWN]:
+            # Named as `rasid alerts` and the messages name it, the id after.
+            name = r["rule_name"]
+            rule = f"{FSI}{name}{PDI} ({r['rule']})" if name and name != r["rule"] else r["rule"]
+            out.print(f"      {escape(str(rule))}: " + rtl_markup(str(r["title"] or r["alert_id"])))
+        if len(members) > _OUTBOX_ROWS_SHOWN:
+            out.print(f"      [dim]… and {len(members) - _OUTBOX_ROWS_SHOWN} more[/dim]")
+    if counts[DEAD]:
+        channel = f"--channel {escape(args.channel)}" if args.channel else "[--channel C]"
+        err.print(
+            f"[dim]after fixing the channel: `rasid alerts outbox --retry {channel}`;"
             " to drop them: `--purge`[/dim]"
         )
     return 0

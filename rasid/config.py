@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +24,7 @@ DEFAULT_STORE = "sqlite:///data/rasid.db"
 DEFAULT_ENGINE_OUTBOX = Path("data/outbox.db")
 OUTBOX_NAME = "outbox.db"
 OUTBOX_SUFFIX = ".outbox.db"
+ENGINE_OUTBOX_PREFIX = "engine-"  # data/engine-<index prefix>.outbox.db
 DEFAULT_ENGINE_WEBSUB = Path("data/websub.db")
 WEBSUB_NAME = "websub.db"
 
@@ -132,7 +134,7 @@ class SettingsFile(BaseModel):
     site_templates_file: str | None = None
     # Alert deliveries (pending and sent, keyed by alert and channel). Default: named after
     # the store, beside the embedded store's file (<store dir>/<store stem>.outbox.db), so a
-    # fresh store gets a fresh outbox; for a search engine data/<host>-<port>-<prefix>.outbox.db.
+    # fresh store gets a fresh outbox; for a search engine data/engine-<prefix>.outbox.db.
     # Alert ids are stable per (rule, story), so an outbox shared by two stores would take
     # the second store's alerts for sent ones.
     outbox: str | None = None
@@ -159,19 +161,85 @@ class SettingsFile(BaseModel):
         return v
 
 
-def _engine_outbox_name(url: str) -> str:
-    """``<host>-<port>-<prefix>.outbox.db`` for an engine URL (no credentials in it)."""
-    import re
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")
 
+
+def _engine_prefix(url: str) -> str | None:
+    """The index prefix of an engine URL; None for a URL that cannot be read (it fails when
+    the store opens, with its own message)."""
     from store.es_common import parse_store_url
 
     try:
-        parsed = parse_store_url(url)
-        prefix = parsed.options().prefix
-    except Exception:  # an unreadable URL fails when the store opens, with its own message
+        return parse_store_url(url).options().prefix
+    except Exception:
+        return None
+
+
+def _engine_outbox_name(url: str) -> str:
+    """``engine-<prefix>.outbox.db``. The index prefix is what says whose data an engine
+    holds; the hosts are not: one cluster is ``localhost`` from the host machine and
+    ``elasticsearch`` from a container, and a URL gains a second node. Named after a host,
+    as it was, the same deployment got another outbox whenever its URL was spelt otherwise:
+    the old file's waiting rows were never sent and its recent alerts went out again."""
+    prefix = _engine_prefix(url)
+    if prefix is None:
         return DEFAULT_ENGINE_OUTBOX.name
-    host = sorted(parsed.hosts)[0].split("://", 1)[-1]
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", f"{host}-{prefix}").strip("-") + OUTBOX_SUFFIX
+    return f"{ENGINE_OUTBOX_PREFIX}{_safe_name(prefix)}{OUTBOX_SUFFIX}"
+
+
+def _host_named_outboxes(prefix: str) -> list[Path]:
+    """Outboxes this prefix got under the previous naming, ``<host>-<port>-<prefix>.outbox.db``
+    in data/, whatever the host (one per spelling of the URL, at worst)."""
+    directory = DEFAULT_ENGINE_OUTBOX.parent
+    pattern = re.compile(rf".+-\d+-{re.escape(_safe_name(prefix))}{re.escape(OUTBOX_SUFFIX)}")
+    return sorted(
+        p
+        for p in directory.glob(f"*{OUTBOX_SUFFIX}")
+        # engine-<other prefix> files can look alike (prefix "x-9-news" against "news")
+        if pattern.fullmatch(p.name) and not p.name.startswith(ENGINE_OUTBOX_PREFIX)
+    )
+
+
+def _engine_owner_is(recorded: str, prefix: str) -> bool:
+    """Whether the owner recorded in data/outbox.db names this prefix: ``engine-<prefix>``
+    now, ``<host>-<port>-<prefix>`` when it was claimed under the previous naming."""
+    safe = re.escape(_safe_name(prefix))
+    return (
+        re.fullmatch(rf"{re.escape(ENGINE_OUTBOX_PREFIX)}{safe}|.+-\d+-{safe}", recorded)
+        is not None
+    )
+
+
+def _engine_outbox_sources(prefix: str, owner: str, *, claim: bool) -> list[Path]:
+    """Older outboxes of this engine deployment: data/outbox.db when it is this prefix's
+    (recorded so, or unclaimed and taken now, as the first engine store to ask took it
+    before), then its host-named files."""
+    previous = _host_named_outboxes(prefix)
+    legacy = DEFAULT_ENGINE_OUTBOX
+    if not legacy.exists():
+        return previous
+    from alerts import outbox as ob
+
+    recorded = ob.owner_of(legacy)
+    if recorded is None:
+        if previous:  # a host-named file exists: this store had stopped asking for it
+            return previous
+        if not claim:  # only looking: what a delivering run would adopt, left unrecorded
+            return [legacy]
+        recorded = ob.claim(legacy, owner)
+    return [legacy, *previous] if _engine_owner_is(recorded, prefix) else previous
+
+
+def engine_outboxes_to_merge(store_url: str) -> list[Path]:
+    """For a search-engine store whose ``engine-<prefix>`` outbox does not exist yet: the
+    older files the next delivering run merges into it (read-only; empty otherwise)."""
+    prefix = _engine_prefix(store_url)
+    own = DEFAULT_ENGINE_OUTBOX.parent / _engine_outbox_name(store_url)
+    if embedded_path(store_url) is not None or prefix is None or own.exists():
+        return []
+    sources = _engine_outbox_sources(prefix, own.name.removesuffix(OUTBOX_SUFFIX), claim=False)
+    return sources if len(sources) > 1 else []
 
 
 def _store_has_alerts(store_file: Path, ids: list[str]) -> bool:
@@ -194,38 +262,60 @@ def _store_has_alerts(store_file: Path, ids: list[str]) -> bool:
 
 def outbox_name(store_file: Path | str | None, store_url: str) -> str:
     """The file name of a store's own outbox: ``<store stem>.outbox.db`` for an embedded
-    store, ``<host>-<port>-<prefix>.outbox.db`` for a search engine."""
+    store, ``engine-<prefix>.outbox.db`` for a search engine."""
     if store_file:
         return Path(store_file).stem + OUTBOX_SUFFIX
     return _engine_outbox_name(store_url)
 
 
-def store_outbox(store_file: Path | str | None, store_url: str) -> Path:
-    """The outbox of a store: its own file, named after the store, unless an outbox from
-    before that naming belongs to this store, which keeps its pending and sent rows.
+def store_outbox(store_file: Path | str | None, store_url: str, *, claim: bool = True) -> Path:
+    """The outbox of a store: its own file, named after the store, unless an older outbox
+    of this store holds its pending and sent rows.
 
-    The old name was ``outbox.db`` in the store's directory (every search engine:
-    ``data/outbox.db``), shared by every store there. It belongs to this store when it
-    records this store as its owner, or records none and either holds alerts this
-    embedded store fired or (for an engine, whose alerts cannot be read here) no other
-    engine store claimed it first. Adopting it records the owner, so the choice sticks."""
+    Embedded store: the old name was ``outbox.db`` in the store's directory, shared by
+    every store there. It belongs to this store when it records this store as its owner, or
+    records none and holds alerts this store fired. It is then used in place.
+
+    Search engine: ``data/outbox.db`` (when it records this index prefix as its owner, or
+    records none and this deployment has no other outbox yet: the first engine store to
+    ask takes it), then ``data/<host>-<port>-<prefix>.outbox.db`` files, one per spelling
+    of the URL. ``data/outbox.db`` alone is used in place; with host-named files they are
+    all merged into ``data/engine-<prefix>.outbox.db`` (``alerts.outbox.merge``: a key
+    sent from any of them stays sent).
+
+    Adopting or merging writes (the owner record, the merged file); ``claim=False`` (for
+    commands that only look) writes nothing and answers with the file a delivering run
+    would use, or, when several would be merged, the merged file's name (not there yet:
+    ``engine_outboxes_to_merge`` lists them)."""
     from alerts import outbox as ob
 
-    if store_file:
-        store_file = Path(store_file)
-        own = store_file.parent / outbox_name(store_file, store_url)
-        legacy = store_file.parent / OUTBOX_NAME
-        owner = f"sqlite:{store_file.resolve()}"
-    else:
+    if not store_file:
         own = DEFAULT_ENGINE_OUTBOX.parent / outbox_name(None, store_url)
-        legacy = DEFAULT_ENGINE_OUTBOX
+        prefix = _engine_prefix(store_url)
+        if prefix is None or own.exists():
+            return own
         owner = own.name.removesuffix(OUTBOX_SUFFIX)
+        sources = _engine_outbox_sources(prefix, owner, claim=claim)
+        if not sources:
+            return own
+        if sources == [DEFAULT_ENGINE_OUTBOX] or (not claim and len(sources) == 1):
+            return sources[0]
+        if not claim:
+            return own
+        ob.merge(own, sources, owner)
+        return own
+    store_file = Path(store_file)
+    own = store_file.parent / outbox_name(store_file, store_url)
+    legacy = store_file.parent / OUTBOX_NAME
+    owner = f"sqlite:{store_file.resolve()}"
     if own.exists() or not legacy.exists() or own == legacy:
         return own
     recorded = ob.owner_of(legacy)
     if recorded is None:
-        if store_file and not _store_has_alerts(store_file, ob.alert_ids(legacy)):
+        if not _store_has_alerts(store_file, ob.alert_ids(legacy)):
             return own
+        if not claim:  # only looking: the file a delivering run would adopt, unrecorded
+            return legacy
         recorded = ob.claim(legacy, owner)
     return legacy if recorded == owner else own
 
@@ -262,16 +352,17 @@ class Settings:
         self.http = file.http
         self._feeds: list[Feed] | None = None
 
-    def outbox_for(self, store: object | None = None) -> Path:
+    def outbox_for(self, store: object | None = None, *, claim: bool = True) -> Path:
         """The outbox file: ``outbox``/RASID_OUTBOX, else one named after the store: beside
         the embedded store's file (``store.path`` when an open store is given, else the
         store URL's), ``<dir>/<store stem>.outbox.db``; for a search engine,
-        ``data/<host>-<port>-<prefix>.outbox.db``. An older ``outbox.db`` that belongs to
-        this store is used instead (see ``store_outbox``)."""
+        ``data/engine-<prefix>.outbox.db``. An older outbox of this store is adopted
+        (see ``store_outbox``); only code that delivers may do so: commands that only
+        look pass ``claim=False``."""
         if self.outbox:
             return Path(self.outbox)
         path = getattr(store, "path", None) if store is not None else None
-        return store_outbox(path or embedded_path(self.store_url), self.store_url)
+        return store_outbox(path or embedded_path(self.store_url), self.store_url, claim=claim)
 
     @property
     def websub_path(self) -> Path:

@@ -7,6 +7,7 @@ store/ or alerts/. The CLI and the Airflow DAGs call the functions below and not
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -65,6 +66,12 @@ __all__ = [
 Progress = Callable[[str, dict[str, Any]], None]
 _SEEN_GUIDS_KEPT = 5000  # bounded memory per feed; older GUIDs are also caught by URL id
 ALERT_LOOKBACK = timedelta(minutes=15)
+# Sent outbox rows older than this are forgotten by maintenance. A sent row is what stops
+# an alert handed to deliver() again from going out twice, and alerts are handed again
+# only within ALERT_LOOKBACK of their article (a rerun, a run that died before queueing):
+# 30 days is far beyond that, and short enough that the file does not grow for ever.
+# Given-up (dead) rows are not pruned: they wait for `rasid alerts outbox --retry/--purge`.
+OUTBOX_SENT_KEPT = timedelta(days=30)
 
 
 def _quiet(event: str, data: dict[str, Any]) -> None:
@@ -1117,10 +1124,22 @@ def deliver_due(settings: Settings, outbox: Path | None = None) -> dict[str, Any
     return out
 
 
+def _prune_outbox(outbox: Path, now: datetime) -> int:
+    """Sent rows older than OUTBOX_SENT_KEPT dropped from ``outbox`` (0 when there is none:
+    looking must not create one)."""
+    from alerts.outbox import Outbox
+
+    if not outbox.exists():
+        return 0
+    with Outbox(outbox) as box:
+        return box.prune_sent(now - OUTBOX_SENT_KEPT)
+
+
 def maintenance(settings: Settings, *, store: Store | None = None) -> dict[str, Any]:
     """Daily housekeeping: feed health, dedup-window pruning, the store's own upkeep (for a
-    search engine: spool replay, rollover and retention), and delivery of what the alert
-    outbox holds and is due (``alerts``: sent, failed, pending counts)."""
+    search engine: spool replay, rollover and retention), delivery of what the alert
+    outbox holds and is due (``alerts``: sent, failed, pending counts), and pruning of the
+    outbox's sent rows older than OUTBOX_SENT_KEPT (``outbox_pruned``)."""
     from rasid.health import feed_health
 
     own = store is None
@@ -1139,9 +1158,15 @@ def maintenance(settings: Settings, *, store: Store | None = None) -> dict[str, 
             st.close()
     # After the store is closed: slow receivers must not keep it open.
     delivery = deliver_due(settings, outbox)
+    try:
+        outbox_pruned = _prune_outbox(outbox, now)
+    except sqlite3.Error as exc:  # housekeeping: reported, the rest of maintenance stands
+        outbox_pruned = 0
+        delivery["errors"].append(f"outbox pruning: {exc}")
     return {
         "feed_health": [h.to_dict() for h in health],
         "dedup_pruned": pruned,
+        "outbox_pruned": outbox_pruned,
         "store": upkeep,
         "alerts": delivery,
     }

@@ -38,6 +38,22 @@ def embedded_path(url: str | None = None) -> Path | None:
     return None
 
 
+def require_embedded_file(url: str | None = None) -> None:
+    """Raise ``StoreError`` (cause ``missing``) when ``url`` names an embedded store file that
+    does not exist: what ``open_store(create=False)`` refuses, for commands that read a
+    store's companion files (its outbox) without opening the store itself."""
+    url = url or DEFAULT_STORE_URL
+    path = embedded_path(url)
+    if path is not None and not path.exists():
+        raise StoreError(
+            f"no store at {path.absolute()} (from {url!r}); check --store or"
+            " RASID_STORE_URL, or fill it first with `rasid run`."
+            " sqlite:///rel/path is relative to the working directory,"
+            " sqlite:////abs/path absolute",
+            cause="missing",
+        )
+
+
 def open_store(
     url: str | None = None, *, create: bool = True, spool_dir: str | Path | None = None
 ) -> Store:
@@ -50,15 +66,8 @@ def open_store(
     if path is not None:
         from store.sqlite import SqliteStore
 
-        if not create and not path.exists():
-            raise StoreError(
-                f"no store at {path.absolute()} (from {url!r}); check --store or"
-                " RASID_STORE_URL, or fill it first with `rasid run`."
-                " sqlite:///rel/path is relative to the working directory,"
-                " sqlite:////abs/path absolute",
-                cause="missing",
-            )
-
+        if not create:
+            require_embedded_file(url)
         return SqliteStore(path)
     scheme = url.partition("://")[0]
     if scheme not in _BACKENDS:

@@ -548,28 +548,43 @@ def test_alerts_outbox_lists_retries_and_purges(
         ob.enqueue(alerts[0], "gone", now=now, due_at=now)
     rules = tmp_path / "rules.yaml"
     rules.write_text(
-        "rules:\n  - {id: tripoli, keywords: [طرابلس]}\n"
+        "rules:\n  - {id: tripoli, name: طرابلس الكبرى, keywords: [طرابلس]}\n"
         "channels:\n  - {id: s, type: slack, url: 'https://hooks.example/x'}\n"
     )
+    from store.sqlite import SqliteStore
+
+    SqliteStore(tmp_path / "r.db").close()
     files = ["--rules", str(rules), "--store", f"sqlite:///{tmp_path / 'r.db'}"]
+    monkeypatch.setenv("RASID_BIDI", "off")
     assert main(["alerts", "outbox", *files]) == 0
     captured = capsys.readouterr()
     assert "1 waiting, 3 given up, 0 sent" in captured.err
-    assert "s  3 deliveries  given up: PermanentError: slack s: no url or url_env" in captured.out
-    assert "gone  1 deliveries  held until" in captured.out
+    lines = captured.out.splitlines()
+    # The alerts are named (rule id, its name, the title), a few per group.
+    assert "s  3 deliveries  given up: PermanentError: slack s: no url or url_env" in lines[0]
+    assert lines[1].strip() == "\u2068طرابلس الكبرى\u2069 (tripoli): طرابلس"
+    # A channel gone from the rules file says so, not "to retry" or "held".
+    assert "gone  1 delivery  channel no longer configured" in captured.out
+    assert "held" not in captured.out and "--retry [--channel C]" in captured.err
     assert main(["alerts", "outbox", "--json", "--channel", "s", *files]) == 0
     rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [r["status"] for r in rows] == ["given up"] * 3
+    assert {r["reason"] for r in rows} == {"given up: PermanentError: slack s: no url or url_env"}
+    assert rows[0]["rule_name"] == "طرابلس الكبرى" and rows[0]["attempts"] == 1
     # A channel gone from the file: --purge drops its waiting rows too; then requeue the dead.
     assert main(["alerts", "outbox", "--purge", "--channel", "gone", *files]) == 0
-    assert "1 deliveries dropped" in capsys.readouterr().err
-    assert main(["alerts", "outbox", "--retry", *files]) == 0
-    assert "3 given-up deliveries back in the queue" in capsys.readouterr().err
+    assert "1 delivery dropped" in capsys.readouterr().err
+    assert main(["alerts", "outbox", "--retry", "--json", *files]) == 0
+    assert json.loads(capsys.readouterr().out)["retried"] == 3
     with Outbox(box) as ob:
         assert ob.counts() == {"pending": 3, "sent": 0, "dead": 0}
+    # Requeued rows are due now, not "held" (the quiet-hours word).
+    assert main(["alerts", "outbox", *files]) == 0
+    assert "s  3 deliveries  due now" in capsys.readouterr().out
     assert main(["alerts", "outbox", "--retry", "--purge", *files]) == 2
     assert main(["alerts", "list", "--retry", *files]) == 2
-    # No outbox yet: said, and none created by looking.
+    # A store with no outbox yet: said, and none created by looking.
+    SqliteStore(tmp_path / "new.db").close()
     assert main(["alerts", "outbox", "--store", f"sqlite:///{tmp_path / 'new.db'}"]) == 0
     assert "no outbox at" in capsys.readouterr().err
     assert not (tmp_path / "new.outbox.db").exists()
@@ -588,3 +603,58 @@ def test_alerts_list_names_the_rule_as_messages_do(
         capsys, "alerts", "--rules", str(tmp_path / "none.yaml"), "--store", bracket_store
     )
     assert text.startswith("tripoli · ")
+
+
+def test_alerts_outbox_channel_filter_counts_and_unknown_channel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Audit 4, finding 4: --channel left the header and the retry hint unfiltered, and an
+    unknown id exited 0 with nothing listed."""
+    from alerts.outbox import Outbox
+    from store.sqlite import SqliteStore
+
+    for var in ("RASID_OUTBOX", "RASID_CONFIG", "RASID_RULES"):
+        monkeypatch.delenv(var, raising=False)
+    now = datetime.now(UTC)
+    alert = Alert(id="al1", rule_id="r", article_id="a1", title="t", source="s", url="u",
+                  matched_terms=["t"], fired_at=now)  # fmt: skip
+    with Outbox(tmp_path / "r.outbox.db") as ob:
+        ob.enqueue(alert, "hook", now=now, due_at=now)
+        ob.mark_dead(["al1:hook"], "PermanentError: HTTP 400", tries=2)
+        ob.enqueue(alert, "file", now=now, due_at=now)
+        ob.mark_sent(["al1:file"], "m", now)
+    SqliteStore(tmp_path / "r.db").close()
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n  - {id: r, keywords: [t]}\n"
+        f"channels:\n  - {{id: mail, type: jsonl, path: '{tmp_path / 'm.jsonl'}'}}\n"
+    )
+    files = ["--rules", str(rules), "--store", str(tmp_path / "r.db")]
+    assert main(["alerts", "outbox", "--channel", "mail", *files]) == 0
+    captured = capsys.readouterr()
+    assert "(channel mail): 0 waiting, 0 given up, 0 sent" in captured.err
+    assert "--retry" not in captured.err and captured.out == ""
+    assert main(["alerts", "outbox", "--channel", "hook", *files]) == 0
+    captured = capsys.readouterr()
+    assert "(channel hook): 0 waiting, 1 given up, 0 sent" in captured.err
+    assert "--retry --channel hook" in captured.err
+    assert main(["alerts", "outbox", "--channel", "hook", "--json", *files]) == 0
+    assert json.loads(capsys.readouterr().out)["attempts"] == 2  # sends made, not passes
+    for extra in ([], ["--retry"], ["--purge"]):
+        assert main(["alerts", "outbox", "--channel", "nosuch", *extra, *files]) == 2
+        assert "no channel 'nosuch' in the outbox or the rules file (known: file, hook, mail)" in (
+            capsys.readouterr().err
+        )
+    assert main(["alerts", "outbox", "--purge", "--json", *files]) == 0
+    assert json.loads(capsys.readouterr().out)["purged"] == 1
+
+
+def test_alerts_outbox_refuses_a_missing_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Audit 4, finding 5: a mistyped --store read as "nothing was ever queued", exit 0."""
+    for extra in ([], ["--purge"], ["--retry"]):
+        code = main(["alerts", "outbox", *extra, "--store", f"sqlite:///{tmp_path}/nope.db"])
+        assert code == 3
+        assert "store error (missing): no store at" in capsys.readouterr().err
+    assert not (tmp_path / "nope.outbox.db").exists()

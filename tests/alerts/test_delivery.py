@@ -119,6 +119,9 @@ def test_transient_error_retried_in_process(tmp_path: Path, receiver: Any) -> No
     receiver.start()
     report = deliver([alert(1)], [hook(receiver)], tmp_path / "o.db", now=T0)
     assert report.sent == 1 and len(receiver.requests) == 2
+    with Outbox(tmp_path / "o.db") as ob:  # sends made, in-process retry included (audit 4)
+        (row,) = ob.pending(("sent",))
+        assert (row["attempts"], row["passes"]) == (2, 1)
 
 
 def test_permanent_error_is_given_up_kept_and_can_be_retried(tmp_path: Path, receiver: Any) -> None:

@@ -70,3 +70,35 @@ def test_maintenance_without_outbox_or_with_bad_rules_still_runs(tmp_path: Path)
     finally:
         store.close()
     assert out["feed_health"] and "alerts config" in out["alerts"]["errors"][0]
+
+
+def test_maintenance_prunes_old_sent_rows_and_keeps_the_rest(tmp_path: Path) -> None:
+    """Audit 4: nothing called prune_sent, so the outbox grew with every sent alert."""
+    from rasid.pipeline import OUTBOX_SENT_KEPT
+
+    settings = _settings(tmp_path, "http://127.0.0.1:9/hook")
+    store = SqliteStore(tmp_path / "r.db")
+    outbox = settings.outbox_for(store)
+    now = datetime.now(UTC)
+    old = now - OUTBOX_SENT_KEPT - timedelta(days=1)
+    with Outbox(outbox) as box:
+        for aid, status, when in [
+            ("old-sent", "sent", old), ("new-sent", "sent", now - timedelta(days=1)),
+            ("old-dead", "dead", old), ("old-pending", "pending", old),
+        ]:  # fmt: skip
+            alert = _alert()
+            alert.id = aid
+            box.enqueue(alert, "gone", now=when, due_at=now + timedelta(days=1))
+            if status == "sent":
+                box.mark_sent([f"{aid}:gone"], "m", when)
+            elif status == "dead":
+                box.mark_dead([f"{aid}:gone"], "HTTP 400")
+    try:
+        out = maintenance(settings, store=store)
+    finally:
+        store.close()
+    assert out["outbox_pruned"] == 1
+    with Outbox(outbox) as box:
+        # Dead rows wait for --retry/--purge; pending ones for their channel.
+        assert box.counts() == {"pending": 1, "sent": 1, "dead": 1}
+        assert box.sent_keys() == {"new-sent:gone"}
