@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from processing.normalize import tokens
 from rasid.records import Alert
 from store.highlight import Phrase, highlight, term_phrases
 
@@ -59,11 +58,6 @@ def rtl(value: str) -> str:
 def isolate(value: str) -> str:
     """Isolate a value of either direction: Arabic → RLI, anything else → LRI."""
     return rtl(value) if _ARABIC.search(value) else ltr(value)
-
-
-def terms_of(alert: Alert) -> set[str]:
-    """Every word of the matched terms (a phrase split up); highlighting uses ``phrases_of``."""
-    return {t for term in alert.matched_terms for t in tokens(term.rstrip("*"))}
 
 
 def phrases_of(alert: Alert) -> frozenset[Phrase]:
