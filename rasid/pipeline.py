@@ -527,6 +527,12 @@ def _note_versions(
     """Record in the feed state the versions this poll saw: listed items (baselines), new
     items stored, and the re-fetches spent on revised ones."""
     note_listed(state, listed, skip=[item_key(b.item) for b in built])
+    _note_results(state, built, rechecks)
+
+
+def _note_results(state: FeedState, built: list[_Built], rechecks: list[_Recheck]) -> None:
+    """New items stored become baselines; each re-fetch is spent (a store error is not the
+    outlet's doing and costs none), and a settled one makes its new version the baseline."""
     for b in built:
         if b.article is not None:
             note_stored(state, b.item, b.article.id)
@@ -538,6 +544,14 @@ def _note_versions(
             stored_id=rc.stored_id,
             spent=rc.result != "error",
         )
+
+
+def _recheck_errors(rechecks: list[_Recheck]) -> list[str]:
+    return [
+        f"{rc.revision.item.url}: correction not fetched, tried again next poll: {rc.reason}"
+        for rc in rechecks
+        if rc.result == "failed"
+    ]
 
 
 @dataclass
@@ -693,11 +707,7 @@ def _account(
     state, outcome.item_errors, outcome.given_up = _settle_items(
         f.state, f.built, datetime.now(UTC), f.retry
     )
-    outcome.item_errors += [
-        f"{rc.revision.item.url}: correction not fetched, tried again next poll: {rc.reason}"
-        for rc in f.rechecks
-        if rc.result == "failed"
-    ]
+    outcome.item_errors += _recheck_errors(f.rechecks)
     _note_versions(state, f.listed, f.built, f.rechecks)
     if state.failing_items or any(rc.result not in _SETTLED for rc in f.rechecks):
         # A re-fetch that failed is tried on the next full poll: a 304 would not list it.
@@ -963,22 +973,8 @@ def process_feed_batch(
         state, out["errors"], out["given_up"] = _settle_items(
             state, built, datetime.now(UTC), settings.item_retry
         )
-        out["errors"] += [
-            f"{rc.revision.item.url}: correction not fetched, tried again next poll: {rc.reason}"
-            for rc in rechecks
-            if rc.result == "failed"
-        ]
-        for b in built:
-            if b.article is not None:
-                note_stored(state, b.item, b.article.id)
-        for rc in rechecks:
-            note_refetched(
-                state,
-                rc.revision,
-                done=rc.result in _SETTLED,
-                stored_id=rc.stored_id,
-                spent=rc.result != "error",
-            )
+        out["errors"] += _recheck_errors(rechecks)
+        _note_results(state, built, rechecks)
         if not state.failing_items and all(rc.result in _SETTLED for rc in rechecks):
             state.etag = poll_result.get("etag") or state.etag
             state.last_modified = poll_result.get("last_modified") or state.last_modified
