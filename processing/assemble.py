@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Protocol
 
@@ -51,8 +52,10 @@ def assemble_article(
 
 # Private-use characters (icon fonts, PDF conversions) carry no text, and two of them mark
 # search matches (rasid.records.MARK_START/MARK_END): an article's own would unbalance them.
-_PRIVATE_USE = dict.fromkeys(range(0xE000, 0xF900))
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]+")
 
 
 def _text(value: str) -> str:
-    return value.translate(_PRIVATE_USE).strip()
+    # A regex pass, not str.translate with a 6,400-key table: the bench showed that doubling
+    # the record's share of the pipeline's CPU, for characters almost no page has.
+    return _PRIVATE_USE.sub("", value).strip()
