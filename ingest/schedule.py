@@ -71,6 +71,7 @@ class ItemFailure:
     status: int | None = None  # HTTP status of the article page, when it answered
 
 
+SEEN_GUIDS_KEPT = 5000  # bounded memory per feed; older GUIDs are also caught by URL id
 GIVEN_UP_KEPT = 50  # given-up items remembered per feed, for `rasid feeds --json`
 
 

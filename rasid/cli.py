@@ -649,7 +649,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from rasid.health import feed_health
+    from rasid.records import FeedState
 
     settings = _settings(args)
     store = settings.open_store()
@@ -658,14 +661,21 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             known = {f.id for f in settings.feeds}
             if args.enable not in known:
                 raise UsageError(f"rasid feeds: no feed {args.enable!r} in {settings.feeds_path}")
-            state = store.get_feed_state(args.enable)
-            if not state.disabled:
-                # Saying "re-enabled" here suggested it had been off; leave its state
-                # (failures, backoff) as the scheduler keeps it.
+            was_disabled = False
+
+            def enable(state: FeedState) -> FeedState:
+                nonlocal was_disabled
+                was_disabled = state.disabled
+                # A feed that was not off keeps its state (failures, backoff) as it is.
+                if not state.disabled:
+                    return state
+                return replace(state, disabled=False, failures=0, next_poll_at=None)
+
+            store.update_feed_state(args.enable, enable)
+            if not was_disabled:
+                # Saying "re-enabled" here suggested it had been off.
                 err.print(f"feed {escape(args.enable)} was not disabled: nothing to re-enable")
             else:
-                state.disabled, state.failures, state.next_poll_at = False, 0, None
-                store.save_feed_state(state)
                 err.print(f"feed {escape(args.enable)} re-enabled")
         health = feed_health(settings.feeds, store.all_feed_states(), datetime.now(UTC))
     finally:

@@ -30,12 +30,14 @@ from ingest.revisions import (
     revised_items,
 )
 from ingest.schedule import (
+    SEEN_GUIDS_KEPT,
     ItemFailure,
     ItemRetryPolicy,
     apply_poll,
     is_due,
     record_item_failures,
 )
+from ingest.state_merge import merge_feed_state
 from ingest.websub import poll_deferred_by_push
 from processing.assemble import assemble_article
 from processing.corrections import apply_correction, lost_page
@@ -64,7 +66,6 @@ __all__ = [
 ]
 
 Progress = Callable[[str, dict[str, Any]], None]
-_SEEN_GUIDS_KEPT = 5000  # bounded memory per feed; older GUIDs are also caught by URL id
 ALERT_LOOKBACK = timedelta(minutes=15)
 # Sent outbox rows older than this are forgotten by maintenance. A sent row is what stops
 # an alert handed to deliver() again from going out twice, and alerts are handed again
@@ -196,7 +197,7 @@ def _new_items(poll: FeedPoll, state: FeedState, store: Store) -> tuple[list[Fee
 
 def _mark_seen(state: FeedState, guids: list[str]) -> None:
     merged = list(dict.fromkeys([*state.seen_guids, *guids]))
-    state.seen_guids = merged[-_SEEN_GUIDS_KEPT:]
+    state.seen_guids = merged[-SEEN_GUIDS_KEPT:]
 
 
 # --- stage 2: fetch + extract + language (I/O bound, runs in threads) ---------------------
@@ -627,7 +628,7 @@ def _fetch_feed(
     previous, state = state, apply_poll(state, poll, now, new_items=len(items))
     state.last_poll_s = poll.elapsed_s
     if poll.status != "ok":
-        store.save_feed_state(state)
+        _save_state(store, previous, state)
         progress("feed", {"feed": feed.id, "status": poll.status, "error": poll.error})
         return outcome
     outcome.new = len(items)
@@ -712,7 +713,7 @@ def _account(
     if state.failing_items or any(rc.result not in _SETTLED for rc in f.rechecks):
         # A re-fetch that failed is tried on the next full poll: a 304 would not list it.
         state = _keep_validators(state, f.previous)
-    store.save_feed_state(state)
+    _save_state(store, f.previous, state)
     progress(
         "feed",
         {"feed": f.feed.id, "status": "ok", "new": outcome.new, "indexed": outcome.indexed,
@@ -926,7 +927,7 @@ def poll_feed_task(
             # applied (process_feed_batch): if that task fails, the next poll gets the
             # full feed again, not a 304.
             new_state = _keep_validators(new_state, state)
-        st.save_feed_state(new_state)
+        _save_state(st, state, new_state)
     return {
         "feed_id": feed_id,
         "status": poll.status,
@@ -941,6 +942,14 @@ def poll_feed_task(
 
 def _keep_validators(state: FeedState, previous: FeedState) -> FeedState:
     return replace(state, etag=previous.etag, last_modified=previous.last_modified)
+
+
+def _save_state(store: Store, read: FeedState, state: FeedState) -> FeedState:
+    """Save what this run made of the state it ``read``, keeping what other writers (a
+    WebSub push, another DAG run, `rasid feeds --enable`) saved since."""
+    return store.update_feed_state(
+        state.feed_id, lambda current: merge_feed_state(read, state, current)
+    )
 
 
 def process_feed_batch(
@@ -969,16 +978,21 @@ def process_feed_batch(
         articles = [a for a, kind in finished if kind != "held"]
         out["held"] = len(finished) - len(articles)
         corrected = _correct(rechecks, st, datetime.now(UTC), {a.id for a, _ in finished})
-        state = st.get_feed_state(str(poll_result.get("feed_id")))
-        state, out["errors"], out["given_up"] = _settle_items(
-            state, built, datetime.now(UTC), settings.item_retry
-        )
-        out["errors"] += _recheck_errors(rechecks)
-        _note_results(state, built, rechecks)
-        if not state.failing_items and all(rc.result in _SETTLED for rc in rechecks):
-            state.etag = poll_result.get("etag") or state.etag
-            state.last_modified = poll_result.get("last_modified") or state.last_modified
-        st.save_feed_state(state)
+
+        def settle(state: FeedState) -> FeedState:
+            # Applied to the state as stored at the write (it may run again if a concurrent
+            # writer raced it), so nothing saved since the poll is lost.
+            state, out["errors"], out["given_up"] = _settle_items(
+                state, built, datetime.now(UTC), settings.item_retry
+            )
+            out["errors"] += _recheck_errors(rechecks)
+            _note_results(state, built, rechecks)
+            if not state.failing_items and all(rc.result in _SETTLED for rc in rechecks):
+                state.etag = poll_result.get("etag") or state.etag
+                state.last_modified = poll_result.get("last_modified") or state.last_modified
+            return state
+
+        st.update_feed_state(str(poll_result.get("feed_id")), settle)
     out["indexed"] = len(articles)
     out["duplicates"] = sum(1 for a in articles if a.duplicate_of)
     # Corrected ids count as articles of the run, so the alerts DAG judges their new text.

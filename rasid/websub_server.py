@@ -144,9 +144,8 @@ def handle_push(
         out.update(result, items=len(parsed.items), new=len(new), unchanged=unchanged)
         if result["indexed"]:
             # Feed health judges staleness by last_new_at; a pushed feed is polled rarely.
-            state = st.get_feed_state(feed.id)
-            state.last_new_at = _now()
-            st.save_feed_state(state)
+            now = _now()
+            st.update_feed_state(feed.id, lambda s: replace(s, last_new_at=now))
         if (result["indexed"] or result.get("corrected")) and alerts:
             out["alerts"] = evaluate_and_deliver(settings, store=st)["alerts"]
     finally:

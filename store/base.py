@@ -5,7 +5,7 @@ The pipeline, the CLI, the alerts and the Airflow DAGs only ever see this protoc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -65,6 +65,14 @@ class Store(Protocol):
     def get_feed_state(self, feed_id: str) -> FeedState: ...
 
     def save_feed_state(self, state: FeedState) -> None: ...
+
+    def update_feed_state(
+        self, feed_id: str, change: Callable[[FeedState], FeedState]
+    ) -> FeedState:
+        """Read the feed's state, apply ``change`` and write the result, atomically: no
+        other writer's save falls between the read and the write (``change`` may run again
+        if one raced it). Returns what was written."""
+        ...
 
     def all_feed_states(self) -> list[FeedState]: ...
 

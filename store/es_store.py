@@ -686,6 +686,34 @@ class EngineStore:
             lambda: self.adapter.index(self.names.feeds, state.feed_id, doc, refresh=True),
         )
 
+    def update_feed_state(
+        self, feed_id: str, change: Callable[[FeedState], FeedState]
+    ) -> FeedState:
+        """Read-modify-write guarded by seq_no, as ``attach_to_alert``: a writer that saved
+        between the read and the write makes this one read again and re-apply ``change``."""
+        self.setup()
+        for _ in range(20):
+            raw = self._call("get feed state", lambda: self.adapter.get(self.names.feeds, feed_id))
+            current = doc_to_feed_state(raw["_source"]) if raw else FeedState(feed_id=feed_id)
+            new = change(current)
+            try:
+                self.adapter.index(
+                    self.names.feeds,
+                    feed_id,
+                    feed_state_to_doc(new),
+                    create=raw is None,
+                    if_seq_no=raw["_seq_no"] if raw else None,
+                    if_primary_term=raw["_primary_term"] if raw else None,
+                    refresh=True,
+                )
+                return new
+            except Exception as exc:
+                if not self.adapter.is_conflict(exc):
+                    if self.adapter.error_info(exc) is None:
+                        raise
+                    raise self._fail("save feed state", exc) from exc
+        raise StoreError(f"save feed state {feed_id}: too many concurrent updates")
+
     def all_feed_states(self) -> list[FeedState]:
         res = self._search(
             "list feed states",

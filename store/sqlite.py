@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -304,6 +304,30 @@ class SqliteStore:
                 " ON CONFLICT(feed_id) DO UPDATE SET state=excluded.state",
                 (state.feed_id, _state_to_json(state)),
             )
+
+    def update_feed_state(
+        self, feed_id: str, change: Callable[[FeedState], FeedState]
+    ) -> FeedState:
+        # BEGIN IMMEDIATE takes the file's write lock before the read, so another process's
+        # save waits for this one (busy timeout) instead of being overwritten.
+        with self._lock:
+            retry_locked(lambda: self._db.execute("BEGIN IMMEDIATE"))
+            try:
+                row = self._db.execute(
+                    "SELECT state FROM feed_state WHERE feed_id=?", (feed_id,)
+                ).fetchone()
+                current = _state_from_json(row[0]) if row else FeedState(feed_id=feed_id)
+                new = change(current)
+                self._db.execute(
+                    "INSERT INTO feed_state (feed_id, state) VALUES (?, ?)"
+                    " ON CONFLICT(feed_id) DO UPDATE SET state=excluded.state",
+                    (feed_id, _state_to_json(new)),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return new
 
     def all_feed_states(self) -> list[FeedState]:
         with self._lock:

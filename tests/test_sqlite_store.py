@@ -99,3 +99,21 @@ def test_open_store_for_reading_refuses_a_missing_file(tmp_path: Path) -> None:
     assert exc.value.cause == "missing" and not (tmp_path / "no").exists()
     open_store(url).close()  # the default still creates it (run, demo, watch)
     open_store(url, create=False).close()
+
+
+def test_feed_state_updates_from_two_handles_lose_nothing(tmp_path: Path) -> None:
+    # Two connections to one file, as a long run and a WebSub push (or two Airflow tasks)
+    # hold: each update reads and writes under the file's write lock.
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    stores = [SqliteStore(tmp_path / "r.db"), SqliteStore(tmp_path / "r.db")]
+
+    def add(i: int) -> None:
+        stores[i % 2].update_feed_state(
+            "f", lambda s: replace(s, seen_guids=[*s.seen_guids, f"g{i}"])
+        )
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(add, range(200)))
+    assert sorted(stores[0].get_feed_state("f").seen_guids) == sorted(f"g{i}" for i in range(200))

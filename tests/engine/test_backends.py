@@ -168,6 +168,26 @@ def test_feed_state_alerts_watermarks_roundtrip(make_store: Callable[..., Engine
     assert [s.feed_id for s in again.all_feed_states()] == ["f"]
 
 
+def test_feed_state_updates_from_two_stores_lose_nothing(
+    make_store: Callable[..., EngineStore],
+) -> None:
+    # Two processes' stores over one engine: seq_no makes a raced update read again.
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    prefix = f"t{uuid4().hex[:10]}"
+    stores = [make_store(prefix), make_store(prefix)]
+
+    def add(i: int) -> None:
+        stores[i % 2].update_feed_state(
+            "f", lambda s: replace(s, seen_guids=[*s.seen_guids, f"g{i}"])
+        )
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(add, range(40)))
+    assert sorted(stores[0].get_feed_state("f").seen_guids) == sorted(f"g{i}" for i in range(40))
+
+
 # --- index layout ------------------------------------------------------------------------
 
 

@@ -1,0 +1,67 @@
+"""Merging two writers' changes to one feed's state.
+
+A full cycle reads a feed's state, then fetches and indexes for minutes before it saves.
+Meanwhile a WebSub push, an Airflow task of another DAG run or ``rasid feeds --enable`` may
+save the same feed's state. Saving the cycle's copy as it is would undo their changes: the
+push's failed item would leave ``failing_items`` (and, with the validators moved on, never be
+fetched again), a re-enabled feed would turn off again. So the cycle saves a three-way merge
+of what it read (``base``), what it made of it (``ours``) and what the store holds now
+(``theirs``). Pure; the stores apply it atomically (``Store.update_feed_state``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from typing import Any
+
+from ingest.schedule import GIVEN_UP_KEPT, SEEN_GUIDS_KEPT
+from rasid.records import FeedState
+
+
+def merge_feed_state(base: FeedState, ours: FeedState, theirs: FeedState) -> FeedState:
+    """``ours`` applied on top of ``theirs``: each field ours changed since ``base`` is ours,
+    the others are theirs. Seen GUIDs and given-up items are unions; the item tables
+    (``failing_items``, ``item_versions``) merge by item, so each writer's items survive."""
+    if theirs == base:  # nobody else wrote: the common case
+        return ours
+    merged: dict[str, Any] = {}
+    for f in fields(FeedState):
+        name = f.name
+        b, o, t = getattr(base, name), getattr(ours, name), getattr(theirs, name)
+        if name == "seen_guids":
+            merged[name] = list(dict.fromkeys([*t, *o]))[-SEEN_GUIDS_KEPT:]
+        elif name == "given_up_items":
+            merged[name] = _union_records(t, o)[-GIVEN_UP_KEPT:]
+        elif isinstance(o, dict):
+            merged[name] = _merge_tables(b, o, t)
+        else:
+            merged[name] = o if o != b else t
+    return replace(ours, **merged)
+
+
+def _merge_tables(
+    base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]
+) -> dict[str, Any]:
+    """Per key: ours where ours added, changed or removed it, else theirs (which keeps
+    theirs' own additions and removals)."""
+    out = dict(theirs)
+    for key in base.keys() | ours.keys():
+        if key not in ours:
+            if key in base and theirs.get(key) == base[key]:
+                out.pop(key, None)  # ours removed it and theirs did not touch it
+        elif ours[key] != base.get(key):
+            out[key] = ours[key]
+    return out
+
+
+def _union_records(
+    first: list[dict[str, Any]], second: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    seen: set[tuple[Any, Any]] = set()
+    out = []
+    for rec in [*first, *second]:
+        key = (rec.get("item"), rec.get("given_up_at"))
+        if key not in seen:
+            seen.add(key)
+            out.append(rec)
+    return out
