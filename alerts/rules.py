@@ -268,7 +268,9 @@ def compile_term(text: str, derived: bool = False, definite: bool | None = None)
     star = text.rstrip().endswith("*")
     toks = tuple(tokens(text.rstrip().rstrip("*")))
     return CTerm(
-        text=text,
+        # A rule's `derived: true` is reported as the star would write it, so the alert
+        # (``matched_terms``) says so and its renderers mark the derived words it matched.
+        text=text if star or not derived else text.rstrip() + "*",
         toks=toks,
         derived=derived or star,
         article=tuple(article_allowed(t, definite) for t in toks),

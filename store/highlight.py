@@ -24,6 +24,8 @@ _WORD = re.compile(f"[\\w{DIACRITICS}\u200c\u200d]+")
 
 
 # A phrase: normalised tokens that must appear as consecutive words («مصرف ليبيا المركزي»).
+# A token ending in «*» matches any word whose reading starts with it (an alert rule's
+# derived forms: «طرابلس*» marks «الطرابلسية» where the rule matched it).
 Phrase = tuple[str, ...]
 
 
@@ -32,9 +34,15 @@ def query_terms(query: str) -> set[str]:
 
 
 def term_phrases(terms: Iterable[str]) -> frozenset[Phrase]:
-    """Terms as a rule writes them (``Alert.matched_terms``) as phrases; a trailing «*» is
-    dropped and a one-word term is a one-token phrase."""
-    return frozenset(p for t in terms if (p := tuple(tokens(t.rstrip("*")))))
+    """Terms as a rule writes them (``Alert.matched_terms``) as phrases; a one-word term is a
+    one-token phrase. A trailing «*» (derived forms) marks each token as a prefix, as the
+    rule matcher reads it."""
+    out = set()
+    for t in terms:
+        star = "*" if t.rstrip().endswith("*") else ""
+        if p := tuple(tok + star for tok in tokens(t.rstrip().rstrip("*"))):
+            out.add(p)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=100_000)
@@ -46,19 +54,29 @@ def _matches(word: str, terms: set[str] | frozenset[str]) -> bool:
     return any(form in terms for form in _forms(word))
 
 
+def _token_ok(q: str, forms: tuple[str, ...]) -> bool:
+    if q.endswith("*"):
+        return any(f.startswith(q[:-1]) for f in forms)
+    return q in forms
+
+
 def _split(
     terms: set[str], phrases: Collection[Phrase]
-) -> tuple[frozenset[str], dict[str, list[Phrase]]]:
-    """Single words, and the longer phrases by first token, longest first (so a rule with
-    both «مصرف ليبيا» and «مصرف ليبيا المركزي» marks the longer run)."""
+) -> tuple[frozenset[str], dict[str, list[Phrase]], list[Phrase]]:
+    """Single words, the longer phrases by first token, and the phrases whose first token
+    is a prefix («*»), each longest first (so a rule with both «مصرف ليبيا» and «مصرف ليبيا
+    المركزي» marks the longer run)."""
     singles = set(terms)
     by_first: dict[str, list[Phrase]] = {}
+    by_prefix: list[Phrase] = []
     for p in sorted(phrases, key=len, reverse=True):
-        if len(p) == 1:
+        if len(p) == 1 and not p[0].endswith("*"):
             singles.add(p[0])
+        elif p and p[0].endswith("*"):
+            by_prefix.append(p)
         elif p:
             by_first.setdefault(p[0], []).append(p)
-    return frozenset(singles), by_first
+    return frozenset(singles), by_first, by_prefix
 
 
 def spans(
@@ -68,8 +86,8 @@ def spans(
     whose reading is one of ``terms``, and each run of consecutive words whose readings are
     a phrase's tokens, as one span with the spaces and commas between them. A phrase's
     words found apart are not marked: only ``terms`` mark single words."""
-    singles, by_first = _split(terms, phrases)
-    if not by_first:  # the common case (search, one-word rules): one pass, no lookahead
+    singles, by_first, by_prefix = _split(terms, phrases)
+    if not by_first and not by_prefix:  # the common case (search, one-word rules): one pass
         for m in _WORD.finditer(text):
             if _matches(m.group(0), singles):
                 yield m.span()
@@ -95,9 +113,16 @@ def spans(
             for p in by_first.get(form, ()):
                 if len(p) <= run:
                     break  # longest first: nothing longer left for this reading
-                if fill(len(p)) and all(q in ahead[k][1] for k, q in enumerate(p[1:], 1)):
+                if fill(len(p)) and all(_token_ok(q, ahead[k][1]) for k, q in enumerate(p[1:], 1)):
                     run = len(p)
                     break
+        for p in by_prefix:
+            if (
+                len(p) > run
+                and fill(len(p))
+                and all(_token_ok(q, ahead[k][1]) for k, q in enumerate(p))
+            ):
+                run = len(p)
         if run:
             yield ahead[0][0].start(), ahead[run - 1][0].end()
             for _ in range(run):

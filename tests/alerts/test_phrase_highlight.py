@@ -102,3 +102,24 @@ def test_search_fragments_still_mark_each_word() -> None:
     # `rasid search` words are all-of, not a phrase: each occurrence is marked on its own.
     (frag,) = fragments("أعلن مصرف ليبيا المركزي", {"مصرف", "ليبيا", "المركزي"})
     assert frag == "أعلن «مصرف» «ليبيا» «المركزي»"
+
+
+def test_derived_forms_are_marked_where_the_rule_matched_them(
+    store: SqliteStore, mk: Callable[..., Article], now: datetime
+) -> None:
+    # `derived: true` and a trailing «*» match «الطرابلسية»; the alert used to mark only the
+    # bare word, so an alert that fired on the derived form showed nothing marked.
+    body = "مقدمة " * 40 + "فازت الفرق الطرابلسية بالكأس، وأشاد المدرب بالجمهور." + " ختام" * 40
+    for rule in (
+        Rule(id="flag", keywords=["طرابلس"], derived=True),
+        Rule(id="star", keywords=["طرابلس*"]),
+    ):
+        (alert,) = evaluate([rule], [mk("a1", "نتائج الدوري", body)], store, now)
+        assert alert.matched_terms == ["طرابلس*"]
+        assert "الطرابلسية" in alert.snippet
+        assert "«الطرابلسية»" in render_text(alert)
+        assert "<mark>الطرابلسية</mark>" in render_html(alert)
+    # A derived phrase: each word by prefix, as the matcher reads it; «طرابزون» is not one.
+    phrases = term_phrases(["ليبي* طرابلس*"])
+    out = highlight("الفرق الليبية الطرابلسية ثم ليبيا طرابزون", set(), phrases=phrases)
+    assert out == "الفرق «الليبية الطرابلسية» ثم ليبيا طرابزون"
