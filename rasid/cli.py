@@ -238,6 +238,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # --- search / alerts / export -------------------------------------------------------------
+def _country(value: str) -> str:
+    """An ISO 3166-1 alpha-2 code, checked as alert rules check theirs («Libya» says LY)."""
+    from alerts.rules import _check_country
+
+    try:
+        return _check_country(value)
+    except ValueError as exc:
+        raise UsageError(f"rasid search: --country {exc}") from None
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from rasid.records import Article, SearchQuery
 
@@ -248,13 +258,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         until=args.until,
         entity=args.entity,
         place=args.place,
+        country=_country(args.country) if args.country else None,
         lang=args.lang.lower() if args.lang else None,  # «AR» is «ar»
         sort=args.sort,
         limit=args.limit,
         include_duplicates=not args.originals,
     )
-    if not (query.text or query.entity or query.place or query.source):
-        raise UsageError("rasid search: give a QUERY, or --entity/--place/--source")
+    if not (query.text or query.entity or query.place or query.source or query.country):
+        raise UsageError("rasid search: give a QUERY, or --entity/--place/--country/--source")
     if args.no_body and not args.json:
         # The terminal view never prints the body (only matching fragments): say so rather
         # than accept a flag that does nothing.
@@ -911,6 +922,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--until", type=_parse_date, help="published before (ISO date)")
     sp.add_argument("--entity", help="only articles naming this entity (e.g. حفتر)")
     sp.add_argument("--place", help="only articles naming this place")
+    sp.add_argument(
+        "--country",
+        metavar="CC",
+        help="only articles with a place in this country (ISO code, e.g. LY: with --place"
+        " طرابلس, Tripoli in Libya, not the Lebanese one)",
+    )
     sp.add_argument("--lang", help="only this language (ar, en, …; any case)")
     sp.add_argument(
         "--sort",

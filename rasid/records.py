@@ -270,6 +270,9 @@ class SearchQuery:
     until: datetime | None = None
     entity: str | None = None
     place: str | None = None
+    # ISO 3166-1 alpha-2, upper case: only articles with a place resolved in that country
+    # («طرابلس» with LY is Tripoli, Libya; Tripoli, Lebanon resolves to LB).
+    country: str | None = None
     lang: str | None = None
     sort: Literal["relevance", "recency"] = "relevance"
     limit: int = 20

@@ -464,6 +464,8 @@ def search_body(q: SearchQuery) -> dict[str, Any]:
         filters.append({"term": {"source": q.source}})
     if q.lang:
         filters.append({"term": {"lang": q.lang}})
+    if q.country:  # `places` is nested with include_in_parent: the flat field answers
+        filters.append({"term": {"places.country": q.country.upper()}})
     if q.since or q.until:
         rng: dict[str, Any] = {}
         if q.since:

@@ -205,6 +205,12 @@ class SqliteStore:
         if query.lang:
             where.append("a.lang = ?")
             params.append(query.lang)
+        if query.country:
+            where.append(
+                "EXISTS (SELECT 1 FROM json_each(a.doc, '$.places') p"
+                " WHERE upper(json_extract(p.value, '$.country')) = ?)"
+            )
+            params.append(query.country.upper())
         if query.since:
             where.append("COALESCE(a.published_at, a.fetched_at) >= ?")
             params.append(_iso(query.since))

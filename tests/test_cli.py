@@ -519,6 +519,11 @@ def test_search_names_the_original_of_a_copy_and_takes_any_case_of_lang(
     assert "copy of sahara's http://sahara/1" in shown  # a bare id no command accepts, before
     code = main(["search", "الحوار", "--since", "2024-10-20", "--until", "2024-10-10", *store])
     assert code == 2 and "is not before --until" in capsys.readouterr().err
+    # A country by name is refused with its code, before any store is opened.
+    assert main(["search", "--country", "Libya", *store]) == 2
+    assert "use LY" in capsys.readouterr().err
+    assert main(["search", "--country", "ly", *store]) == 0  # no place resolved: no hit
+    assert "no results" in capsys.readouterr().err
 
 
 def test_alerts_outbox_lists_retries_and_purges(

@@ -58,6 +58,20 @@ def test_filters_entity_place_source_date(tmp_path: Path) -> None:
     assert [h.article.id for h in st.search(SearchQuery(text="خبر", since=since))] == ["id2"]
 
 
+def test_country_filter_tells_the_two_tripolis_apart(tmp_path: Path) -> None:
+    st = SqliteStore(tmp_path / "r.db")
+    st.upsert_articles([
+        _art(1, "اشتباكات في طرابلس", "نص", places=[Place("طرابلس", 32.9, 13.2, "LY", 2210247)]),
+        _art(2, "مرفأ طرابلس", "نص", places=[Place("طرابلس", 34.4, 35.8, "LB", 266826),
+                                            Place("لبنان", 33.8, 35.8, "LB", 272103)]),
+        _art(3, "طرابلس", "نص"),  # no place resolved: no country to match
+    ])  # fmt: skip
+    ids = [h.article.id for h in st.search(SearchQuery(place="طرابلس", country="LY"))]
+    assert ids == ["id1"]
+    assert [h.article.id for h in st.search(SearchQuery(text="طرابلس", country="lb"))] == ["id2"]
+    assert [h.article.id for h in st.search(SearchQuery(country="LB"))] == ["id2"]
+
+
 def test_user_input_cannot_break_fts_syntax(tmp_path: Path) -> None:
     st = SqliteStore(tmp_path / "r.db")
     st.upsert_articles([_art(1, "a", "b")])

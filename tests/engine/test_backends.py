@@ -128,6 +128,8 @@ def test_filters_entity_place_source_date(make_store: Callable[..., EngineStore]
     assert [h.article.id for h in st.search(SearchQuery(sort="recency"))] == ["id2", "id1"]
     art = st.get_article("id1")
     assert art is not None and art.places[0].geonameid == 2210247
+    assert [h.article.id for h in st.search(SearchQuery(place="طرابلس", country="LY"))] == ["id1"]
+    assert st.search(SearchQuery(place="طرابلس", country="LB")) == []
     assert art.entities[0].mentions == ["المشير حفتر"]
 
 
