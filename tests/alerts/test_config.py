@@ -88,6 +88,8 @@ def test_no_channels_key_means_console_and_jsonl(tmp_path: Path) -> None:
         ),
         ("rules:\n  - id: a\n    keywords: [x1x]\n    countries: [ليبيا]\n", 4, "; use LY"),
         ("rules:\n  - id: a\n    keywords: [x1x]\n    countries: [XQ]\n", 4, "alpha-2"),
+        # CLDR regions no place carries (the EU, "Unknown Region") could never match
+        ("rules:\n  - id: a\n    keywords: [x1x]\n    countries: [EU]\n", 4, "alpha-2"),
         # unknown channel type
         ("channels:\n  - id: x\n    type: pigeon\n", 2, "channels[0]"),
         # YAML syntax error
