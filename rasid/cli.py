@@ -633,14 +633,16 @@ def cmd_stories(args: argparse.Namespace) -> int:
         out.print(f"[bold cyan]{i:>2}.[/bold cyan] " + rtl_markup(s.title))
         more = len(s.sources) - 6
         outlets = ", ".join(s.sources[:6]) + (f" +{more}" if more > 0 else "")
-        span = f"{s.first_seen:%Y-%m-%d %H:%M} → {s.last_seen:%Y-%m-%d %H:%M}"
+        span = f"{s.first_seen:%Y-%m-%d %H:%M}"
+        if s.articles > 1:  # one article has no span and no growth to tell
+            span += f" → {s.last_seen:%Y-%m-%d %H:%M} · {s.last_hour} in its last hour"
         copies = (
             f" ({s.duplicates} cop{'ies' if s.duplicates != 1 else 'y'})" if s.duplicates else ""
         )
         meta = (
             f"    {s.articles} article{'s' * (s.articles != 1)}{copies}"
             f" · {len(s.sources)} outlet{'s' * (len(s.sources) != 1)}: {outlets}"
-            f" · {span} · {s.last_hour} in its last hour"
+            f" · {span}"
         )
         out.print(f"[dim]{escape(meta)}[/dim]")
         if s.url:

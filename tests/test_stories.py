@@ -91,6 +91,10 @@ def test_rasid_stories_terminal_reads_right_to_left(
     assert "\u200f\u2067قوات حفتر تتقدم نحو طرابلس\u2069" in text
     assert "4 articles (3 copies) · 3 outlets: sahara, manara, sahel" in text
     assert "2 in its last hour" in text
+    # A one-article story has no span or growth to show.
+    assert main(["stories", "--store", store_url]) == 0
+    singles = [ln for ln in capsys.readouterr().out.splitlines() if " 1 article · " in ln]
+    assert singles and not any("→" in ln or "last hour" in ln for ln in singles)
 
 
 def test_rasid_stories_on_an_empty_window(
