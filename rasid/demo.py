@@ -23,7 +23,7 @@ DEMO_DIR = Path("data/demo")
 # time is what makes a second `make demo` update the same documents instead of adding more.
 DEMO_PORT = 8765
 _FALLBACK_RULES = [
-    {"id": "tripoli", "keywords": ["طرابلس"]},
+    {"id": "tripoli", "keywords": ["طرابلس"], "countries": ["LY"]},
     {"id": "haftar", "keywords": ["حفتر"]},
 ]
 

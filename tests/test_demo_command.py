@@ -23,6 +23,11 @@ def test_rasid_demo_delivers_to_real_receivers(tmp_path: Path) -> None:
     assert rec["webhook"] == rec["webhook_verified"] == report["alerts_fired"]
     assert rec["smtp"] == report["alerts_fired"]
     assert (tmp_path / "data" / "rasid.db").exists()
+    # The project's `tripoli` rule asks for Libya: Tripoli, Lebanon's port story matches the
+    # word and is not alerted; the Libyan stories are.
+    sent = [json.loads(x) for x in (tmp_path / "data/demo/alerts.jsonl").read_text().splitlines()]
+    tripoli = [a["alert"]["url"] for a in sent if a["alert"]["rule_id"] == "tripoli"]
+    assert len(tripoli) == 7 and not any("tripoli-port" in u for u in tripoli)
     # its own files sit beside the store it fills
     assert {f.name for f in (tmp_path / "data" / "demo").iterdir()} >= {
         "feeds.yaml", "alerts.yaml", "alerts.jsonl", "rasid.outbox.db"
