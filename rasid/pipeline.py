@@ -37,7 +37,7 @@ from ingest.schedule import (
     is_due,
     record_item_failures,
 )
-from ingest.state_merge import merge_feed_state
+from ingest.state_merge import merge_feed_state, snapshot
 from ingest.websub import poll_deferred_by_push
 from processing.assemble import assemble_article
 from processing.corrections import apply_correction, lost_page
@@ -625,7 +625,9 @@ def _fetch_feed(
     if poll.status == "ok":
         items, outcome.unchanged = _new_items(poll, state, store)
     # Backoff, Retry-After, disabling after repeated failures and the adaptive interval.
-    previous, state = state, apply_poll(state, poll, now, new_items=len(items))
+    # `previous` is the merge base when the state is saved: a copy, so no later in-place
+    # change to the new state's lists and tables can reach it.
+    previous, state = snapshot(state), apply_poll(state, poll, now, new_items=len(items))
     state.last_poll_s = poll.elapsed_s
     if poll.status != "ok":
         _save_state(store, previous, state)
@@ -917,7 +919,7 @@ def poll_feed_task(
             revisions = revised_items(
                 poll.items, state, settings.correction_refetches, skip=new_keys
             )
-        new_state = apply_poll(state, poll, now, new_items=len(items))
+        new_state = apply_poll(snapshot(state), poll, now, new_items=len(items))
         new_state.last_poll_s = poll.elapsed_s
         if poll.status == "ok":
             # Baselines and pruning now; stored items and re-fetches in process_feed_batch.

@@ -91,3 +91,14 @@ def test_unions_stay_bounded() -> None:
     merged = merge_feed_state(base, ours, theirs)
     assert len(merged.seen_guids) == SEEN_GUIDS_KEPT and merged.seen_guids[-1] == "o4999"
     assert merged.given_up_items == [{"item": "a", "given_up_at": "x"}]
+
+
+def test_a_snapshot_does_not_share_what_the_run_changes_in_place() -> None:
+    from ingest.state_merge import snapshot
+
+    state = _base()
+    base = snapshot(state)
+    state.seen_guids.append("g9")
+    state.item_versions["k1"]["sig"] = "changed"
+    state.failing_items["u-old"]["attempts"] = 2
+    assert base == _base()
