@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from processing.enrich import aliases, claims, places
+from processing.enrich import aliases, claims, places, translit
 from processing.enrich.lexicon.lists import Hit, lexicon
 from processing.enrich.ner import ENTITY_TYPES, Mention, curated_names, find_mentions, sentences
 from processing.enrich.places import PlaceMention
@@ -180,6 +180,7 @@ def warm_up(*, freeze_heap: bool = False) -> None:
     process holds so far moves out of the garbage collector's reach: its full passes over
     these long-lived tables cost ~0.2-0.5 ms an article and never free anything."""
     lexicon()
+    translit.index()  # the Latin names' skeletons, read only for names no list has
     enrich("", "طرابلس")
     if freeze_heap:
         gc.collect()

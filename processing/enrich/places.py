@@ -26,6 +26,7 @@ from processing.enrich.gazetteer import ARAB_COUNTRIES as _ARAB
 from processing.enrich.gazetteer import REGION_KINDS, Gazetteer, GeoEntry, gazetteer
 from processing.enrich.lexicon import load_yaml
 from processing.enrich.lexicon.lists import BIG_CITY, PLACE_LISTS, Hit, Lexicon, lexicon, longest
+from processing.enrich.localities import _village_name as village_name
 from processing.enrich.localities import localities, locality_noun, short_names
 from processing.enrich.ner import Mention
 from processing.enrich.phrases import readings
@@ -42,6 +43,7 @@ from processing.enrich.place_words import (
     prev_word,
     weak_regions,
 )
+from processing.enrich.translit import arabic_key, choose, has_key
 from processing.normalize import match_forms, normalize
 
 __all__ = ["PlaceMention", "candidates_in", "haversine", "km", "resolve"]
@@ -1663,7 +1665,130 @@ def resolve(
         out.append(PlaceMention(a, b, key, best, club=bool(club or _club_ids(lx, key))))
     out += _with_preposition(gz, lx, words, {k for p in out for k in range(p.start, p.end)})
     local = localities(words, hits, mentions, out, foreign, written)
-    return sorted(out + local + short_names(words, out, local), key=_start)
+    found = out + local + short_names(words, out, local)
+    found += _transliterated(gz, lx, words, hits, mentions, found, context)
+    return sorted(found, key=_start)
+
+
+# Indefinite nouns after which a word the gazetteer lacks may be looked up by its Latin
+# name («بلدة سيليرينا»). Not «حي», «منطقة» or «مخيم»: districts and areas have no
+# GeoNames entry of their own, and a same-named town elsewhere would be wrong.
+_TRANSLIT_TRIGGERS = frozenset(
+    {"مدينه", "بلده", "قريه", "محافظه", "ولايه", "اقليم", "مقاطعه", "ضاحيه", "بلدتي", "محافظتي"}
+)  # fmt: skip
+# Not «قضاء» (an Iraqi district) either: it is "spending" and "carrying out" as often
+# («قضاء يوم كامل», «قضاء حوائجكم»).
+
+
+def _known(gz: Gazetteer, span: Sequence[str]) -> bool:
+    """The gazetteer has the name in some reading, with or without its article («المشهد»:
+    «مشهد» is Mashhad, and the resolver read the word as the common noun on purpose)."""
+    rest = tuple(span[1:])
+    for form in readings(span[0]):
+        if gz.names.get((form, *rest)):
+            return True
+        if form.startswith("ال") and gz.names.get((form[2:], *rest)):
+            return True
+    return False
+
+
+def _transliterated(
+    gz: Gazetteer,
+    lx: Lexicon,
+    words: Sequence[str],
+    hits: Sequence[Hit],
+    mentions: Sequence[Mention],
+    found: Sequence[PlaceMention],
+    context: Counter[str],
+) -> list[PlaceMention]:
+    """Places no Arabic list names, found by the skeleton of their Latin GeoNames name
+    (translit.py). Only names the gazetteer does not know in any reading (a known name the
+    resolver left out was left out on purpose), and only where the text says it is a place:
+    - after an indefinite settlement noun («بلدة فريندافان»), a place of a country the
+      article names;
+    - a span the tagger marks LOC, only with its country named right beside it («تيلبورغ في
+      هولندا», «نيوفيغين بهولندا», «كينبنكبورت بولاية مين»): the tagger calls many a
+      foreign word LOC («باركنغ», «رنجيت», «الكونكاكاف»), and the article's country alone
+      gave those a village of that country."""
+    n = len(words)
+    blocked = {k for p in found for k in range(p.start, p.end)}
+    # A word the tagger calls a person or an organisation is one, except one indefinite word
+    # after a settlement noun («بلدة فريندافان»: the tagger guessed at a name it never saw).
+    tagged = {k for m in mentions if m.type != "LOC" for k in range(m.start, m.end)}
+    single = {m.start for m in mentions if m.end - m.start == 1}
+    spans = [(m.start, m.end, False) for m in mentions if m.type == "LOC" and m.end - m.start <= 3]
+    for h in hits:
+        if (
+            h.list == "loctrigger"
+            and h.end - h.start == 1
+            and h.form in _TRANSLIT_TRIGGERS
+            and not _definite_reading(words[h.start], h)
+        ):
+            j = _past_quote(words, h.end)
+            if j < n and village_name(words[j]):
+                spans.append((j, j + 1, True))  # «بلدة سيليرينا», not «ولاية خامسة»
+                if j in single and not words[j].startswith("ال"):
+                    tagged.discard(j)
+    if not spans:
+        return []
+    after_noun = {a for a, _, triggered in spans if triggered}
+    out: list[PlaceMention] = []
+    for a, b, triggered in sorted(spans, key=lambda s: not s[2]):
+        if (
+            b > n
+            or (not triggered and a in after_noun)  # read once, as the noun's name
+            or any(k in blocked or k in tagged for k in range(a, b))
+            or not all(w.isalpha() for w in words[a:b])
+            or _known(gz, words[a:b])
+            or " ".join(words[a:b]) in lx.not_places
+            or " ".join(words[a:b]) in lx.never_places
+        ):
+            continue
+        countries = context if triggered else _countries_beside(gz, words, hits, found, b)
+        if not countries:
+            continue
+        # The word as written first; a clitic comes off only when the whole word's skeleton
+        # names no place («كولومبس» is Columbus, refused as ambiguous, not «ك» + Lampasas),
+        # and never after a settlement noun («مدينة بولتزانو» is no «ب» + «ولتزانو»).
+        rest = tuple(words[a + 1 : b])
+        forms = [f for f in readings(words[a]) if words[a].endswith(f)]  # no restored «ال»
+        if triggered:
+            forms = forms[:1]
+        form = next((f for f in forms if has_key(arabic_key((f, *rest)))), "")
+        entry = choose(arabic_key((form, *rest)), countries) if form else None
+        if entry is not None:
+            entry = gz.entries.get(entry.geonameid, entry)
+            out.append(PlaceMention(a, b, (form, *rest), entry))
+            blocked.update(range(a, b))
+    return out
+
+
+_BESIDE = 4  # tokens after a name in which its country may be named («X في هولندا»)
+
+
+def _countries_beside(
+    gz: Gazetteer,
+    words: Sequence[str],
+    hits: Sequence[Hit],
+    found: Sequence[PlaceMention],
+    b: int,
+) -> dict[str, int]:
+    """Countries named right after a span ending at ``b``, in its sentence: a nationality adjective
+    («الإيطالية») or a place (a country, a state, a city) the resolver found there."""
+    end = b
+    while end < min(len(words), b + _BESIDE) and (words[end].isalpha() or words[end] in ",،"):
+        end += 1  # not past the sentence («مليون رنجيت. - صارت ماليزيا»)
+    out: dict[str, int] = {}
+    for p in found:
+        if b <= p.start < end and p.entry.country and not p.local and not p.club:
+            out[p.entry.country] = 1
+    demonyms = gz.demonyms
+    for h in hits:
+        if h.list == "demonym" and b <= h.start < end:
+            iso = next((demonyms[f] for f in match_forms(words[h.start]) if f in demonyms), "")
+            if iso:
+                out[iso] = 1
+    return out
 
 
 _IN = ("ب", "وب", "فب")  # «ب» ("in") with the conjunctions before it
