@@ -150,6 +150,14 @@ def _progress(event: str, data: dict[str, Any]) -> None:
         # Feeds are fetched first, then the cycle's articles are processed as one batch.
         n = data["articles"]
         err.print(f"[bold]Deduplicating, enriching and indexing {n} articles…[/bold]")
+        from processing.enrich import caches_to_build
+        from processing.enrich.cache import cache_dir
+
+        if n and (building := caches_to_build()):
+            err.print(
+                f"  first use: building {' and '.join(building)} into {escape(str(cache_dir()))}"
+                " (about 20 s, once)"
+            )
     elif event == "alerts":
         err.print(f"[bold]Alerts:[/bold] {data['fired']} fired, {data['delivered']} delivered")
 

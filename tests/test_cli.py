@@ -663,3 +663,18 @@ def test_alerts_outbox_refuses_a_missing_store(
         assert code == 3
         assert "store error (missing): no store at" in capsys.readouterr().err
     assert not (tmp_path / "nope.outbox.db").exists()
+
+
+def test_first_enrichment_in_a_fresh_cache_says_what_it_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The first cycle on a new machine builds the gazetteers (about 20 s) before the first
+    # article is enriched; it sat silent on "Deduplicating, enriching and indexing…".
+    from rasid.cli import _progress
+
+    monkeypatch.setenv("RASID_CACHE_DIR", str(tmp_path / "cache"))
+    _progress("fetched", {"articles": 3})
+    err = capsys.readouterr().err
+    assert "first use: building the gazetteer and the Latin place-name index" in err
+    _progress("fetched", {"articles": 0})  # nothing to enrich: nothing to build now
+    assert "first use" not in capsys.readouterr().err

@@ -403,9 +403,13 @@ def _apply_regions(entries: dict[int, GeoEntry], names: PhraseIndex[int]) -> Non
             names.add(key, gid)
 
 
+def cache_path() -> Path:
+    return cache_dir() / f"gazetteer-{_source_fingerprint()}.pkl"
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    path = cache_dir() / f"gazetteer-{_source_fingerprint()}.pkl"
+    path = cache_path()
     gz = load_pickle(path)
     if isinstance(gz, Gazetteer):
         return gz

@@ -222,9 +222,13 @@ def _fingerprint() -> str:
     return h.hexdigest()[:12]
 
 
+def cache_path() -> Path:
+    return cache_dir() / f"translit-{_fingerprint()}.pkl"
+
+
 @lru_cache(maxsize=1)
 def index() -> TranslitIndex:
-    path = cache_dir() / f"translit-{_fingerprint()}.pkl"
+    path = cache_path()
     ix = load_pickle(path)
     if isinstance(ix, TranslitIndex):
         return ix
