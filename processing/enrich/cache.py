@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def cache_dir() -> Path:
@@ -43,3 +46,21 @@ def save_pickle(obj: Any, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def load_or_build(path: Path, kind: type[T], build: Callable[[], T]) -> T:
+    """The cached ``kind`` at ``path`` (``<name>-<fingerprint>.pkl``), else ``build()`` it
+    and cache it, dropping the files of other fingerprints (older package versions or
+    lists). A read-only cache folder leaves the process with its in-memory copy."""
+    found = load_pickle(path)
+    if isinstance(found, kind):
+        return found
+    built = build()
+    try:
+        save_pickle(built, path)
+        for old in path.parent.glob(f"{path.name.rsplit('-', 1)[0]}-*.pkl"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return built

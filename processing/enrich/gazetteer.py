@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from processing.enrich.cache import cache_dir, load_pickle, save_pickle
+from processing.enrich.cache import cache_dir, load_or_build
 from processing.enrich.lexicon import load_yaml
 from processing.enrich.phrases import PhraseIndex, key_of
 from processing.normalize import normalize
@@ -409,16 +409,4 @@ def cache_path() -> Path:
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    path = cache_path()
-    gz = load_pickle(path)
-    if isinstance(gz, Gazetteer):
-        return gz
-    gz = build()
-    try:
-        save_pickle(gz, path)
-        for old in path.parent.glob("gazetteer-*.pkl"):
-            if old != path:  # built from older package versions or lists
-                old.unlink(missing_ok=True)
-    except OSError:  # read-only home: keep going with the in-memory copy
-        pass
-    return gz
+    return load_or_build(cache_path(), Gazetteer, build)

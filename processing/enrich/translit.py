@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from processing.enrich.cache import cache_dir, load_pickle, save_pickle
+from processing.enrich.cache import cache_dir, load_or_build
 from processing.enrich.gazetteer import GeoEntry
 
 _FORMAT = 1
@@ -228,19 +228,7 @@ def cache_path() -> Path:
 
 @lru_cache(maxsize=1)
 def index() -> TranslitIndex:
-    path = cache_path()
-    ix = load_pickle(path)
-    if isinstance(ix, TranslitIndex):
-        return ix
-    ix = build()
-    try:
-        save_pickle(ix, path)
-        for old in path.parent.glob("translit-*.pkl"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError:  # read-only home: keep the in-memory copy
-        pass
-    return ix
+    return load_or_build(cache_path(), TranslitIndex, build)
 
 
 # ---- choice ----------------------------------------------------------------------------

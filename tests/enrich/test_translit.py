@@ -4,6 +4,8 @@ country beside it says it is a place, and never for a skeleton several places sh
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from processing.enrich import enrich
 from processing.enrich.gazetteer import gazetteer
 from processing.enrich.translit import arabic_key, choose, latin_keys
@@ -68,3 +70,21 @@ def test_common_words_and_ambiguous_skeletons_stay_unplaced(tagger: str) -> None
     # no named country: nothing, however big the place
     assert choose(_key("تيلبورغ"), {}) is None
     assert choose(_key("تيلبورغ"), {"NL": 1}) is not None
+
+
+def test_derived_tables_are_cached_once_and_older_fingerprints_dropped(tmp_path: Path) -> None:
+    from processing.enrich.cache import load_or_build
+
+    calls: list[int] = []
+
+    def build() -> dict[str, int]:
+        calls.append(1)
+        return {"n": len(calls)}
+
+    (tmp_path / "table-old.pkl").write_bytes(b"stale")
+    path = tmp_path / "table-new.pkl"
+    assert load_or_build(path, dict, build) == {"n": 1}
+    assert load_or_build(path, dict, build) == {"n": 1} and len(calls) == 1  # read back
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["table-new.pkl"]
+    path.write_bytes(b"not a pickle")  # a damaged file is rebuilt, not an error
+    assert load_or_build(path, dict, build) == {"n": 2}
