@@ -93,6 +93,7 @@ _STORE_METHODS = {
     "known_ids": "store lookups",
     "get_feed_state": "store lookups",
     "save_feed_state": "store lookups",
+    "update_feed_state": "store lookups",
     "get_article": "store lookups",
 }
 

@@ -47,9 +47,20 @@ def merge_feed_state(base: FeedState, ours: FeedState, theirs: FeedState) -> Fee
             merged[name] = _union_records(t, o)[-GIVEN_UP_KEPT:]
         elif isinstance(o, dict):
             merged[name] = _merge_tables(b, o, t)
+        elif name in _LATEST and o != b and t != b and o is not None and t is not None:
+            merged[name] = max(o, t)  # both saw it happen: the later one is the truth
         else:
             merged[name] = o if o != b else t
+    if set(merged["failing_items"]) - set(ours.failing_items):
+        # The other writer's items wait for a retry, and a retry needs the whole feed: keep
+        # the validators it left, not the ones this run would move on to (a 304 lists none).
+        merged["etag"], merged["last_modified"] = theirs.etag, theirs.last_modified
     return replace(ours, **merged)
+
+
+# Times of events: when both writers recorded one, the later stands (the cycle's clock was
+# read before a push that saved a later time).
+_LATEST = frozenset({"last_polled_at", "last_success_at", "last_new_at"})
 
 
 def _merge_tables(

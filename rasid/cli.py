@@ -935,8 +935,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--country",
         metavar="CC",
-        help="only articles with a place in this country (ISO code, e.g. LY: with --place"
-        " طرابلس, Tripoli in Libya, not the Lebanese one)",
+        help="only articles with a place resolved in this country (ISO code, e.g. LY; with"
+        " --place طرابلس it keeps the Libyan Tripoli's stories and drops the Lebanese one's,"
+        " unless that story also names a place in Libya)",
     )
     sp.add_argument("--lang", help="only this language (ar, en, …; any case)")
     sp.add_argument(

@@ -981,12 +981,20 @@ def process_feed_batch(
         out["held"] = len(finished) - len(articles)
         corrected = _correct(rechecks, st, datetime.now(UTC), {a.id for a, _ in finished})
 
+        batch_keys = {b.item.url or b.item.guid for b in built}
+
         def settle(state: FeedState) -> FeedState:
             # Applied to the state as stored at the write (it may run again if a concurrent
             # writer raced it), so nothing saved since the poll is lost.
+            others = (
+                {k: v for k, v in state.failing_items.items() if k not in batch_keys}
+                if poll_result.get("partial")
+                else {}
+            )
             state, out["errors"], out["given_up"] = _settle_items(
                 state, built, datetime.now(UTC), settings.item_retry
             )
+            state.failing_items = {**others, **state.failing_items}
             out["errors"] += _recheck_errors(rechecks)
             _note_results(state, built, rechecks)
             if not state.failing_items and all(rc.result in _SETTLED for rc in rechecks):

@@ -138,8 +138,11 @@ def handle_push(
         revised = revised_items(
             parsed.items, state, settings.correction_refetches, skip=[item_key(i) for i in new]
         )
+        # `partial`: a push may carry a few of the feed's items, so the items a poll is
+        # retrying stay counted (only a poll of the whole feed forgets them).
         batch = {"feed_id": feed.id, "new_items": [_item_to_dict(it) for it in new],
-                 "revised_items": [_revision_to_dict(r) for r in revised]}  # fmt: skip
+                 "revised_items": [_revision_to_dict(r) for r in revised],
+                 "partial": True}  # fmt: skip
         result = process_feed_batch(settings, batch, store=st)
         out.update(result, items=len(parsed.items), new=len(new), unchanged=unchanged)
         if result["indexed"]:

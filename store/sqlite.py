@@ -331,7 +331,8 @@ class SqliteStore:
                 )
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite may have rolled back already (I/O error)
+                    self._db.execute("ROLLBACK")
                 raise
         return new
 

@@ -84,4 +84,36 @@ def test_a_push_during_a_poll_keeps_its_items_in_the_feed_state(
     assert list(state.failing_items) == [srv.url("/pq")]
     # Baselines for corrections: the poll's three items and the pushed one.
     assert len(state.item_versions) == 4
-    assert state.etag == '"v1"' and state.last_new_at is not None
+    # The pushed failure waits for a retry, so the feed's validators stay back (a 304 would
+    # list nothing); the poll's own items were all stored.
+    assert state.etag is None and state.last_new_at is not None
+
+
+def test_a_push_leaves_the_items_a_poll_is_retrying_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A push carries a few of the feed's items; settling its batch replaced the feed's
+    # failing items with its own, so a page the poll was retrying restarted its count on
+    # every push and was never given up.
+    from rasid.records import FeedState
+
+    monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
+    with LoopbackServer() as srv:
+        (tmp_path / "feeds.yaml").write_text(
+            f"feeds:\n  - {{id: test-feed, name: T, url: '{srv.url('/feed.xml')}'}}\n"
+        )
+        (tmp_path / "alerts.yaml").write_text("rules: []\nchannels: []\n")
+        (tmp_path / "rasid.yaml").write_text("")
+        settings = load_settings(
+            tmp_path / "rasid.yaml",
+            feeds=tmp_path / "feeds.yaml",
+            rules=tmp_path / "alerts.yaml",
+            store=f"sqlite:///{tmp_path / 'r.db'}",
+        )
+        store = SqliteStore(tmp_path / "r.db")
+        waiting = {"attempts": 2, "first_failed_at": "2026-12-01T10:00:00+00:00", "error": "503"}
+        store.save_feed_state(FeedState("test-feed", failing_items={srv.url("/p0"): waiting}))
+        srv.routes["/pp"] = static(_page("p"), "text/html; charset=utf-8")
+        out = handle_push(settings, "test-feed", _rss(srv, ["p"]), alerts=False, store=store)
+        assert out["indexed"] == 1
+        assert store.get_feed_state("test-feed").failing_items == {srv.url("/p0"): waiting}

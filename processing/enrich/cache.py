@@ -7,9 +7,11 @@ trained tagger is produced by ``rasid ner train``. ``RASID_CACHE_DIR`` overrides
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,7 +33,7 @@ def load_pickle(path: Path) -> Any | None:
     try:
         with path.open("rb") as fh:
             return pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+    except Exception:  # a damaged file raises nearly anything; it is rebuilt, not fatal
         return None
 
 
@@ -54,12 +56,17 @@ def load_or_build(path: Path, kind: type[T], build: Callable[[], T]) -> T:
     lists). A read-only cache folder leaves the process with its in-memory copy."""
     found = load_pickle(path)
     if isinstance(found, kind):
+        with contextlib.suppress(OSError):  # marks it in use (read-only folder: no matter)
+            os.utime(path)
         return found
     built = build()
     try:
         save_pickle(built, path)
+        # Files of other fingerprints (older package versions or lists) go once unused for
+        # a week: another checkout sharing this folder may still read its own.
+        stale = time.time() - 7 * 86400
         for old in path.parent.glob(f"{path.name.rsplit('-', 1)[0]}-*.pkl"):
-            if old != path:
+            if old != path and old.stat().st_mtime < stale:
                 old.unlink(missing_ok=True)
     except OSError:
         pass

@@ -4,6 +4,8 @@ country beside it says it is a place, and never for a skeleton several places sh
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from processing.enrich import enrich
@@ -81,10 +83,15 @@ def test_derived_tables_are_cached_once_and_older_fingerprints_dropped(tmp_path:
         calls.append(1)
         return {"n": len(calls)}
 
-    (tmp_path / "table-old.pkl").write_bytes(b"stale")
+    old = tmp_path / "table-old.pkl"
+    old.write_bytes(b"stale")
+    week_ago = time.time() - 8 * 86400
+    os.utime(old, (week_ago, week_ago))
+    (tmp_path / "table-other.pkl").write_bytes(b"another checkout's, in use")
     path = tmp_path / "table-new.pkl"
     assert load_or_build(path, dict, build) == {"n": 1}
     assert load_or_build(path, dict, build) == {"n": 1} and len(calls) == 1  # read back
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["table-new.pkl"]
+    # A file unused for a week goes; one another checkout sharing the folder uses stays.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["table-new.pkl", "table-other.pkl"]
     path.write_bytes(b"not a pickle")  # a damaged file is rebuilt, not an error
     assert load_or_build(path, dict, build) == {"n": 2}

@@ -50,7 +50,8 @@ def test_a_push_during_a_long_poll_survives_the_poll_s_save() -> None:
         item_versions={**base.item_versions, "kp": {"updated": None, "sig": "p", "id": "x"}},
     )
     merged = merge_feed_state(base, ours, theirs)
-    assert merged.etag == '"v2"' and merged.last_polled_at == ours.last_polled_at
+    # Theirs' failed item waits for a retry: the validators stay back, or a 304 lists nothing.
+    assert merged.etag == '"v1"' and merged.last_polled_at == ours.last_polled_at
     assert merged.last_new_at == theirs.last_new_at and merged.websub_hub == theirs.websub_hub
     assert merged.seen_guids == ["g1", "g2", "p1", "g3"]
     # Ours settled u-old; theirs' new failure stays, to be retried.
@@ -102,3 +103,17 @@ def test_a_snapshot_does_not_share_what_the_run_changes_in_place() -> None:
     state.item_versions["k1"]["sig"] = "changed"
     state.failing_items["u-old"]["attempts"] = 2
     assert base == _base()
+
+
+def test_ours_validators_move_on_when_no_other_item_waits() -> None:
+    base = _base()
+    ours = replace(base, etag='"v2"', failing_items={})
+    theirs = replace(base, websub_hub="https://hub.example/")
+    assert merge_feed_state(base, ours, theirs).etag == '"v2"'
+
+
+def test_event_times_recorded_by_both_keep_the_later() -> None:
+    base = _base()
+    ours = replace(base, last_new_at=T0 + timedelta(minutes=1))  # the cycle's clock, early
+    theirs = replace(base, last_new_at=T0 + timedelta(minutes=3))  # a push saved later
+    assert merge_feed_state(base, ours, theirs).last_new_at == T0 + timedelta(minutes=3)
