@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from ingest.testserver import LoopbackServer, conditional, send, static
-from rasid.config import Settings, load_settings
 from rasid.pipeline import run_cycle
 from rasid.websub_server import handle_push
 from store.sqlite import SqliteStore
+from tests.one_feed import one_feed_settings
 
 BODY = "نص المقال الكامل عن الاقتصاد والسياسة في المنطقة يكفي لاستخراجه. " * 12
 
@@ -38,27 +38,12 @@ def _rss(srv: LoopbackServer, ids: list[str]) -> bytes:
     return (rss + "</rss>").encode()
 
 
-def _settings(tmp_path: Path, srv: LoopbackServer) -> Settings:
-    """One feed, `test-feed`, at the server's /feed.xml; no rules; the store in tmp_path."""
-    (tmp_path / "feeds.yaml").write_text(
-        f"feeds:\n  - {{id: test-feed, name: T, url: '{srv.url('/feed.xml')}'}}\n"
-    )
-    (tmp_path / "alerts.yaml").write_text("rules: []\nchannels: []\n")
-    (tmp_path / "rasid.yaml").write_text("")
-    return load_settings(
-        tmp_path / "rasid.yaml",
-        feeds=tmp_path / "feeds.yaml",
-        rules=tmp_path / "alerts.yaml",
-        store=f"sqlite:///{tmp_path / 'r.db'}",
-    )
-
-
 def test_a_push_during_a_poll_keeps_its_items_in_the_feed_state(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
     with LoopbackServer() as srv:
-        settings = _settings(tmp_path, srv)
+        settings = one_feed_settings(tmp_path, srv.url("/feed.xml"))
         srv.routes["/feed.xml"] = conditional(_rss(srv, ["0", "1", "2"]))
         for i in ("1", "2", "p"):
             srv.routes[f"/p{i}"] = static(_page(i), "text/html; charset=utf-8")
@@ -104,7 +89,7 @@ def test_a_push_leaves_the_items_a_poll_is_retrying_counted(
 
     monkeypatch.setenv("RASID_ALLOW_PRIVATE_NETWORKS", "1")
     with LoopbackServer() as srv:
-        settings = _settings(tmp_path, srv)
+        settings = one_feed_settings(tmp_path, srv.url("/feed.xml"))
         store = SqliteStore(tmp_path / "r.db")
         waiting = {"attempts": 2, "first_failed_at": "2026-12-01T10:00:00+00:00", "error": "503"}
         store.save_feed_state(FeedState("test-feed", failing_items={srv.url("/p0"): waiting}))

@@ -17,9 +17,10 @@ import pytest
 import rasid.pipeline as pipeline
 from ingest.schedule import BackoffPolicy
 from ingest.testserver import LoopbackServer, static
-from rasid.config import Settings, load_settings
+from rasid.config import Settings
 from rasid.pipeline import poll_feed_task
 from store.sqlite import SqliteStore
+from tests.one_feed import one_feed_settings
 
 RSS = (
     '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
@@ -56,17 +57,7 @@ def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
 
 
 def _settings(tmp_path: Path, srv: LoopbackServer) -> Settings:
-    (tmp_path / "feeds.yaml").write_text(
-        f"feeds:\n  - {{id: f, name: F, url: '{srv.url('/feed.xml')}'}}\n"
-    )
-    (tmp_path / "alerts.yaml").write_text("rules: []\nchannels: []\n")
-    (tmp_path / "rasid.yaml").write_text("")
-    return load_settings(
-        tmp_path / "rasid.yaml",
-        feeds=tmp_path / "feeds.yaml",
-        rules=tmp_path / "alerts.yaml",
-        store=f"sqlite:///{tmp_path / 'r.db'}",
-    )
+    return one_feed_settings(tmp_path, srv.url("/feed.xml"), feed_id="f")
 
 
 def _polls(srv: LoopbackServer) -> int:
