@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from processing.dedup.evaluate import evaluate_dedup
+from processing.dedup.evaluate import FRESH_SETS, evaluate_dedup
 
 
 def _row(name: str, m: dict[str, Any]) -> str:
@@ -36,7 +36,7 @@ def render(r: dict[str, Any]) -> str:
         "near-duplicates, labelled real pairs (positive = D):",
         *(
             _row(s, r["near_duplicates"][s])
-            for s in ("all", "dev", "test", "fresh", "fresh2")
+            for s in ("all", "dev", "test", *FRESH_SETS)
             if s in r["near_duplicates"]
         ),
         "  pair classifier (exact Jaccard of word 3-shingles) by threshold:",
@@ -55,7 +55,7 @@ def render(r: dict[str, Any]) -> str:
         "stories, labelled real pairs (positive = D or S, predicted = same story_id):",
         *(
             _row(s, r["stories"][s])
-            for s in ("all", "dev", "test", "fresh", "fresh2")
+            for s in ("all", "dev", "test", *FRESH_SETS)
             if s in r["stories"]
         ),
         f"  share of pairs put in one story by label: {r['stories']['same_story_rate']}",

@@ -37,12 +37,14 @@ from processing.dedup.text import jaccard
 
 LABELS_PATH = Path(__file__).with_name("eval_pairs.json")
 # Drawn later, with the rule already chosen (see each description): test sets, each judged
-# once. fresh2 was drawn after fresh had been used to judge a change, fresh3 after fresh2.
+# once. fresh2 was drawn after fresh had been used to judge a change, fresh3 after fresh2,
+# fresh4 after fresh3.
 FRESH_LABELS_PATH = Path(__file__).with_name("eval_pairs_fresh.json")
 FRESH_SETS = {
     "fresh": FRESH_LABELS_PATH,
     "fresh2": Path(__file__).with_name("eval_pairs_fresh2.json"),
     "fresh3": Path(__file__).with_name("eval_pairs_fresh3.json"),
+    "fresh4": Path(__file__).with_name("eval_pairs_fresh4.json"),
 }
 SEED = 20150721
 SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)

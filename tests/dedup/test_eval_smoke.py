@@ -38,9 +38,9 @@ def test_the_fresh_set_holds_only_ids_and_new_pairs() -> None:
     assert FRESH_LABELS_PATH.stat().st_size < 30_000
 
 
-@pytest.mark.parametrize(("name", "positives"), [("fresh2", 78), ("fresh3", 77)])
+@pytest.mark.parametrize(("name", "positives"), [("fresh2", 78), ("fresh3", 77), ("fresh4", 82)])
 def test_each_later_fresh_set_excludes_every_earlier_pair(name: str, positives: int) -> None:
-    """fresh2 and fresh3 were each drawn excluding every pair labelled before them."""
+    """Each later fresh set was drawn excluding every pair labelled before it."""
     names = list(FRESH_SETS)
     paths = (LABELS_PATH, *(FRESH_SETS[n] for n in names[: names.index(name)]))
     old = {frozenset((p["a"], p["b"])) for path in paths for p in load_labels(path)["pairs"]}
