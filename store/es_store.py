@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
 from rasid.records import Alert, Article, FeedState, Hit, SearchQuery
 from store.base import StoreError
@@ -690,17 +691,23 @@ class EngineStore:
         self, feed_id: str, change: Callable[[FeedState], FeedState]
     ) -> FeedState:
         """Read-modify-write guarded by seq_no, as ``attach_to_alert``: a writer that saved
-        between the read and the write makes this one read again and re-apply ``change``."""
+        between the read and the write makes this one read again and re-apply ``change``.
+
+        Each write carries a token of its own (``write_id``, not mapped). The client retries
+        a request that timed out; when the first attempt had landed, the retry meets a
+        conflict with this very write, and the token shows it, so ``change`` (which counts
+        attempts and failures) is not applied a second time."""
         self.setup()
+        token = uuid4().hex
+        raw = self._call("get feed state", lambda: self.adapter.get(self.names.feeds, feed_id))
         for _ in range(20):
-            raw = self._call("get feed state", lambda: self.adapter.get(self.names.feeds, feed_id))
             current = doc_to_feed_state(raw["_source"]) if raw else FeedState(feed_id=feed_id)
             new = change(current)
             try:
                 self.adapter.index(
                     self.names.feeds,
                     feed_id,
-                    feed_state_to_doc(new),
+                    feed_state_to_doc(new) | {"write_id": token},
                     create=raw is None,
                     if_seq_no=raw["_seq_no"] if raw else None,
                     if_primary_term=raw["_primary_term"] if raw else None,
@@ -712,6 +719,9 @@ class EngineStore:
                     if self.adapter.error_info(exc) is None:
                         raise
                     raise self._fail("save feed state", exc) from exc
+            raw = self._call("get feed state", lambda: self.adapter.get(self.names.feeds, feed_id))
+            if raw is not None and raw["_source"].get("write_id") == token:
+                return new  # our own write, answered late and retried by the client
         raise StoreError(f"save feed state {feed_id}: too many concurrent updates")
 
     def all_feed_states(self) -> list[FeedState]:

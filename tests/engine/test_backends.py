@@ -190,6 +190,36 @@ def test_feed_state_updates_from_two_stores_lose_nothing(
     assert sorted(stores[0].get_feed_state("f").seen_guids) == sorted(f"g{i}" for i in range(40))
 
 
+def test_a_client_retry_of_a_landed_feed_state_write_applies_the_change_once(
+    make_store: Callable[..., EngineStore],
+) -> None:
+    # The client retries a request that timed out. When the first attempt had landed, the
+    # retry meets a real conflict with it; the change (which counts attempts) must not run
+    # again. Each feed-state write is sent twice here, as such a retry would.
+    from dataclasses import replace
+
+    st = make_store(f"t{uuid4().hex[:10]}")
+    real_index = st.adapter.index
+
+    def index_then_retry(index: str, *args: Any, **kwargs: Any) -> Any:
+        result = real_index(index, *args, **kwargs)
+        if index == st.names.feeds:
+            real_index(index, *args, **kwargs)  # the retry: 409, the seq_no has moved on
+        return result
+
+    st.adapter.index = index_then_retry  # type: ignore[method-assign]
+    calls = []
+
+    def bump(s: FeedState) -> FeedState:
+        calls.append(1)
+        return replace(s, failures=s.failures + 1)
+
+    assert st.update_feed_state("f", bump).failures == 1  # created
+    assert st.update_feed_state("f", bump).failures == 2  # updated
+    assert st.get_feed_state("f").failures == 2
+    assert len(calls) == 2
+
+
 # --- index layout ------------------------------------------------------------------------
 
 
