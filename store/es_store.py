@@ -185,6 +185,11 @@ class EngineAdapter:
 # --- the store ------------------------------------------------------------------------------
 
 
+def _writers(raw: dict[str, Any] | None) -> list[str]:
+    """The tokens of a feed-state document's last writers (``update_feed_state``)."""
+    return list((raw or {}).get("_source", {}).get("write_ids") or [])
+
+
 class EngineStore:
     """The Store protocol over Elasticsearch or OpenSearch (through an adapter)."""
 
@@ -693,10 +698,11 @@ class EngineStore:
         """Read-modify-write guarded by seq_no, as ``attach_to_alert``: a writer that saved
         between the read and the write makes this one read again and re-apply ``change``.
 
-        Each write carries a token of its own (``write_id``, not mapped). The client retries
-        a request that timed out; when the first attempt had landed, the retry meets a
-        conflict with this very write, and the token shows it, so ``change`` (which counts
-        attempts and failures) is not applied a second time."""
+        Each write adds a token of its own to the last few writers' (``write_ids``, not
+        mapped). The client retries a request that timed out; when the first attempt had
+        landed, the retry meets a conflict with this very write, and the token, still there
+        after another writer's save, shows it, so ``change`` (which counts attempts and
+        failures) is not applied a second time."""
         self.setup()
         token = uuid4().hex
         raw = self._call("get feed state", lambda: self.adapter.get(self.names.feeds, feed_id))
@@ -707,7 +713,7 @@ class EngineStore:
                 self.adapter.index(
                     self.names.feeds,
                     feed_id,
-                    feed_state_to_doc(new) | {"write_id": token},
+                    feed_state_to_doc(new) | {"write_ids": [*_writers(raw)[-7:], token]},
                     create=raw is None,
                     if_seq_no=raw["_seq_no"] if raw else None,
                     if_primary_term=raw["_primary_term"] if raw else None,
@@ -720,7 +726,7 @@ class EngineStore:
                         raise
                     raise self._fail("save feed state", exc) from exc
             raw = self._call("get feed state", lambda: self.adapter.get(self.names.feeds, feed_id))
-            if raw is not None and raw["_source"].get("write_id") == token:
+            if token in _writers(raw):
                 return new  # our own write, answered late and retried by the client
         raise StoreError(f"save feed state {feed_id}: too many concurrent updates")
 

@@ -220,6 +220,31 @@ def test_a_client_retry_of_a_landed_feed_state_write_applies_the_change_once(
     assert len(calls) == 2
 
 
+def test_a_landed_write_is_recognised_after_another_writer_saved_over_it(
+    make_store: Callable[..., EngineStore],
+) -> None:
+    # Between our landed write and the client's retry, another process saves the feed:
+    # the retry's 409 re-read shows the other writer's state, with our token still in it.
+    from dataclasses import replace
+
+    prefix = f"t{uuid4().hex[:10]}"
+    st, other = make_store(prefix), make_store(prefix)
+    st.update_feed_state("f", lambda s: s)
+    real_index = st.adapter.index
+
+    def index_other_then_retry(index: str, *args: Any, **kwargs: Any) -> Any:
+        result = real_index(index, *args, **kwargs)
+        if index == st.names.feeds:
+            other.update_feed_state("f", lambda s: replace(s, seen_guids=[*s.seen_guids, "o"]))
+            real_index(index, *args, **kwargs)  # the retry: 409
+        return result
+
+    st.adapter.index = index_other_then_retry  # type: ignore[method-assign]
+    st.update_feed_state("f", lambda s: replace(s, failures=s.failures + 1))
+    state = other.get_feed_state("f")
+    assert state.failures == 1 and state.seen_guids == ["o"]
+
+
 # --- index layout ------------------------------------------------------------------------
 
 
