@@ -480,6 +480,21 @@ class EngineDedupState:
                 raise
             raise self.store._fail(f"{action} ({self.index})", exc) from exc
 
+    def _try_write(
+        self, action: str, doc_id: str, doc: dict[str, Any], fn: Callable[[], Any]
+    ) -> Any:
+        """``_try`` of a conditional write of ``doc``. The client retries a request that
+        timed out; when the first attempt had landed, the retry meets a 409 from it. If the
+        stored document is ``doc`` itself (each carries its owner or generation token), the
+        write is ours and stands: the stored version is returned instead of None."""
+        res = self._try(action, fn)
+        if res is not None:
+            return res
+        held = self._call(f"re-read after: {action}", lambda: self.adapter.get(self.index, doc_id))
+        if held is not None and held["_source"] == json.loads(json.dumps(doc)):
+            return held
+        return None
+
     def _ensure_index(self) -> None:
         """The index, and a template with the same mapping: a document written to a deleted
         index (the lease) would otherwise auto-create it with dynamic mappings."""
@@ -535,8 +550,10 @@ class EngineDedupState:
             left = float(p.get("expires", 0)) - time.time()
             watched = time.monotonic() - seen_at
             if left < -SKEW_SHARE * ttl or watched >= ttl or _dead_here(str(p.get("owner", ""))):
-                res = self._try(
+                res = self._try_write(
                     "take over the dedup lease",
+                    LOCK_ID,
+                    doc,
                     lambda d=doc, h=held: self.adapter.index(
                         self.index, LOCK_ID, d, if_seq_no=h["_seq_no"],
                         if_primary_term=h["_primary_term"],
@@ -583,8 +600,10 @@ class EngineDedupState:
                 "ttl": self.lease_ttl,
             },
         }
-        res = self._try(
+        res = self._try_write(
             "renew the dedup lease",
+            LOCK_ID,
+            doc,
             lambda: self.adapter.index(
                 self.index, LOCK_ID, doc, if_seq_no=lease.seq_no,
                 if_primary_term=lease.primary_term,
@@ -638,8 +657,10 @@ class EngineDedupState:
         recent = {k: v for k, v in meta.recent.items() if k > g - RECENT}
         recent[g] = token
         doc = _meta_doc(meta.uuid, g, token, meta.applied, recent, meta.rows)
-        res = self._try(
+        res = self._try_write(
             "commit dedup meta",
+            META_ID,
+            doc,
             lambda: self.adapter.index(
                 self.index, META_ID, doc, if_seq_no=meta.seq_no, if_primary_term=meta.primary_term
             ),
@@ -652,8 +673,10 @@ class EngineDedupState:
     def _set_applied(self, meta: _Meta, seq: tuple[int, int]) -> tuple[int, int]:
         """Record that the rows of ``meta.gen`` are written (``seq``: meta's current seq_no)."""
         doc = _meta_doc(meta.uuid, meta.gen, meta.token, meta.gen, meta.recent, meta.rows)
-        res = self._try(
+        res = self._try_write(
             "mark dedup rows applied",
+            META_ID,
+            doc,
             lambda: self.adapter.index(
                 self.index, META_ID, doc, if_seq_no=seq[0], if_primary_term=seq[1]
             ),
@@ -855,8 +878,10 @@ class EngineDedupState:
             self._materialise(meta.gen, [], rows)
         meta.rows = ROWS_VERSION
         doc = _meta_doc(meta.uuid, meta.gen, meta.token, meta.applied, meta.recent, meta.rows)
-        res = self._try(
+        res = self._try_write(
             "mark dedup rows indexed",
+            META_ID,
+            doc,
             lambda: self.adapter.index(
                 self.index, META_ID, doc, if_seq_no=meta.seq_no, if_primary_term=meta.primary_term
             ),

@@ -295,6 +295,40 @@ def test_a_failure_after_the_commit_point_is_finished_by_the_next_batch(
     assert st.dedup_state().stats() == expected_stats
 
 
+def test_client_retries_of_writes_that_had_landed_change_nothing(make_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The client retries a request that timed out. Every write to the dedup index is sent
+    twice here, as such a retry would be after the first attempt had landed: the retries of
+    conditional writes (lease, commit point, applied mark) meet a 409 from their own write,
+    which must not read as a lost lease. Verdicts stay those of memory."""
+    config = DedupConfig(window_hours=12)
+    batches = _batches(article_stream(), 4)[:6]
+    expected, _ = _memory_run(batches, config)
+    st = make_store()
+    index = f"{st.names.prefix}-dedup"
+    real_index = st.adapter.index
+    retried = Counter()
+
+    def index_then_retry(name: str, doc_id: str, *args: Any, **kwargs: Any) -> Any:
+        result = real_index(name, doc_id, *args, **kwargs)
+        if name != index:
+            return result
+        try:  # the first answer is lost; the caller gets the retry's
+            return real_index(name, doc_id, *args, **kwargs)
+        except Exception as exc:
+            if st.adapter.is_conflict(exc):
+                retried[doc_id] += 1
+            raise
+
+    monkeypatch.setattr(st.adapter, "index", index_then_retry)
+    got = []
+    for b in batches:
+        got += _verdicts(deduplicate(fresh(b), st.dedup_state(), _now(b), config))
+    assert got == expected
+    assert retried["meta"] >= 2 * len(batches)  # each commit point and applied mark
+    meta = _meta(st)
+    assert meta["gen"] == meta["applied"] == len(batches)
+
+
 def test_an_engine_error_before_the_commit_point_changes_nothing(make_store, engine) -> None:  # type: ignore[no-untyped-def]
     st = make_store()
     batches = _batches(article_stream(), 4)
